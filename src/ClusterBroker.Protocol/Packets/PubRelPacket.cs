@@ -1,0 +1,6 @@
+namespace ClusterBroker.Protocol.Packets;
+
+public sealed record PubRelPacket : PacketIdentifierAckPacket
+{
+    public override PacketType Type => PacketType.PubRel;
+}
