@@ -1,0 +1,46 @@
+using ClusterBroker.Protocol;
+using ClusterBroker.Protocol.Packets;
+
+namespace ClusterBroker.Core.Connections;
+
+/// <summary>
+/// One client's network connection as Core sees it; implemented by the transport (DotNetty), so no
+/// transport type leaks into Core. All members are thread-safe.
+/// </summary>
+public interface IClientConnection
+{
+    /// <summary>Remote address for log lines, e.g. "127.0.0.1:53122".</summary>
+    string RemoteEndPoint { get; }
+
+    /// <summary>
+    /// Chooses the codec for the rest of the connection; called once, after CONNECT was decoded
+    /// (the decoder already reads CONNECT of every version) and before the CONNACK is sent.
+    /// </summary>
+    void SetProtocolVersion(ProtocolVersion version);
+
+    /// <summary>
+    /// The largest packet the client accepts (MQTT 5.0 Maximum Packet Size), or null for the
+    /// protocol maximum. The transport never sends a larger packet: <see cref="Send"/> returns false.
+    /// </summary>
+    void SetMaximumOutgoingPacketSize(uint? maximumPacketSize);
+
+    /// <summary>
+    /// Encodes and queues the packet; the transport flushes at the end of the current read batch or
+    /// promptly when called from elsewhere. Returns false (and sends nothing) when the encoded packet
+    /// exceeds the client's Maximum Packet Size or the connection is already closed.
+    /// </summary>
+    bool Send(MqttPacket packet);
+
+    /// <summary>Flushes what was queued, then closes the socket. Idempotent.</summary>
+    void Close();
+
+    /// <summary>
+    /// Runs the action on the connection's serial executor (the same one that delivers inbound
+    /// packets), so the connection handler never needs locks. Used for deliveries from routers,
+    /// session actors and timers.
+    /// </summary>
+    void Execute(Action action);
+
+    /// <summary>Runs the action on the connection's executor after the delay unless disposed first.</summary>
+    IDisposable Schedule(TimeSpan delay, Action action);
+}
