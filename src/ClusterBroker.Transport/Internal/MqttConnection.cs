@@ -1,0 +1,300 @@
+using System.Net;
+using System.Net.Sockets;
+using ClusterBroker.Core.Connections;
+using ClusterBroker.Protocol;
+using ClusterBroker.Protocol.Codec;
+using ClusterBroker.Protocol.Packets;
+using DotNetty.Buffers;
+using DotNetty.Common.Concurrency;
+using DotNetty.Transport.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterBroker.Transport.Internal;
+
+/// <summary>
+/// One accepted connection: the last handler of its pipeline and the <see cref="IClientConnection"/>
+/// given to Core. Everything that touches the handler runs on the channel's event loop, which is the
+/// connection's serial executor.
+/// </summary>
+/// <remarks>
+/// Flushing: packets sent while a read batch or an <see cref="Execute"/>d action runs are written and
+/// flushed once at its end (one system call for many packets); a send from anywhere else schedules a
+/// single flush task on the event loop.
+/// </remarks>
+internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
+{
+    private static readonly Action<object, object> s_run = static (c, a) => ((MqttConnection)c).Run((Action)a);
+    private static readonly Action<object, object> s_write = static (c, p) => ((MqttConnection)c).Write((MqttPacket)p);
+    private static readonly Action<object> s_flush = static c => ((MqttConnection)c).FlushScheduled();
+    private static readonly Action<object> s_closeOnLoop = static c => ((MqttConnection)c).CloseOnLoop();
+    private static readonly Action<object> s_forceClose = static c => ((MqttConnection)c)._channel.CloseAsync();
+
+    private readonly ConnectionContext _shared;
+    private readonly IChannel _channel;
+    private readonly MqttFrameDecoder _decoder;
+    private readonly MqttPacketEncoderHandler _encoder;
+
+    private IChannelHandlerContext? _context;
+    private IConnectionHandler? _handler;
+    private string? _remoteEndPoint;
+    private Exception? _error;
+    private long _maximumOutgoingPacketSize = -1;
+    private volatile ProtocolVersion _version = ProtocolVersion.V311;
+    private int _closeRequested;
+    private volatile bool _inactive;
+    private bool _batching;
+    private bool _needsFlush;
+    private bool _flushScheduled;
+    private bool _closedNotified;
+
+    public MqttConnection(ConnectionContext shared, IChannel channel, MqttFrameDecoder decoder, MqttPacketEncoderHandler encoder)
+    {
+        _shared = shared;
+        _channel = channel;
+        _decoder = decoder;
+        _encoder = encoder;
+    }
+
+    public string RemoteEndPoint => _remoteEndPoint ??= Format(_channel.RemoteAddress);
+
+    public void SetProtocolVersion(ProtocolVersion version)
+    {
+        _version = version;
+        if (_channel.EventLoop.InEventLoop)
+            ApplyVersion();
+        else
+            _channel.EventLoop.Execute(static c => ((MqttConnection)c).ApplyVersion(), this);
+    }
+
+    public void SetMaximumOutgoingPacketSize(uint? maximumPacketSize) =>
+        Interlocked.Exchange(ref _maximumOutgoingPacketSize, maximumPacketSize.HasValue ? maximumPacketSize.Value : -1);
+
+    public bool Send(MqttPacket packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        if (Volatile.Read(ref _closeRequested) != 0 || _inactive)
+            return false;
+
+        long maximum = Interlocked.Read(ref _maximumOutgoingPacketSize);
+        if (maximum >= 0 && MqttPacketEncoder.GetEncodedSize(packet, _version) > maximum)
+            return false;
+
+        if (packet is PublishPacket { QoS: QualityOfService.AtMostOnce } && !_channel.IsWritable)
+        {
+            // The client does not read fast enough: QoS 0 may be dropped (4.3.1), buffering it would not bound memory.
+            Interlocked.Increment(ref _shared.DroppedQoS0Messages);
+            return true;
+        }
+
+        if (_channel.EventLoop.InEventLoop)
+            Write(packet);
+        else
+            _channel.EventLoop.Execute(s_write, this, packet);
+        return true;
+    }
+
+    public void Close()
+    {
+        if (Interlocked.Exchange(ref _closeRequested, 1) != 0)
+            return;
+        if (_channel.EventLoop.InEventLoop)
+            CloseOnLoop();
+        else
+            _channel.EventLoop.Execute(s_closeOnLoop, this);
+    }
+
+    public void Execute(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        _channel.EventLoop.Execute(s_run, this, action);
+    }
+
+    public IDisposable Schedule(TimeSpan delay, Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return new ScheduledAction(_channel.EventLoop.Schedule(s_run, this, action, delay < TimeSpan.Zero ? TimeSpan.Zero : delay));
+    }
+
+    /// <summary>Closes the socket without waiting for queued bytes (server shutdown); completes when closed.</summary>
+    public Task CloseNowAsync()
+    {
+        // A connection already closing (for example after DISCONNECT 0x8B) drains what it queued first.
+        if (Interlocked.Exchange(ref _closeRequested, 1) != 0)
+            return _channel.CloseCompletion;
+        return _channel.CloseAsync();
+    }
+
+    // ---- pipeline events (event loop) ----
+
+    public override void ChannelActive(IChannelHandlerContext context)
+    {
+        _context = context;
+        _shared.Register(this);
+        IConnectionHandler? handler = null;
+        try
+        {
+            handler = _shared.Handlers.Create(this);
+        }
+        catch (Exception ex)
+        {
+            _shared.Logger.LogError(ex, "Creating the handler of the connection from {RemoteEndPoint} failed", RemoteEndPoint);
+        }
+        if (handler is null)
+        {
+            Interlocked.Exchange(ref _closeRequested, 1);
+            context.Channel.Configuration.AutoRead = false;
+            context.CloseAsync();
+            return;
+        }
+        _handler = handler;
+    }
+
+    public override void ChannelRead(IChannelHandlerContext context, object message)
+    {
+        IConnectionHandler? handler = _handler;
+        if (handler is null || Volatile.Read(ref _closeRequested) != 0 || _closedNotified)
+            return;
+        _batching = true;
+        try
+        {
+            switch (message)
+            {
+                case MqttPacket packet:
+                    handler.OnPacket(packet);
+                    break;
+                case ProtocolViolation violation:
+                    handler.OnProtocolViolation(violation);
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            HandlerFailed(ex);
+        }
+    }
+
+    public override void ChannelReadComplete(IChannelHandlerContext context)
+    {
+        _batching = false;
+        FlushIfNeeded();
+    }
+
+    public override void ChannelInactive(IChannelHandlerContext context)
+    {
+        _inactive = true;
+        _shared.Unregister(this);
+        if (_handler is null || _closedNotified)
+            return;
+        _closedNotified = true;
+        Exception? error = _error;
+        if (error is null && _decoder.HasPartialFrame && Volatile.Read(ref _closeRequested) == 0)
+            error = new EndOfStreamException("The connection closed in the middle of a packet.");
+        try
+        {
+            _handler.OnConnectionClosed(error);
+        }
+        catch (Exception ex)
+        {
+            _shared.Logger.LogError(ex, "The handler of {RemoteEndPoint} failed on close", RemoteEndPoint);
+        }
+    }
+
+    public override void ExceptionCaught(IChannelHandlerContext context, Exception exception)
+    {
+        _error ??= exception;
+        if (exception is SocketException or ObjectDisposedException or IOException)
+            _shared.Logger.LogDebug("Connection {RemoteEndPoint}: {Error}", RemoteEndPoint, exception.Message);
+        else
+            _shared.Logger.LogWarning(exception, "Connection {RemoteEndPoint} failed", RemoteEndPoint);
+        context.CloseAsync();
+    }
+
+    // ---- internals (event loop) ----
+
+    private void Run(Action action)
+    {
+        _batching = true;
+        try
+        {
+            action();
+        }
+        catch (Exception ex)
+        {
+            HandlerFailed(ex);
+        }
+        finally
+        {
+            _batching = false;
+            FlushIfNeeded();
+        }
+    }
+
+    private void Write(MqttPacket packet)
+    {
+        if (_inactive || _context is null)
+            return;
+        Task written = _context.WriteAsync(packet);
+        if (written.IsFaulted)
+            _shared.Logger.LogError(written.Exception!.GetBaseException(), "Encoding {PacketType} for {RemoteEndPoint} failed", packet.Type, RemoteEndPoint);
+        _needsFlush = true;
+        if (!_batching && !_flushScheduled)
+        {
+            _flushScheduled = true;
+            _channel.EventLoop.Execute(s_flush, this);
+        }
+    }
+
+    private void FlushScheduled()
+    {
+        _flushScheduled = false;
+        FlushIfNeeded();
+    }
+
+    private void FlushIfNeeded()
+    {
+        if (!_needsFlush)
+            return;
+        _needsFlush = false;
+        _context?.Flush();
+    }
+
+    private void ApplyVersion()
+    {
+        _encoder.Version = _version;
+        _decoder.ProtocolVersion = _version;
+    }
+
+    private void CloseOnLoop()
+    {
+        _channel.Configuration.AutoRead = false;
+        if (_inactive || _context is null)
+        {
+            _channel.CloseAsync();
+            return;
+        }
+        // Everything queued goes out first; a client that stops reading is cut off after the timeout.
+        _context.WriteAndFlushAsync(Unpooled.Empty).ContinueWith(
+            static (_, c) => ((MqttConnection)c!)._channel.CloseAsync(), this, TaskContinuationOptions.ExecuteSynchronously);
+        _needsFlush = false;
+        _channel.EventLoop.Schedule(s_forceClose, this, _shared.CloseTimeout);
+    }
+
+    private void HandlerFailed(Exception ex)
+    {
+        _shared.Logger.LogError(ex, "The connection handler of {RemoteEndPoint} failed; closing the connection", RemoteEndPoint);
+        _error ??= ex;
+        Close();
+    }
+
+    private static string Format(EndPoint? endPoint) => endPoint switch
+    {
+        IPEndPoint ip when ip.Address.IsIPv4MappedToIPv6 => new IPEndPoint(ip.Address.MapToIPv4(), ip.Port).ToString(),
+        null => "unknown",
+        _ => endPoint.ToString() ?? "unknown",
+    };
+
+    private sealed class ScheduledAction(IScheduledTask task) : IDisposable
+    {
+        public void Dispose() => task.Cancel();
+    }
+}

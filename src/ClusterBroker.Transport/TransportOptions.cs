@@ -1,0 +1,98 @@
+namespace ClusterBroker.Transport;
+
+/// <summary>
+/// Listener and socket settings of <see cref="MqttServer"/> (configuration section "Transport").
+/// Protocol limits live in the broker options; the host copies the maximum packet size here.
+/// </summary>
+public sealed class TransportOptions
+{
+    public const string SectionName = "Transport";
+
+    /// <summary>Address of every listener; "0.0.0.0" (all IPv4), "::" (all IPv6 and IPv4) or a literal address.</summary>
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Plain TCP port; 0 asks the system for a free port (see <see cref="MqttServer.BoundEndPoints"/>).</summary>
+    public int Port { get; set; } = 1883;
+
+    /// <summary>
+    /// Listen backlog. The kernel caps it at /proc/sys/net/core/somaxconn; a small backlog makes
+    /// connection storms pay SYN retries of a second or more.
+    /// </summary>
+    public int Backlog { get; set; } = 4096;
+
+    /// <summary>I/O threads serving connections; 0 means one per processor.</summary>
+    public int EventLoopThreads { get; set; }
+
+    /// <summary>
+    /// The largest packet accepted from clients, in bytes (fixed header included). Larger packets are
+    /// rejected as soon as their fixed header arrives, before the body is buffered.
+    /// </summary>
+    public int MaximumPacketSize { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Bytes queued for one client above which its QoS 0 messages are dropped instead of buffered
+    /// (a slow consumer must not exhaust the node's memory).
+    /// </summary>
+    public int MaximumPendingOutgoingBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>How long <see cref="Core.Connections.IClientConnection.Close"/> waits for queued bytes to drain before it resets the socket.</summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>MQTT over TLS listener; disabled when null.</summary>
+    public TlsListenerOptions? Tls { get; set; }
+
+    /// <summary>MQTT over WebSocket listener (subprotocol "mqtt", binary frames); disabled when null.</summary>
+    public WebSocketListenerOptions? WebSocket { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> with a message naming the setting that is wrong.</summary>
+    public void Validate()
+    {
+        if (!System.Net.IPAddress.TryParse(BindAddress, out _))
+            throw new ArgumentException($"Transport:BindAddress '{BindAddress}' is not an IP address (use 0.0.0.0 for all IPv4 interfaces).");
+        ValidatePort("Transport:Port", Port);
+        if (Backlog < 1)
+            throw new ArgumentException($"Transport:Backlog must be at least 1 (got {Backlog}).");
+        if (EventLoopThreads < 0)
+            throw new ArgumentException($"Transport:EventLoopThreads must be 0 (one per processor) or more (got {EventLoopThreads}).");
+        if (MaximumPacketSize < 2 || MaximumPacketSize > 268_435_460)
+            throw new ArgumentException($"Transport:MaximumPacketSize must be between 2 and 268435460 bytes (got {MaximumPacketSize}).");
+        if (MaximumPendingOutgoingBytes < 1024)
+            throw new ArgumentException($"Transport:MaximumPendingOutgoingBytes must be at least 1024 (got {MaximumPendingOutgoingBytes}).");
+        if (CloseTimeout <= TimeSpan.Zero)
+            throw new ArgumentException($"Transport:CloseTimeout must be positive (got {CloseTimeout}).");
+        if (Tls is { } tls)
+        {
+            ValidatePort("Transport:Tls:Port", tls.Port);
+            if (string.IsNullOrWhiteSpace(tls.CertificatePath))
+                throw new ArgumentException("Transport:Tls:CertificatePath is required when the TLS listener is configured (a PFX/PKCS#12 file).");
+            if (!File.Exists(tls.CertificatePath))
+                throw new ArgumentException($"Transport:Tls:CertificatePath '{tls.CertificatePath}' does not exist.");
+        }
+        if (WebSocket is { } ws)
+        {
+            ValidatePort("Transport:WebSocket:Port", ws.Port);
+            if (string.IsNullOrEmpty(ws.Path) || ws.Path[0] != '/')
+                throw new ArgumentException($"Transport:WebSocket:Path must start with '/' (got '{ws.Path}').");
+        }
+    }
+
+    /// <summary>A copy, so that a caller's instance is never changed by the server.</summary>
+    public TransportOptions Clone() => new()
+    {
+        BindAddress = BindAddress,
+        Port = Port,
+        Backlog = Backlog,
+        EventLoopThreads = EventLoopThreads,
+        MaximumPacketSize = MaximumPacketSize,
+        MaximumPendingOutgoingBytes = MaximumPendingOutgoingBytes,
+        CloseTimeout = CloseTimeout,
+        Tls = Tls is null ? null : new TlsListenerOptions { Port = Tls.Port, CertificatePath = Tls.CertificatePath, CertificatePassword = Tls.CertificatePassword },
+        WebSocket = WebSocket is null ? null : new WebSocketListenerOptions { Port = WebSocket.Port, Path = WebSocket.Path },
+    };
+
+    private static void ValidatePort(string name, int port)
+    {
+        if (port is < 0 or > 65535)
+            throw new ArgumentException($"{name} must be between 0 and 65535 (got {port}).");
+    }
+}

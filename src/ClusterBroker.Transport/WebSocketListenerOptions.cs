@@ -1,0 +1,11 @@
+namespace ClusterBroker.Transport;
+
+/// <summary>MQTT over WebSocket listener (configuration section "Transport:WebSocket").</summary>
+public sealed class WebSocketListenerOptions
+{
+    /// <summary>WebSocket (HTTP upgrade) port; 0 asks the system for a free port.</summary>
+    public int Port { get; set; } = 8083;
+
+    /// <summary>Request path clients connect to, e.g. ws://host:8083/mqtt. "/" accepts any path.</summary>
+    public string Path { get; set; } = "/mqtt";
+}
