@@ -2,7 +2,7 @@ namespace ClusterBroker.Protocol;
 
 /// <summary>
 /// MQTT 5.0 reason codes (2.4). Packets carry these in every version; the 3.1/3.1.1 encoders map
-/// them to the older CONNACK return codes and SUBACK results (see <see cref="ReasonCodeMapping"/>).
+/// them to the older CONNACK return codes and SUBACK results (see <see cref="Codec.ReasonCodeMapping"/>).
 /// </summary>
 public enum ReasonCode : byte
 {
