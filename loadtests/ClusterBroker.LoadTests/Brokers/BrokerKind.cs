@@ -1,0 +1,8 @@
+namespace ClusterBroker.LoadTests.Brokers;
+
+public enum BrokerKind
+{
+    Mosquitto,
+    MqttNetServer,
+    ClusterBroker,
+}

@@ -1,0 +1,12 @@
+namespace ClusterBroker.LoadTests.Brokers;
+
+/// <summary>A broker to start: which kind, its report label, and for .NET brokers the dll to run with `dotnet`.</summary>
+public sealed record BrokerSpec(BrokerKind Kind, string Label, string? DllPath = null)
+{
+    /// <summary>Null when the broker can be started here; otherwise why not.</summary>
+    public string? Unavailable() => Kind switch
+    {
+        BrokerKind.Mosquitto => Executable.Find("mosquitto") is null ? "mosquitto is not installed (apt-get install mosquitto)" : null,
+        _ => DllPath is null || !File.Exists(DllPath) ? $"{DllPath ?? "dll"} not built" : null,
+    };
+}

@@ -1,0 +1,3 @@
+namespace ClusterBroker.LoadTests.Brokers;
+
+public sealed class BrokerStartException(string message) : Exception(message);

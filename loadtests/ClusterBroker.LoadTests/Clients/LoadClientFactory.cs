@@ -1,0 +1,50 @@
+using System.Net;
+using ClusterBroker.LoadTests.Configuration;
+using MQTTnet;
+using MQTTnet.Formatter;
+
+namespace ClusterBroker.LoadTests.Clients;
+
+/// <summary>
+/// Builds MQTTnet clients for the message scenarios. Socket buffers are set large (256 KiB by default):
+/// MQTTnet's default 8 KiB disables kernel autotuning and would measure the runner, not the broker.
+/// Clients are spread round robin over the broker endpoints and over source addresses in 127.0.0.0/8.
+/// </summary>
+public sealed class LoadClientFactory
+{
+    private readonly RunSettings _settings;
+    private readonly MqttClientFactory _factory = new();
+
+    public LoadClientFactory(RunSettings settings) => _settings = settings;
+
+    public IMqttClient CreateClient() => _factory.CreateMqttClient();
+
+    public MqttClientOptions Options(string clientId, int clientIndex)
+    {
+        var broker = _settings.Brokers[clientIndex % _settings.Brokers.Count].ToIPEndPoint();
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(tcp =>
+            {
+                tcp.BufferSize = _settings.SocketBufferBytes;
+                tcp.NoDelay = true;
+                if (_settings.SpreadSourceAddresses)
+                {
+                    tcp.LocalEndpoint = new IPEndPoint(SourceAddressPool.For(clientIndex), 0);
+                }
+            })
+            .WithEndPoint(broker)
+            .WithClientId(clientId)
+            .WithProtocolVersion(_settings.Protocol == MqttProtocol.V500 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(_settings.KeepAliveSeconds))
+            .WithTimeout(TimeSpan.FromSeconds(_settings.ConnectTimeoutSeconds));
+        builder = _settings.Protocol == MqttProtocol.V500
+            ? builder.WithCleanStart(_settings.CleanStart)
+            : builder.WithCleanSession(_settings.CleanStart);
+        if (_settings.Username is not null)
+        {
+            builder = builder.WithCredentials(_settings.Username, _settings.Password ?? string.Empty);
+        }
+
+        return builder.Build();
+    }
+}

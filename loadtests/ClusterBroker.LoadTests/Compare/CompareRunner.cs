@@ -1,0 +1,65 @@
+using ClusterBroker.LoadTests.Brokers;
+using ClusterBroker.LoadTests.Progress;
+using ClusterBroker.LoadTests.Reporting;
+using ClusterBroker.LoadTests.Scenarios;
+
+namespace ClusterBroker.LoadTests.Compare;
+
+/// <summary>
+/// Starts each broker in turn on a free loopback port, runs the same scenario set against it (passing
+/// its pid, so CPU and memory are measured), writes every report, and stops it before the next.
+/// </summary>
+public sealed class CompareRunner
+{
+    private readonly TextWriter _log;
+
+    public CompareRunner(TextWriter log) => _log = log;
+
+    public async Task<IReadOnlyList<BrokerRun>> RunAsync(IReadOnlyList<BrokerSpec> brokers, IReadOnlyList<ComparisonStep> steps, string reportDirectory, CancellationToken cancellationToken)
+    {
+        var runs = new List<BrokerRun>();
+        foreach (var spec in brokers)
+        {
+            runs.Add(await RunBrokerAsync(spec, steps, reportDirectory, cancellationToken));
+        }
+
+        return runs;
+    }
+
+    private async Task<BrokerRun> RunBrokerAsync(BrokerSpec spec, IReadOnlyList<ComparisonStep> steps, string reportDirectory, CancellationToken cancellationToken)
+    {
+        RunningBroker broker;
+        try
+        {
+            broker = await BrokerLauncher.StartAsync(spec, cancellationToken);
+        }
+        catch (BrokerStartException e)
+        {
+            await _log.WriteLineAsync($"{spec.Label}: not available - {e.Message}");
+            return new BrokerRun(spec.Label, FirstLine(e.Message), new Dictionary<string, ScenarioResult>());
+        }
+
+        await using (broker)
+        {
+            await _log.WriteLineAsync($"{spec.Label}: started, pid {broker.Pid}, port {broker.Port}");
+            var results = new Dictionary<string, ScenarioResult>();
+            foreach (var step in steps)
+            {
+                var settings = step.Settings with { Brokers = [broker.Endpoint], Label = spec.Label, BrokerPids = [broker.Pid] };
+                await _log.WriteLineAsync($"{spec.Label}: {step.Title}");
+                var result = await ScenarioRunner.RunAsync(step.Scenario, settings, new PlainProgressLog(_log), cancellationToken);
+                results[step.Scenario] = result;
+                var folder = ReportWriter.Write(result, reportDirectory);
+                await _log.WriteLineAsync($"{spec.Label}: {step.Scenario} done{(result.Note is null ? "" : $" ({result.Note})")}; report in {folder}");
+                if (!broker.IsRunning)
+                {
+                    return new BrokerRun(spec.Label, $"exited during {step.Scenario}", results);
+                }
+            }
+
+            return new BrokerRun(spec.Label, null, results);
+        }
+    }
+
+    private static string FirstLine(string text) => text.Split('\n')[0];
+}

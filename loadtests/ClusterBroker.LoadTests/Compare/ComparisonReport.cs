@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace ClusterBroker.LoadTests.Compare;
+
+/// <summary>The body of the "## Comparison" section: when, where, how, the table and its notes.</summary>
+public static class ComparisonReport
+{
+    public static string Render(ComparisonTable table, IReadOnlyList<ComparisonStep> steps, string command, TimeSpan elapsed)
+    {
+        var md = new StringBuilder();
+        md.AppendLine($"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {MachineInfo.Describe()}; the whole comparison took {elapsed.TotalMinutes:0.0} min.");
+        md.AppendLine();
+        md.AppendLine("```");
+        md.AppendLine(command);
+        md.AppendLine("```");
+        md.AppendLine();
+        md.AppendLine($"Brokers, one after the other on the same machine, each on a free loopback port: ClusterBroker (Release build), {MosquittoVersion()} (Debian package, own config), MQTTnet server 5.2.0 (loadtests/ClusterBroker.PeerBroker, defaults).");
+        md.AppendLine("Ratios are ClusterBroker / other: above 1 is better for rates, below 1 is better for latency, memory and times. CPU is percent of one core (the machine has two; the runner shares them).");
+        md.AppendLine();
+        md.AppendLine("Scenarios:");
+        md.AppendLine();
+        foreach (var step in steps)
+        {
+            md.AppendLine($"- {step.Title}");
+        }
+
+        md.AppendLine();
+        md.Append(table.ToMarkdown());
+        var notes = table.Notes();
+        if (notes.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("Notes:");
+            md.AppendLine();
+            foreach (var note in notes)
+            {
+                md.AppendLine($"- {note}");
+            }
+        }
+
+        return md.ToString();
+    }
+
+    private static string MosquittoVersion()
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(Brokers.Executable.Find("mosquitto") ?? "mosquitto", "-h") { RedirectStandardOutput = true, UseShellExecute = false });
+            var first = process?.StandardOutput.ReadLine();
+            process?.WaitForExit(5000);
+            return first?.Replace("mosquitto version", "Mosquitto", StringComparison.Ordinal).Trim() ?? "Mosquitto";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "Mosquitto";
+        }
+    }
+}

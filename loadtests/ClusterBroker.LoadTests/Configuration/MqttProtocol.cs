@@ -1,0 +1,7 @@
+namespace ClusterBroker.LoadTests.Configuration;
+
+public enum MqttProtocol
+{
+    V311,
+    V500,
+}

@@ -1,0 +1,50 @@
+namespace ClusterBroker.LoadTests.Configuration;
+
+/// <summary>Everything one scenario run needs; bound from the command line or built by code (compare, tests).</summary>
+public sealed record RunSettings
+{
+    public IReadOnlyList<BrokerEndpoint> Brokers { get; init; } = [new("127.0.0.1", 1883)];
+    public string Label { get; init; } = "broker";
+    public MqttProtocol Protocol { get; init; } = MqttProtocol.V311;
+    public int Qos { get; init; } = 1;
+    public int PayloadBytes { get; init; } = 64;
+    public int KeepAliveSeconds { get; init; } = 60;
+    public bool CleanStart { get; init; } = true;
+    public string? Username { get; init; }
+    public string? Password { get; init; }
+
+    /// <summary>The scenario's N: connections (connect), subscribers (fan-out, retained), pairs (p2p), publishers (fan-in, shared).</summary>
+    public int Clients { get; init; } = 100;
+    public int? Publishers { get; init; }
+    public int? Subscribers { get; init; }
+    public bool Wildcard { get; init; }
+    public int RetainedMessages { get; init; } = 1000;
+    public int SlowSubscriberDelayMs { get; init; }
+
+    /// <summary>Messages per second; 0 means as fast as flow control (bounded inflight) allows.</summary>
+    public double Rate { get; init; }
+    public RateScope RateScope { get; init; } = RateScope.PerPublisher;
+    public double RampSeconds { get; init; }
+    public int Inflight { get; init; } = 64;
+    public double WarmupSeconds { get; init; } = 2;
+    public double DurationSeconds { get; init; } = 10;
+    public long MaxMessagesPerPublisher { get; init; }
+    public double DrainSeconds { get; init; } = 5;
+
+    public double ConnectRate { get; init; } = 1000;
+    public int ConnectConcurrency { get; init; } = 256;
+    public double ConnectTimeoutSeconds { get; init; } = 10;
+    public int ClientsPerWorker { get; init; } = 15000;
+    public bool SpreadSourceAddresses { get; init; } = true;
+    public int SocketBufferBytes { get; init; } = 256 * 1024;
+
+    public IReadOnlyList<int> BrokerPids { get; init; } = [];
+    public string? ReportDirectory { get; init; }
+    public bool Live { get; init; } = true;
+
+    /// <summary>Hard bound on a whole run, whatever the phases add up to.</summary>
+    public double MaxRunSeconds { get; init; } = 600;
+
+    public double RatePerPublisher(int publishers) =>
+        RateScope == RateScope.Total && publishers > 0 ? Rate / publishers : Rate;
+}

@@ -1,0 +1,13 @@
+namespace ClusterBroker.LoadTests.Lightweight;
+
+public enum ConnectFailure
+{
+    None,
+    Refused,
+    Timeout,
+    Rejected,
+    ClosedByBroker,
+    AddressInUse,
+    TooManyOpenFiles,
+    Other,
+}

@@ -1,0 +1,9 @@
+namespace ClusterBroker.LoadTests.Lightweight;
+
+public enum SwarmPhase
+{
+    Connecting,
+    Holding,
+    Closing,
+    Done,
+}

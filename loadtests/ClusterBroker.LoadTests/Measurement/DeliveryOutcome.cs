@@ -1,0 +1,8 @@
+namespace ClusterBroker.LoadTests.Measurement;
+
+public enum DeliveryOutcome
+{
+    New,
+    Duplicate,
+    Misrouted,
+}

@@ -1,0 +1,5 @@
+using ClusterBroker.LoadTests.Cli;
+using ClusterBroker.LoadTests.Measurement;
+
+FileLimit.RaiseSoftToHard();
+return await CommandLineApp.Create().Parse(args).InvokeAsync();

@@ -1,0 +1,6 @@
+namespace ClusterBroker.LoadTests.Progress;
+
+public interface IProgressSink
+{
+    void Report(ProgressSnapshot snapshot);
+}

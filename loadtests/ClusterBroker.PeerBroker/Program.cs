@@ -1,0 +1,3 @@
+using ClusterBroker.PeerBroker;
+
+return await PeerBrokerHost.RunAsync(args);
