@@ -189,7 +189,6 @@ public sealed class MqttServer : IAsyncDisposable
             .Group(_bossGroup!, _workerGroup!)
             .ChannelFactory(() => new TcpServerSocketChannel(family))
             .Option(ChannelOption.SoBacklog, _options.Backlog)
-            .Option(ChannelOption.SoReuseaddr, true)
             .Option(ChannelOption.Allocator, _allocator!)
             .ChildOption(ChannelOption.Allocator, _allocator!)
             .ChildOption(ChannelOption.RcvbufAllocator, new AdaptiveRecvByteBufAllocator(64, 1024, 64 * 1024))

@@ -75,9 +75,11 @@ internal sealed class MqttFrameDecoder : ChannelHandlerAdapter
 
     public override void ChannelInactive(IChannelHandlerContext context)
     {
+        // The connection handler asks HasPartialFrame while handling this event: release afterwards.
+        context.FireChannelInactive();
         _frame = null;
         _header = null;
-        context.FireChannelInactive();
+        _headerCount = 0;
     }
 
     private void Consume(IChannelHandlerContext context, IByteBuffer buffer)
@@ -122,10 +124,10 @@ internal sealed class MqttFrameDecoder : ChannelHandlerAdapter
             _headerCount = count;
             return count;
         }
-        if (!CheckHeader(context, status, array.AsSpan(offset, Math.Min(count, MaxHeaderLength)), headerLength, remainingLength))
+        int frameLength = headerLength + remainingLength;
+        if (!CheckHeader(context, status, array.AsSpan(offset, Math.Min(count, MaxHeaderLength)), headerLength, remainingLength, count >= frameLength))
             return count;
 
-        int frameLength = headerLength + remainingLength;
         if (count >= frameLength)
         {
             byte[] frame = GC.AllocateUninitializedArray<byte>(frameLength);
@@ -154,7 +156,7 @@ internal sealed class MqttFrameDecoder : ChannelHandlerAdapter
 
             int headerCount = _headerCount;
             _headerCount = 0;
-            if (!CheckHeader(context, status, header.AsSpan(0, headerCount), headerLength, remainingLength))
+            if (!CheckHeader(context, status, header.AsSpan(0, headerCount), headerLength, remainingLength, frameComplete: false))
                 return count;
 
             int frameLength = headerLength + remainingLength;
@@ -206,14 +208,19 @@ internal sealed class MqttFrameDecoder : ChannelHandlerAdapter
     /// <summary>
     /// Accepts a complete header whose frame fits the limit; otherwise asks the codec for the
     /// violation (so that reason code and rule come from one place) and fails the connection.
+    /// When the body is still to come, the codec also checks the header alone (reserved type, CONNECT
+    /// first, size limit), so that garbage announcing a long body is refused without waiting for it.
     /// </summary>
-    private bool CheckHeader(IChannelHandlerContext context, HeaderStatus status, ReadOnlySpan<byte> headerBytes, int headerLength, int remainingLength)
+    private bool CheckHeader(IChannelHandlerContext context, HeaderStatus status, ReadOnlySpan<byte> headerBytes, int headerLength, int remainingLength, bool frameComplete)
     {
-        if (status == HeaderStatus.Complete && (long)headerLength + remainingLength <= _maximumPacketSize)
+        bool fits = status == HeaderStatus.Complete && (long)headerLength + remainingLength <= _maximumPacketSize;
+        if (fits && frameComplete)
             return true;
 
         byte[] copy = headerBytes.Slice(0, status == HeaderStatus.Complete ? headerLength : headerBytes.Length).ToArray();
         DecodeResult result = _decoder.Decode(new ReadOnlySequence<byte>(copy));
+        if (fits && result.Status != DecodeStatus.Violation)
+            return true;
         ProtocolViolation violation = result.Status == DecodeStatus.Violation
             ? result.Violation!
             : status == HeaderStatus.Malformed
