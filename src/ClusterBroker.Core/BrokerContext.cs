@@ -1,0 +1,75 @@
+using ClusterBroker.Core.Channel;
+using ClusterBroker.Core.Messages;
+using ClusterBroker.Core.Retained;
+using ClusterBroker.Core.Routing;
+using ClusterBroker.Core.Sessions;
+using ClusterBroker.Topics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ClusterBroker.Core;
+
+/// <summary>
+/// The node-wide services every connection shares: options, router, retained store, session owner,
+/// live connections, authenticator, metrics, clock and loggers. Built once per node by the composition
+/// root (BrokerNode) or by tests.
+/// </summary>
+public sealed class BrokerContext
+{
+    public BrokerContext(
+        BrokerOptions options,
+        ISessionRegistry sessions,
+        ILoggerFactory? loggerFactory = null,
+        IAuthenticator? authenticator = null,
+        IRetainedMessageStore? retained = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sessions);
+        Options = options;
+        LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        Authenticator = authenticator ?? new AnonymousAuthenticator(options.AllowAnonymous);
+        Retained = retained ?? new InMemoryRetainedMessageStore();
+        TimeProvider = timeProvider ?? TimeProvider.System;
+        Router = new NodeRouter(sessions);
+        Connections = new ConnectionRegistry();
+        Metrics = new BrokerMetrics();
+        ChannelLogger = LoggerFactory.CreateLogger("ClusterBroker.Core.Channel.MqttChannel");
+        SessionLogger = LoggerFactory.CreateLogger("ClusterBroker.Core.Sessions");
+        TopicLimits = new TopicLimits(options.MaxTopicLength, options.MaxTopicLevels);
+        StartedAt = TimeProvider.GetUtcNow();
+    }
+
+    public BrokerOptions Options { get; }
+    public ILoggerFactory LoggerFactory { get; }
+    public IAuthenticator Authenticator { get; }
+    public IRetainedMessageStore Retained { get; }
+    public TimeProvider TimeProvider { get; }
+    public NodeRouter Router { get; }
+    public ISessionRegistry Sessions => Router.Sessions;
+    public ConnectionRegistry Connections { get; }
+    public BrokerMetrics Metrics { get; }
+    public ILogger ChannelLogger { get; }
+    public ILogger SessionLogger { get; }
+    public TopicLimits TopicLimits { get; }
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Set while the node shuts down: new CONNECTs are refused with 0x8B.</summary>
+    public bool ShuttingDown { get; set; }
+
+    public long NowUnixMs() => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// Publishes a message on this node: stores it as retained when its RETAIN flag is set (and retain is
+    /// available), then routes it. Returns the number of sessions it was routed to.
+    /// </summary>
+    public int Publish(BrokerMessage message)
+    {
+        if (message.Retain && Options.RetainAvailable)
+        {
+            Retained.Retain(message);
+        }
+
+        return Router.Publish(message);
+    }
+}

@@ -1,0 +1,32 @@
+namespace ClusterBroker.Core;
+
+/// <summary>
+/// Node-wide counters for $SYS and metrics, updated with interlocked operations from any thread.
+/// The transport reports bytes through <see cref="AddBytesReceived"/> and <see cref="AddBytesSent"/>.
+/// </summary>
+public sealed class BrokerMetrics
+{
+    private long _clientsConnected;
+    private long _messagesReceived;
+    private long _messagesSent;
+    private long _bytesReceived;
+    private long _bytesSent;
+    private long _messagesDropped;
+
+    public long ClientsConnected => Volatile.Read(ref _clientsConnected);
+    public long MessagesReceived => Volatile.Read(ref _messagesReceived);
+    public long MessagesSent => Volatile.Read(ref _messagesSent);
+    public long BytesReceived => Volatile.Read(ref _bytesReceived);
+    public long BytesSent => Volatile.Read(ref _bytesSent);
+
+    /// <summary>Messages dropped because a session queue was full or they expired in it.</summary>
+    public long MessagesDropped => Volatile.Read(ref _messagesDropped);
+
+    public void ClientConnected() => Interlocked.Increment(ref _clientsConnected);
+    public void ClientDisconnected() => Interlocked.Decrement(ref _clientsConnected);
+    public void MessageReceived() => Interlocked.Increment(ref _messagesReceived);
+    public void MessageSent() => Interlocked.Increment(ref _messagesSent);
+    public void MessageDropped() => Interlocked.Increment(ref _messagesDropped);
+    public void AddBytesReceived(long count) => Interlocked.Add(ref _bytesReceived, count);
+    public void AddBytesSent(long count) => Interlocked.Add(ref _bytesSent, count);
+}

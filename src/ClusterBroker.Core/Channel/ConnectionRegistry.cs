@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using ClusterBroker.Core.Messages;
+using ClusterBroker.Protocol;
+
+namespace ClusterBroker.Core.Channel;
+
+/// <summary>
+/// The live connections of this node by connection id: used to close one on takeover, to hand it a
+/// message the session owner forwards, and to close them all at shutdown. Thread-safe.
+/// </summary>
+public sealed class ConnectionRegistry
+{
+    private readonly ConcurrentDictionary<long, MqttChannel> _channels = new();
+    private long _lastId;
+
+    public int Count => _channels.Count;
+
+    internal long Add(MqttChannel channel)
+    {
+        long id = Interlocked.Increment(ref _lastId);
+        _channels[id] = channel;
+        return id;
+    }
+
+    internal void Remove(long connectionId) => _channels.TryRemove(connectionId, out _);
+
+    /// <summary>Closes the connection with a server DISCONNECT (5.0) carrying the reason; false when it is gone.</summary>
+    public bool Disconnect(long connectionId, ReasonCode reasonCode)
+    {
+        if (_channels.TryGetValue(connectionId, out MqttChannel? channel))
+        {
+            channel.DisconnectFromServer(reasonCode);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Hands a message for the session to the connection; false when it is gone (the caller queues it).</summary>
+    public bool Deliver(long connectionId, QueuedMessage message) =>
+        _channels.TryGetValue(connectionId, out MqttChannel? channel) && channel.TryDeliver(Routing.Delivery.FromQueued(message));
+
+    /// <summary>Sends every connection DISCONNECT with the reason (5.0) and closes it.</summary>
+    public void DisconnectAll(ReasonCode reasonCode)
+    {
+        foreach (MqttChannel channel in _channels.Values)
+        {
+            channel.DisconnectFromServer(reasonCode);
+        }
+    }
+}

@@ -1,0 +1,294 @@
+using ClusterBroker.Core.Messages;
+using ClusterBroker.Core.Routing;
+using ClusterBroker.Core.Sessions;
+using ClusterBroker.Protocol;
+using ClusterBroker.Protocol.Packets;
+using ClusterBroker.Topics;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterBroker.Core.Channel;
+
+/// <summary>CONNECT: validation, client identifier rules, authentication, session attach, CONNACK.</summary>
+public sealed partial class MqttChannel
+{
+    private void OnConnectTimeout()
+    {
+        if (_state == ChannelState.AwaitingConnect)
+        {
+            Fail(ReasonCode.MaximumConnectTime, "MQTT-3.1.4", $"No complete CONNECT within {_context.Options.ConnectTimeout.TotalSeconds:0.#} s.");
+        }
+    }
+
+    private void OnConnect(ConnectPacket connect)
+    {
+        _timer?.Dispose();
+        _timer = null;
+        _version = connect.ProtocolVersion;
+        _connection.SetProtocolVersion(_version);
+        BrokerOptions options = _context.Options;
+        bool v5 = _version == ProtocolVersion.V500;
+
+        if (_context.ShuttingDown)
+        {
+            Refuse(ReasonCode.ServerShuttingDown, "MQTT-3.2.2-6", "The server is shutting down.");
+            return;
+        }
+
+        if (_context.Connections.Count > options.MaxConnections)
+        {
+            Refuse(ReasonCode.ServerBusy, "limit:MaxConnections", $"The server accepts at most {options.MaxConnections} connections.");
+            return;
+        }
+
+        string clientId = connect.ClientId;
+        string? assigned = null;
+        if (clientId.Length == 0)
+        {
+            if (_version == ProtocolVersion.V310)
+            {
+                Refuse(ReasonCode.ClientIdentifierNotValid, "MQTT-3.1-3.1.3.1", "MQTT 3.1 requires a client identifier of 1 to 23 characters.");
+                return;
+            }
+
+            if (_version == ProtocolVersion.V311 && !connect.CleanSession)
+            {
+                // [MQTT-3.1.3-8] A zero-byte ClientId with CleanSession 0 is refused with return code 0x02.
+                Refuse(ReasonCode.ClientIdentifierNotValid, "MQTT-3.1.3-8", "An empty client identifier requires Clean Session 1.");
+                return;
+            }
+
+            // [MQTT-3.1.3-6] The server assigns a unique identifier; 5.0 returns it in CONNACK [MQTT-3.2.2-16].
+            clientId = assigned = "auto-" + Guid.NewGuid().ToString("N");
+        }
+
+        _clientId = clientId;
+
+        if (connect.Will is { } will)
+        {
+            TopicValidationResult topic = TopicValidator.ValidateTopicName(will.Topic, _context.TopicLimits);
+            if (!topic.IsValid)
+            {
+                Refuse(v5 ? ReasonCode.TopicNameInvalid : ReasonCode.UnspecifiedError, "MQTT-3.1.3-11", "Will Topic: " + topic.Message);
+                return;
+            }
+
+            if (will.QoS > options.MaximumQoS)
+            {
+                Refuse(ReasonCode.QoSNotSupported, "MQTT-3.2.2-12", $"Will QoS {(byte)will.QoS} exceeds the server's Maximum QoS {(byte)options.MaximumQoS}.");
+                return;
+            }
+
+            if (will.Retain && !options.RetainAvailable)
+            {
+                Refuse(ReasonCode.RetainNotSupported, "MQTT-3.2.2-13", "Will Retain is set but the server does not support retained messages.");
+                return;
+            }
+        }
+
+        if (connect.AuthenticationMethod is not null)
+        {
+            Refuse(ReasonCode.BadAuthenticationMethod, "MQTT-3.1.2-29", $"Authentication method '{connect.AuthenticationMethod}' is not supported.");
+            return;
+        }
+
+        _will = connect.Will;
+        _cleanStart = connect.CleanSession;
+        _keepAlive = v5 && options.ServerKeepAlive is ushort serverKeepAlive ? serverKeepAlive : connect.KeepAlive;
+        if (v5)
+        {
+            _sessionExpiryInterval = Math.Min(connect.SessionExpiryInterval ?? 0, options.MaximumSessionExpiryInterval);
+            _clientReceiveMaximum = connect.ReceiveMaximum ?? ushort.MaxValue;
+            _clientTopicAliasMaximum = connect.TopicAliasMaximum ?? 0;
+            _problemInformation = connect.RequestProblemInformation ?? true;
+            _connection.SetMaximumOutgoingPacketSize(connect.MaximumPacketSize);
+        }
+        else
+        {
+            // 3.1/3.1.1: Clean Session 1 ends the session with the connection; 0 keeps it (bounded by the configured maximum).
+            _sessionExpiryInterval = connect.CleanSession ? 0 : options.MaximumSessionExpiryInterval;
+            _clientReceiveMaximum = ushort.MaxValue;
+        }
+
+        _state = ChannelState.Connecting;
+        var request = new AuthenticationRequest(clientId, connect.Username, connect.Password, _connection.RemoteEndPoint, _version, connect.AuthenticationMethod, connect.AuthenticationData);
+        ValueTask<AuthenticationResult> authentication;
+        try
+        {
+            authentication = _context.Authenticator.AuthenticateAsync(request, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            _context.ChannelLogger.LogError(ex, "Authenticator failed for client {ClientId}", clientId);
+            Refuse(ReasonCode.ServerUnavailable, "auth", "The authenticator failed.");
+            return;
+        }
+
+        if (authentication.IsCompletedSuccessfully)
+        {
+            OnAuthenticated(authentication.Result, connect, assigned);
+        }
+        else
+        {
+            authentication.AsTask().ContinueWith(
+                t => _connection.Execute(() => OnAuthenticated(
+                    t.IsCompletedSuccessfully ? t.Result : AuthenticationResult.Fail(ReasonCode.ServerUnavailable, "The authenticator failed."),
+                    connect,
+                    assigned)),
+                TaskScheduler.Default);
+        }
+    }
+
+    private void OnAuthenticated(AuthenticationResult result, ConnectPacket connect, string? assigned)
+    {
+        if (_state != ChannelState.Connecting)
+        {
+            return;
+        }
+
+        if (!result.IsSuccess)
+        {
+            Refuse(result.ReasonCode, "MQTT-3.1.4-2", result.ReasonString ?? "Authentication failed.");
+            return;
+        }
+
+        Task<SessionAttachResult> attach;
+        try
+        {
+            attach = _context.Sessions.AttachAsync(new SessionAttachRequest(_clientId!, _cleanStart, _connectionId), CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            attach = Task.FromException<SessionAttachResult>(ex);
+        }
+
+        if (attach.IsCompleted)
+        {
+            OnAttached(attach, connect, assigned);
+        }
+        else
+        {
+            attach.ContinueWith(t => _connection.Execute(() => OnAttached(t, connect, assigned)), TaskScheduler.Default);
+        }
+    }
+
+    private void OnAttached(Task<SessionAttachResult> attach, ConnectPacket connect, string? assigned)
+    {
+        if (!attach.IsCompletedSuccessfully)
+        {
+            if (_state == ChannelState.Connecting)
+            {
+                _context.ChannelLogger.LogError(attach.Exception?.GetBaseException(), "Could not attach the session of client {ClientId}", _clientId);
+                Refuse(ReasonCode.ServerUnavailable, "session", "The session could not be attached.");
+            }
+
+            return;
+        }
+
+        SessionAttachResult result = attach.Result;
+        if (_state != ChannelState.Connecting)
+        {
+            // Closed while the session was on its way: hand it straight back so nothing is lost.
+            if (_sessionExpiryInterval == 0 && _context.Router.TryGetEndpoint(_clientId!, out SessionEndpoint stale))
+            {
+                _context.Router.RemoveEndpoint(stale);
+            }
+
+            _context.Sessions.Detach(new SessionDetachRequest(_clientId!, _connectionId, _sessionExpiryInterval, result.Snapshot, null));
+            return;
+        }
+
+        NodeRouter router = _context.Router;
+        SessionEndpoint endpoint = router.GetOrAddEndpoint(_clientId!);
+        _endpoint = endpoint;
+        if (!result.SessionPresent)
+        {
+            router.ClearSubscriptions(endpoint);
+        }
+        else if (router.GetSubscriptions(endpoint).Count == 0)
+        {
+            foreach (Subscription subscription in result.Snapshot.Subscriptions)
+            {
+                TopicValidator.ValidateSubscriptionFilter(subscription.Filter, default, out SharedSubscriptionFilter? shared);
+                router.Subscribe(endpoint, subscription, shared, 0);
+            }
+        }
+
+        if (result.Snapshot.IncomingQoS2.Count > 0)
+        {
+            _incomingQoS2 = new HashSet<ushort>(result.Snapshot.IncomingQoS2);
+        }
+
+        _state = ChannelState.Connected;
+        _context.Metrics.ClientConnected();
+        endpoint.SetOnline(this);
+        SendConnAck(connect, result.SessionPresent, assigned);
+        StartKeepAlive();
+        _context.ChannelLogger.LogDebug(
+            "Client {ClientId} connected from {RemoteEndPoint} ({Version}, session present: {SessionPresent})",
+            _clientId, _connection.RemoteEndPoint, _version, result.SessionPresent);
+
+        // [MQTT-4.4.0-1] Unacknowledged PUBLISH (DUP set) and PUBREL packets are sent again, in their original order.
+        foreach (InflightMessage message in result.Snapshot.Inflight)
+        {
+            Delivery delivery = Delivery.FromQueued(message.Delivery);
+            _inflight.Restore(message.PacketId, delivery, message.Released);
+            if (message.Released)
+            {
+                _connection.Send(new PubRelPacket { PacketId = message.PacketId });
+            }
+            else if (!SendPublish(delivery, message.PacketId, dup: true))
+            {
+                _inflight.Remove(message.PacketId);
+            }
+        }
+
+        foreach (QueuedMessage message in result.Snapshot.Queued)
+        {
+            ProcessDelivery(Delivery.FromQueued(message));
+        }
+
+        if (_earlyPackets is { } early)
+        {
+            _earlyPackets = null;
+            foreach (MqttPacket packet in early)
+            {
+                if (_state != ChannelState.Connected)
+                {
+                    break;
+                }
+
+                Dispatch(packet);
+            }
+        }
+
+        ScheduleDrain();
+    }
+
+    private void SendConnAck(ConnectPacket connect, bool sessionPresent, string? assigned)
+    {
+        if (_version != ProtocolVersion.V500)
+        {
+            // [MQTT-3.2.2-1] Session Present is 0 when Clean Session is 1.
+            _connection.Send(new ConnAckPacket { ReasonCode = ReasonCode.Success, SessionPresent = sessionPresent && !connect.CleanSession });
+            return;
+        }
+
+        BrokerOptions options = _context.Options;
+        _connection.Send(new ConnAckPacket
+        {
+            ReasonCode = ReasonCode.Success,
+            SessionPresent = sessionPresent,
+            SessionExpiryInterval = (connect.SessionExpiryInterval ?? 0) != _sessionExpiryInterval ? _sessionExpiryInterval : null,
+            ReceiveMaximum = options.ReceiveMaximum == ushort.MaxValue ? null : options.ReceiveMaximum,
+            MaximumQoS = options.MaximumQoS < QualityOfService.ExactlyOnce ? options.MaximumQoS : null,
+            RetainAvailable = options.RetainAvailable ? null : false,
+            MaximumPacketSize = options.MaximumPacketSize,
+            AssignedClientIdentifier = assigned,
+            TopicAliasMaximum = options.TopicAliasMaximum == 0 ? null : options.TopicAliasMaximum,
+            WildcardSubscriptionAvailable = options.WildcardSubscriptionAvailable,
+            SubscriptionIdentifiersAvailable = options.SubscriptionIdentifiersAvailable,
+            SharedSubscriptionAvailable = options.SharedSubscriptionAvailable,
+            ServerKeepAlive = options.ServerKeepAlive,
+        });
+    }
+}

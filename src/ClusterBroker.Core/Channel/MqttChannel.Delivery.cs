@@ -1,0 +1,278 @@
+using ClusterBroker.Core.Routing;
+using ClusterBroker.Protocol;
+using ClusterBroker.Protocol.Packets;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterBroker.Core.Channel;
+
+/// <summary>
+/// Outgoing deliveries: the mailbox other threads append to, the inflight window (Receive Maximum,
+/// [MQTT-3.3.4-7]), the per-session queue behind it (bounded, with the drop policy), message expiry,
+/// the QoS 1/2 acknowledgements from the client, and Maximum Packet Size (a message too large for the
+/// client is dropped as if sent, [MQTT-3.1.2-25]).
+/// </summary>
+public sealed partial class MqttChannel
+{
+    private readonly object _mailboxLock = new();
+    private readonly OutboundInflight _inflight = new();
+    private Queue<Delivery>? _mailbox;
+    private bool _mailboxClosed;
+    private bool _drainScheduled;
+    private Action? _drainAction;
+    private Queue<Delivery>? _pending;
+    private ushort _clientReceiveMaximum = ushort.MaxValue;
+    private ushort _clientTopicAliasMaximum;
+    private long _droppedMessages;
+
+    /// <summary>Called by routers on any thread: queues the delivery for the connection's executor.</summary>
+    public bool TryDeliver(in Delivery delivery)
+    {
+        bool schedule;
+        lock (_mailboxLock)
+        {
+            if (_mailboxClosed)
+            {
+                return false;
+            }
+
+            (_mailbox ??= new Queue<Delivery>()).Enqueue(delivery);
+            schedule = !_drainScheduled && _state == ChannelState.Connected;
+            _drainScheduled |= schedule;
+        }
+
+        if (schedule)
+        {
+            _connection.Execute(_drainAction ??= Drain);
+        }
+
+        return true;
+    }
+
+    private void ScheduleDrain()
+    {
+        bool schedule;
+        lock (_mailboxLock)
+        {
+            schedule = !_drainScheduled && _mailbox is { Count: > 0 };
+            _drainScheduled |= schedule;
+        }
+
+        if (schedule)
+        {
+            _connection.Execute(_drainAction ??= Drain);
+        }
+    }
+
+    private void Drain()
+    {
+        while (true)
+        {
+            Delivery delivery;
+            lock (_mailboxLock)
+            {
+                if (_state != ChannelState.Connected || _mailbox is not { Count: > 0 })
+                {
+                    _drainScheduled = false;
+                    if (_mailbox is { Count: 0 })
+                    {
+                        _mailbox = null;
+                    }
+
+                    return;
+                }
+
+                delivery = _mailbox.Dequeue();
+            }
+
+            ProcessDelivery(delivery);
+        }
+    }
+
+    private Delivery[]? CloseMailbox()
+    {
+        lock (_mailboxLock)
+        {
+            _mailboxClosed = true;
+            Delivery[]? remaining = _mailbox is { Count: > 0 } ? _mailbox.ToArray() : null;
+            _mailbox = null;
+            return remaining;
+        }
+    }
+
+    /// <summary>Sends the delivery now when the window allows, else queues it behind the others.</summary>
+    private void ProcessDelivery(in Delivery delivery)
+    {
+        if (delivery.Message.IsExpired(_context.NowUnixMs()))
+        {
+            return;
+        }
+
+        if (delivery.QoS == QualityOfService.AtMostOnce)
+        {
+            SendPublish(delivery, 0, dup: false);
+            return;
+        }
+
+        if (_pending is { Count: > 0 } || _inflight.Count >= SendWindow)
+        {
+            EnqueuePending(delivery);
+            return;
+        }
+
+        SendNew(delivery);
+    }
+
+    private int SendWindow => Math.Min(_context.Options.MaxInflightMessages, _clientReceiveMaximum);
+
+    private void SendNew(in Delivery delivery)
+    {
+        ushort id = _inflight.Add(delivery);
+        if (!SendPublish(delivery, id, dup: false))
+        {
+            _inflight.Remove(id);
+        }
+    }
+
+    private void EnqueuePending(in Delivery delivery)
+    {
+        Queue<Delivery> pending = _pending ??= new Queue<Delivery>();
+        BrokerOptions options = _context.Options;
+        int max = options.MaxQueuedMessagesPerSession;
+        if (pending.Count < max)
+        {
+            pending.Enqueue(delivery);
+            return;
+        }
+
+        if (options.QueueDropPolicy == QueueDropPolicy.DropOldest && max > 0)
+        {
+            pending.Dequeue();
+            pending.Enqueue(delivery);
+        }
+
+        _droppedMessages++;
+        _context.Metrics.MessageDropped();
+        if ((_droppedMessages & (_droppedMessages - 1)) == 0)
+        {
+            _context.ChannelLogger.LogWarning(
+                "Session queue of client {ClientId} is full ({MaxQueued} messages, policy {DropPolicy}): {DroppedCount} message(s) dropped so far",
+                _clientId, max, options.QueueDropPolicy, _droppedMessages);
+        }
+    }
+
+    /// <summary>Sends queued deliveries while the window has room.</summary>
+    private void Pump()
+    {
+        if (_pending is null)
+        {
+            return;
+        }
+
+        long now = _context.NowUnixMs();
+        while (_pending.Count > 0 && _inflight.Count < SendWindow)
+        {
+            Delivery next = _pending.Dequeue();
+            if (!next.Message.IsExpired(now))
+            {
+                SendNew(next);
+            }
+        }
+
+        if (_pending.Count == 0)
+        {
+            _pending = null;
+        }
+    }
+
+    /// <summary>Encodes the delivery as PUBLISH; false when the transport refused it (too large for the client, or closed).</summary>
+    private bool SendPublish(in Delivery delivery, ushort packetId, bool dup)
+    {
+        var message = delivery.Message;
+        PublishPacket packet;
+        if (_version == ProtocolVersion.V500)
+        {
+            uint? expiry = message.RemainingExpiryInterval(_context.NowUnixMs());
+            packet = new PublishPacket
+            {
+                Topic = message.Topic,
+                Payload = message.Payload,
+                QoS = delivery.QoS,
+                Retain = delivery.Retain,
+                Dup = dup,
+                PacketId = packetId,
+                PayloadFormatIndicator = message.PayloadFormatIndicator,
+                MessageExpiryInterval = expiry,
+                ResponseTopic = message.ResponseTopic,
+                CorrelationData = message.CorrelationData,
+                UserProperties = message.UserProperties,
+                SubscriptionIdentifiers = delivery.SubscriptionIdentifiers,
+                ContentType = message.ContentType,
+            };
+        }
+        else
+        {
+            packet = new PublishPacket
+            {
+                Topic = message.Topic,
+                Payload = message.Payload,
+                QoS = delivery.QoS,
+                Retain = delivery.Retain,
+                Dup = dup,
+                PacketId = packetId,
+            };
+        }
+
+        if (_connection.Send(packet))
+        {
+            _context.Metrics.MessageSent();
+            return true;
+        }
+
+        _context.ChannelLogger.LogDebug(
+            "PUBLISH on {Topic} not sent to client {ClientId}: larger than its Maximum Packet Size, or the connection closed [MQTT-3.1.2-25]",
+            message.Topic, _clientId);
+        return false;
+    }
+
+    private void OnPubAck(PubAckPacket ack)
+    {
+        if (_inflight.TryGet(ack.PacketId, out Delivery delivery, out _) && delivery.QoS == QualityOfService.AtLeastOnce)
+        {
+            _inflight.Remove(ack.PacketId);
+            Pump();
+        }
+    }
+
+    private void OnPubRec(PubRecPacket rec)
+    {
+        if (!_inflight.TryGet(rec.PacketId, out Delivery delivery, out _) || delivery.QoS != QualityOfService.ExactlyOnce)
+        {
+            _connection.Send(new PubRelPacket
+            {
+                PacketId = rec.PacketId,
+                ReasonCode = _version == ProtocolVersion.V500 ? ReasonCode.PacketIdentifierNotFound : ReasonCode.Success,
+            });
+            return;
+        }
+
+        if ((byte)rec.ReasonCode >= 0x80)
+        {
+            // [MQTT-4.3.3-4] A PUBREC with an error code ends the flow; the identifier is free again.
+            _inflight.Remove(rec.PacketId);
+            Pump();
+            return;
+        }
+
+        _inflight.MarkReleased(rec.PacketId);
+        _connection.Send(new PubRelPacket { PacketId = rec.PacketId });
+    }
+
+    private void OnPubComp(PubCompPacket comp)
+    {
+        if (_inflight.TryGet(comp.PacketId, out _, out bool released) && released)
+        {
+            _inflight.Remove(comp.PacketId);
+            Pump();
+        }
+    }
+}

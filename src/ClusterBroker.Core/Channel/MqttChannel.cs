@@ -1,0 +1,411 @@
+using ClusterBroker.Core.Connections;
+using ClusterBroker.Core.Messages;
+using ClusterBroker.Core.Routing;
+using ClusterBroker.Core.Sessions;
+using ClusterBroker.Protocol;
+using ClusterBroker.Protocol.Packets;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterBroker.Core.Channel;
+
+/// <summary>
+/// The MQTT protocol state machine of one connection (EMQX's "channel"): packets in, packets and session
+/// effects out; it never touches a socket. Split by concern into partial files: connect/auth
+/// (MqttChannel.Connect.cs), incoming PUBLISH flows and topic aliases (MqttChannel.Publish.cs), outgoing
+/// deliveries, flow control and acknowledgements (MqttChannel.Delivery.cs), SUBSCRIBE/UNSUBSCRIBE
+/// (MqttChannel.Subscribe.cs), keep-alive (MqttChannel.KeepAlive.cs), and here the dispatch, errors and
+/// the end of the connection.
+/// </summary>
+/// <remarks>
+/// Threading: every IConnectionHandler member, timer and delivery runs on the connection's serial
+/// executor, so no field needs a lock except the mailbox that other threads (routers) append to.
+/// Memory: an idle connection holds only this object; collections are allocated on first use.
+/// </remarks>
+public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
+{
+    private readonly IClientConnection _connection;
+    private readonly BrokerContext _context;
+    private readonly long _connectionId;
+
+    private ChannelState _state;
+    private ProtocolVersion _version = ProtocolVersion.V311;
+    private string? _clientId;
+    private bool _closeLogged;
+    private bool _publishWill = true;
+    private WillMessage? _will;
+    private uint _sessionExpiryInterval;
+    private bool _cleanStart;
+    private bool _problemInformation = true;
+    private SessionEndpoint? _endpoint;
+    private List<MqttPacket>? _earlyPackets;
+
+    private enum ChannelState : byte
+    {
+        AwaitingConnect,
+        Connecting,
+        Connected,
+        Closed,
+    }
+
+    public MqttChannel(IClientConnection connection, BrokerContext context)
+    {
+        _connection = connection;
+        _context = context;
+        _connectionId = context.Connections.Add(this);
+        _lastActivityUnixMs = context.NowUnixMs();
+        _timer = connection.Schedule(context.Options.ConnectTimeout, OnConnectTimeout);
+    }
+
+    /// <summary>The node-unique id of this connection.</summary>
+    public long ConnectionId => _connectionId;
+
+    /// <summary>The client identifier once CONNECT was accepted (or assigned).</summary>
+    public string? ClientId => _clientId;
+
+    /// <summary>True once CONNACK was sent with success and until the connection ends.</summary>
+    public bool IsConnected => _state == ChannelState.Connected;
+
+    public void OnPacket(MqttPacket packet)
+    {
+        _lastActivityUnixMs = _context.NowUnixMs();
+        switch (_state)
+        {
+            case ChannelState.Closed:
+                return;
+            case ChannelState.AwaitingConnect:
+                if (packet is ConnectPacket first)
+                {
+                    OnConnect(first);
+                }
+                else
+                {
+                    // [MQTT-3.1.0-1] After a Network Connection is established, the first packet sent must be CONNECT.
+                    Fail(ReasonCode.ProtocolError, "MQTT-3.1.0-1", $"The first packet must be CONNECT, received {packet.Type}.");
+                }
+
+                return;
+            case ChannelState.Connecting:
+                if (packet is ConnectPacket)
+                {
+                    Fail(ReasonCode.ProtocolError, "MQTT-3.1.0-2", "A second CONNECT was received.");
+                    return;
+                }
+
+                // The client may pipeline packets behind CONNECT; keep them until the session is attached.
+                List<MqttPacket> early = _earlyPackets ??= new List<MqttPacket>();
+                if (early.Count >= _context.Options.ReceiveMaximum + 16)
+                {
+                    Fail(ReasonCode.ReceiveMaximumExceeded, "MQTT-3.3.4-9", "Too many packets sent before CONNACK.");
+                    return;
+                }
+
+                early.Add(packet);
+                return;
+        }
+
+        Dispatch(packet);
+    }
+
+    public void OnProtocolViolation(ProtocolViolation violation)
+    {
+        if (_state == ChannelState.Closed)
+        {
+            return;
+        }
+
+        if (_state == ChannelState.AwaitingConnect
+            && violation.ReasonCode is ReasonCode.UnsupportedProtocolVersion or ReasonCode.ClientIdentifierNotValid)
+        {
+            // [MQTT-3.1.2-2] An unsupported protocol level is answered with CONNACK 0x01 (3.1.1) / 0x84 (5.0).
+            Refuse(violation.ReasonCode, violation.Rule, violation.Message);
+            return;
+        }
+
+        Fail(violation.ReasonCode, violation.Rule, violation.Message);
+    }
+
+    public void OnConnectionClosed(Exception? error)
+    {
+        if (_state == ChannelState.Closed)
+        {
+            return;
+        }
+
+        if (error is not null && !_closeLogged)
+        {
+            _closeLogged = true;
+            _context.ChannelLogger.LogInformation(
+                "Connection of client {ClientId} from {RemoteEndPoint} failed: {Error}",
+                _clientId ?? "(none)", _connection.RemoteEndPoint, error.Message);
+        }
+
+        Terminate();
+    }
+
+    /// <summary>Closes the connection from the server side: DISCONNECT with the reason where 5.0 (takeover, shutdown).</summary>
+    public void DisconnectFromServer(ReasonCode reasonCode) => _connection.Execute(() =>
+    {
+        if (_state == ChannelState.Closed)
+        {
+            return;
+        }
+
+        if (!_closeLogged)
+        {
+            _closeLogged = true;
+            _context.ChannelLogger.LogInformation(
+                "Disconnecting client {ClientId} from {RemoteEndPoint}: {Reason}",
+                _clientId ?? "(none)", _connection.RemoteEndPoint, reasonCode);
+        }
+
+        if (_state == ChannelState.Connected && _version == ProtocolVersion.V500)
+        {
+            _connection.Send(new DisconnectPacket { ReasonCode = reasonCode });
+        }
+
+        _connection.Close();
+        Terminate();
+    });
+
+    private void Dispatch(MqttPacket packet)
+    {
+        switch (packet)
+        {
+            case PublishPacket publish:
+                OnPublish(publish);
+                break;
+            case PubAckPacket ack:
+                OnPubAck(ack);
+                break;
+            case PubRecPacket rec:
+                OnPubRec(rec);
+                break;
+            case PubRelPacket rel:
+                OnPubRel(rel);
+                break;
+            case PubCompPacket comp:
+                OnPubComp(comp);
+                break;
+            case SubscribePacket subscribe:
+                OnSubscribe(subscribe);
+                break;
+            case UnsubscribePacket unsubscribe:
+                OnUnsubscribe(unsubscribe);
+                break;
+            case PingReqPacket:
+                _connection.Send(PingRespPacket.Instance);
+                break;
+            case DisconnectPacket disconnect:
+                OnDisconnect(disconnect);
+                break;
+            case ConnectPacket:
+                Fail(ReasonCode.ProtocolError, "MQTT-3.1.0-2", "A second CONNECT was received.");
+                break;
+            case AuthPacket:
+                Fail(ReasonCode.ProtocolError, "MQTT-3.15.0-1", "AUTH is only valid during enhanced authentication, which this server does not offer.");
+                break;
+            default:
+                Fail(ReasonCode.ProtocolError, "MQTT-2.1.2", $"A client must not send {packet.Type}.");
+                break;
+        }
+    }
+
+    private void OnDisconnect(DisconnectPacket disconnect)
+    {
+        if (_version == ProtocolVersion.V500 && disconnect.SessionExpiryInterval is uint requested)
+        {
+            if (_sessionExpiryInterval == 0 && requested != 0)
+            {
+                // [MQTT-3.14.2-2] A non-zero Session Expiry Interval at DISCONNECT when CONNECT had 0 is a protocol error.
+                Fail(ReasonCode.ProtocolError, "MQTT-3.14.2-2", "Session Expiry Interval was 0 at CONNECT and must not be set at DISCONNECT.");
+                return;
+            }
+
+            _sessionExpiryInterval = Math.Min(requested, _context.Options.MaximumSessionExpiryInterval);
+        }
+
+        // [MQTT-3.14.4-3] A normal DISCONNECT discards the Will; 0x04 "Disconnect with Will Message" publishes it.
+        _publishWill = disconnect.ReasonCode == ReasonCode.DisconnectWithWillMessage;
+        _context.ChannelLogger.LogDebug("Client {ClientId} disconnected (reason {Reason})", _clientId, disconnect.ReasonCode);
+        _closeLogged = true;
+        _connection.Close();
+        Terminate();
+    }
+
+    /// <summary>
+    /// A rule was broken after CONNECT: logs it once, sends DISCONNECT with the reason code where 5.0,
+    /// closes, and publishes the Will (the connection ended abnormally).
+    /// </summary>
+    private void Fail(ReasonCode reasonCode, string rule, string message)
+    {
+        if (_state == ChannelState.Closed)
+        {
+            return;
+        }
+
+        LogViolation(reasonCode, rule, message);
+        if (_state == ChannelState.Connected && _version == ProtocolVersion.V500)
+        {
+            _connection.Send(new DisconnectPacket { ReasonCode = reasonCode, ReasonString = $"[{rule}] {message}" });
+        }
+
+        _connection.Close();
+        Terminate();
+    }
+
+    /// <summary>CONNECT is refused: CONNACK with the reason code (mapped to a 3.1.1 return code by the encoder), then close.</summary>
+    private void Refuse(ReasonCode reasonCode, string rule, string message)
+    {
+        if (_state == ChannelState.Closed)
+        {
+            return;
+        }
+
+        LogViolation(reasonCode, rule, message);
+        _connection.Send(new ConnAckPacket
+        {
+            ReasonCode = reasonCode,
+            ReasonString = _version == ProtocolVersion.V500 ? $"[{rule}] {message}" : null,
+        });
+        _connection.Close();
+        _publishWill = false;
+        Terminate();
+    }
+
+    private void LogViolation(ReasonCode reasonCode, string rule, string message)
+    {
+        if (_closeLogged)
+        {
+            return;
+        }
+
+        _closeLogged = true;
+        _context.ChannelLogger.LogWarning(
+            "Closing connection of client {ClientId} from {RemoteEndPoint}: [{Rule}] {Violation} (reason code 0x{ReasonCode:X2} {ReasonName})",
+            _clientId ?? "(none)", _connection.RemoteEndPoint, rule, message, (byte)reasonCode, reasonCode);
+    }
+
+    /// <summary>
+    /// The end of the connection, whatever caused it (idempotent): hands the session back to its owner
+    /// with everything unacknowledged or queued, redispatches shared-group messages, and publishes or
+    /// defers the Will.
+    /// </summary>
+    private void Terminate()
+    {
+        if (_state == ChannelState.Closed)
+        {
+            return;
+        }
+
+        ChannelState previous = _state;
+        _state = ChannelState.Closed;
+        _timer?.Dispose();
+        _timer = null;
+        _context.Connections.Remove(_connectionId);
+        Delivery[]? mailbox = CloseMailbox();
+        if (previous != ChannelState.Connected)
+        {
+            return;
+        }
+
+        _context.Metrics.ClientDisconnected();
+        SessionEndpoint endpoint = _endpoint!;
+        endpoint.SetOffline(this);
+        long now = _context.NowUnixMs();
+
+        var inflight = new List<InflightMessage>();
+        var queued = new List<QueuedMessage>();
+        foreach ((ushort id, Delivery delivery, bool released) in _inflight.TakeAll())
+        {
+            if (delivery.Group is { } group && !released)
+            {
+                _context.Router.Redispatch(group, delivery.ToQueued(), endpoint);
+            }
+            else
+            {
+                inflight.Add(new InflightMessage(id, delivery.ToQueued(), released));
+            }
+        }
+
+        KeepOrRedispatch(_pending, queued, endpoint, now);
+        if (mailbox is not null)
+        {
+            foreach (Delivery delivery in mailbox)
+            {
+                KeepOrRedispatch(delivery, queued, endpoint, now);
+            }
+        }
+
+        _pending = null;
+
+        PendingWill? pendingWill = null;
+        if (_publishWill && _will is { } will)
+        {
+            uint delay = _version == ProtocolVersion.V500 ? Math.Min(will.WillDelayInterval ?? 0, _sessionExpiryInterval) : 0;
+            BrokerMessage willMessage = BrokerMessage.FromWill(will, _clientId!, now);
+            if (delay == 0)
+            {
+                PublishWill(willMessage);
+            }
+            else
+            {
+                pendingWill = new PendingWill(willMessage, delay);
+            }
+        }
+
+        SessionSnapshot snapshot;
+        if (_sessionExpiryInterval == 0)
+        {
+            _context.Router.RemoveEndpoint(endpoint);
+            snapshot = SessionSnapshot.Empty;
+        }
+        else
+        {
+            var incoming = new List<ushort>();
+            if (_incomingQoS2 is not null)
+            {
+                incoming.AddRange(_incomingQoS2);
+            }
+
+            snapshot = new SessionSnapshot(_context.Router.GetSubscriptions(endpoint), inflight, queued, incoming);
+        }
+
+        _context.Sessions.Detach(new SessionDetachRequest(_clientId!, _connectionId, _sessionExpiryInterval, snapshot, pendingWill));
+    }
+
+    private void KeepOrRedispatch(Queue<Delivery>? source, List<QueuedMessage> target, SessionEndpoint endpoint, long now)
+    {
+        if (source is null)
+        {
+            return;
+        }
+
+        foreach (Delivery delivery in source)
+        {
+            KeepOrRedispatch(delivery, target, endpoint, now);
+        }
+    }
+
+    private void KeepOrRedispatch(in Delivery delivery, List<QueuedMessage> target, SessionEndpoint endpoint, long now)
+    {
+        if (delivery.QoS == QualityOfService.AtMostOnce || delivery.Message.IsExpired(now))
+        {
+            return;
+        }
+
+        if (delivery.Group is { } group)
+        {
+            _context.Router.Redispatch(group, delivery.ToQueued(), endpoint);
+        }
+        else
+        {
+            target.Add(delivery.ToQueued());
+        }
+    }
+
+    private void PublishWill(BrokerMessage will)
+    {
+        _context.ChannelLogger.LogDebug("Publishing the Will of client {ClientId} on {Topic}", _clientId, will.Topic);
+        _context.Publish(will);
+    }
+}

@@ -1,0 +1,386 @@
+using System.Collections.Concurrent;
+using ClusterBroker.Core.Messages;
+using ClusterBroker.Core.Sessions;
+using ClusterBroker.Protocol;
+using ClusterBroker.Topics;
+
+namespace ClusterBroker.Core.Routing;
+
+/// <summary>
+/// The node's router: every subscription of the sessions known on this node, indexed in two
+/// <see cref="SubscriptionTrie{TKey, TValue}"/>s (plain subscriptions keyed by session endpoint; shared
+/// groups keyed by group), so a PUBLISH costs work proportional to the topic's levels and the matches,
+/// never to the number of sessions.
+/// </summary>
+/// <remarks>
+/// <para><b>Concurrency.</b> Publishes arrive from every connection's thread at once; subscription changes
+/// are rare by comparison. A <see cref="ReaderWriterLockSlim"/> guards both tries and each endpoint's
+/// subscription table: publishes match under the read lock (many at once; matching mutates nothing), and
+/// SUBSCRIBE/UNSUBSCRIBE/session end take the write lock. Only matching happens under the lock: the
+/// matches are copied into a per-thread scratch list and delivered after the lock is released, so a slow
+/// delivery never holds writers up. Shared groups keep their member arrays copy-on-write, so choosing a
+/// member needs no lock. Copy-on-write of the whole trie was rejected: a subscription storm would copy
+/// it per change.</para>
+/// <para><b>Overlapping subscriptions.</b> When several subscriptions of one session match, the session gets
+/// one copy at the highest granted QoS with every matching Subscription Identifier ([MQTT-3.3.4-3..5] allow
+/// one copy; 3.1.1 asks for the highest QoS); RETAIN is kept when any matching subscription has Retain As
+/// Published; No Local subscriptions of the publisher are skipped ([MQTT-3.8.3-3]).</para>
+/// </remarks>
+public sealed class NodeRouter
+{
+    [ThreadStatic]
+    private static List<TrieMatch<SessionEndpoint, Subscription>>? t_matches;
+
+    [ThreadStatic]
+    private static List<SharedGroup>? t_groups;
+
+    [ThreadStatic]
+    private static List<Aggregate>? t_aggregates;
+
+    [ThreadStatic]
+    private static Dictionary<SessionEndpoint, int>? t_index;
+
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly SubscriptionTrie<SessionEndpoint, Subscription> _direct = new(ReferenceEqualityComparer.Instance);
+    private readonly SubscriptionTrie<SharedGroup, SharedGroup> _shared = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<(string Group, string Filter), SharedGroup> _groups = new();
+    private readonly ConcurrentDictionary<string, SessionEndpoint> _endpoints = new(StringComparer.Ordinal);
+    private int _subscriptionCount;
+
+    public NodeRouter(ISessionRegistry sessions)
+    {
+        Sessions = sessions;
+    }
+
+    /// <summary>Where deliveries for clients that are not online go.</summary>
+    public ISessionRegistry Sessions { get; }
+
+    /// <summary>Subscriptions on this node (plain and shared).</summary>
+    public int SubscriptionCount => Volatile.Read(ref _subscriptionCount);
+
+    /// <summary>Sessions known on this node (online or waiting for their client).</summary>
+    public int SessionCount => _endpoints.Count;
+
+    public SessionEndpoint GetOrAddEndpoint(string clientId)
+    {
+        while (true)
+        {
+            SessionEndpoint endpoint = _endpoints.GetOrAdd(clientId, static (id, router) => new SessionEndpoint(id, router), this);
+            if (!endpoint.Removed)
+            {
+                return endpoint;
+            }
+
+            _endpoints.TryRemove(new KeyValuePair<string, SessionEndpoint>(clientId, endpoint));
+        }
+    }
+
+    public bool TryGetEndpoint(string clientId, out SessionEndpoint endpoint) => _endpoints.TryGetValue(clientId, out endpoint!);
+
+    /// <summary>Adds or replaces a subscription of the session; <paramref name="shared"/> when it is a shared one.</summary>
+    public SubscribeOutcome Subscribe(SessionEndpoint endpoint, Subscription subscription, SharedSubscriptionFilter? shared, int maxSubscriptions)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            Dictionary<string, Subscription> table = endpoint.Subscriptions ??= new Dictionary<string, Subscription>(StringComparer.Ordinal);
+            bool exists = table.ContainsKey(subscription.Filter);
+            if (!exists && maxSubscriptions > 0 && table.Count >= maxSubscriptions)
+            {
+                return SubscribeOutcome.QuotaExceeded;
+            }
+
+            table[subscription.Filter] = subscription;
+            if (shared is SharedSubscriptionFilter s)
+            {
+                if (!_groups.TryGetValue((s.Group, s.Filter), out SharedGroup? group))
+                {
+                    group = new SharedGroup(s.Group, s.Filter);
+                    _groups.Add((s.Group, s.Filter), group);
+                    _shared.AddOrUpdate(s.Filter, group, group);
+                }
+
+                group.AddOrUpdate(endpoint, subscription);
+            }
+            else
+            {
+                _direct.AddOrUpdate(subscription.Filter, endpoint, subscription);
+            }
+
+            if (!exists)
+            {
+                _subscriptionCount++;
+            }
+
+            return exists ? SubscribeOutcome.Replaced : SubscribeOutcome.Added;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Removes the subscription with this filter (as written); false when there was none.</summary>
+    public bool Unsubscribe(SessionEndpoint endpoint, string filter)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            return RemoveLocked(endpoint, filter);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>The session's subscriptions (a copy).</summary>
+    public List<Subscription> GetSubscriptions(SessionEndpoint endpoint)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return endpoint.Subscriptions is { } table ? new List<Subscription>(table.Values) : new List<Subscription>();
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Removes every subscription of the session, keeping the endpoint.</summary>
+    public void ClearSubscriptions(SessionEndpoint endpoint)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            ClearLocked(endpoint);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>The session ended: removes its subscriptions and forgets the endpoint (its memory is released).</summary>
+    public void RemoveEndpoint(SessionEndpoint endpoint)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            ClearLocked(endpoint);
+            endpoint.Removed = true;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+
+        _endpoints.TryRemove(new KeyValuePair<string, SessionEndpoint>(endpoint.ClientId, endpoint));
+    }
+
+    /// <summary>
+    /// Delivers the message to every matching session on this node: one copy per session for its plain
+    /// subscriptions, and one copy per shared group to one member. Returns the number of copies routed.
+    /// </summary>
+    public int Publish(BrokerMessage message)
+    {
+        List<TrieMatch<SessionEndpoint, Subscription>> matches = t_matches ??= new List<TrieMatch<SessionEndpoint, Subscription>>();
+        List<SharedGroup> groups = t_groups ??= new List<SharedGroup>();
+        var collector = new MatchCollector(matches);
+        var groupCollector = new GroupCollector(groups);
+        _lock.EnterReadLock();
+        try
+        {
+            _direct.Match(message.Topic, ref collector);
+            if (_groups.Count > 0)
+            {
+                _shared.Match(message.Topic, ref groupCollector);
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        int routed = 0;
+        try
+        {
+            if (matches.Count == 1)
+            {
+                TrieMatch<SessionEndpoint, Subscription> only = matches[0];
+                if (!(only.Value.NoLocal && string.Equals(message.PublisherId, only.Subscriber.ClientId, StringComparison.Ordinal)))
+                {
+                    Subscription s = only.Value;
+                    only.Subscriber.Deliver(new Delivery(message, Min(message.QoS, s.QoS), s.RetainAsPublished && message.Retain, s.IdentifierList, null));
+                    routed++;
+                }
+            }
+            else if (matches.Count > 1)
+            {
+                routed += DeliverAggregated(message, matches);
+            }
+
+            for (int i = 0; i < groups.Count; i++)
+            {
+                if (groups[i].TryChoose(null, out SharedMember member))
+                {
+                    Subscription s = member.Subscription;
+                    member.Endpoint.Deliver(new Delivery(message, Min(message.QoS, s.QoS), s.RetainAsPublished && message.Retain, s.IdentifierList, groups[i]));
+                    routed++;
+                }
+            }
+        }
+        finally
+        {
+            matches.Clear();
+            groups.Clear();
+        }
+
+        return routed;
+    }
+
+    /// <summary>
+    /// Gives a shared-group message that a leaving member did not acknowledge to another member
+    /// (emqx_shared_sub's redispatch). False when no other member exists (the message is dropped).
+    /// </summary>
+    public bool Redispatch(SharedGroup group, QueuedMessage message, SessionEndpoint leaving)
+    {
+        if (!group.TryChoose(leaving, out SharedMember member))
+        {
+            return false;
+        }
+
+        Subscription s = member.Subscription;
+        QualityOfService qos = Min(message.Message.QoS, s.QoS);
+        member.Endpoint.Deliver(new Delivery(message.Message, qos, s.RetainAsPublished && message.Message.Retain, s.IdentifierList, group));
+        return true;
+    }
+
+    private static QualityOfService Min(QualityOfService a, QualityOfService b) => a < b ? a : b;
+
+    private static int DeliverAggregated(BrokerMessage message, List<TrieMatch<SessionEndpoint, Subscription>> matches)
+    {
+        List<Aggregate> aggregates = t_aggregates ??= new List<Aggregate>();
+        Dictionary<SessionEndpoint, int> index = t_index ??= new Dictionary<SessionEndpoint, int>(ReferenceEqualityComparer.Instance);
+        try
+        {
+            for (int i = 0; i < matches.Count; i++)
+            {
+                TrieMatch<SessionEndpoint, Subscription> match = matches[i];
+                Subscription s = match.Value;
+                if (s.NoLocal && string.Equals(message.PublisherId, match.Subscriber.ClientId, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                QualityOfService qos = Min(message.QoS, s.QoS);
+                bool retain = s.RetainAsPublished && message.Retain;
+                if (index.TryGetValue(match.Subscriber, out int at))
+                {
+                    Aggregate a = aggregates[at];
+                    a.QoS = qos > a.QoS ? qos : a.QoS;
+                    a.Retain |= retain;
+                    if (s.SubscriptionIdentifier is uint id)
+                    {
+                        if (a.Identifiers is null)
+                        {
+                            a.Identifiers = [id];
+                        }
+                        else
+                        {
+                            (a.Identifiers as List<uint> ?? (List<uint>)(a.Identifiers = new List<uint>(a.Identifiers))).Add(id);
+                        }
+                    }
+
+                    aggregates[at] = a;
+                }
+                else
+                {
+                    index.Add(match.Subscriber, aggregates.Count);
+                    aggregates.Add(new Aggregate { Endpoint = match.Subscriber, QoS = qos, Retain = retain, Identifiers = s.IdentifierList });
+                }
+            }
+
+            for (int i = 0; i < aggregates.Count; i++)
+            {
+                Aggregate a = aggregates[i];
+                a.Endpoint.Deliver(new Delivery(message, a.QoS, a.Retain, a.Identifiers, null));
+            }
+
+            return aggregates.Count;
+        }
+        finally
+        {
+            aggregates.Clear();
+            index.Clear();
+        }
+    }
+
+    private bool RemoveLocked(SessionEndpoint endpoint, string filter)
+    {
+        if (endpoint.Subscriptions is not { } table || !table.Remove(filter))
+        {
+            return false;
+        }
+
+        if (table.Count == 0)
+        {
+            endpoint.Subscriptions = null;
+        }
+
+        _subscriptionCount--;
+        if (SharedSubscriptionFilter.IsShared(filter))
+        {
+            if (SharedSubscriptionFilter.Parse(filter, out SharedSubscriptionFilter s).IsValid
+                && _groups.TryGetValue((s.Group, s.Filter), out SharedGroup? group))
+            {
+                group.Remove(endpoint);
+                if (group.MemberCount == 0)
+                {
+                    _groups.Remove((s.Group, s.Filter));
+                    _shared.Remove(s.Filter, group);
+                }
+            }
+        }
+        else
+        {
+            _direct.Remove(filter, endpoint);
+        }
+
+        return true;
+    }
+
+    private void ClearLocked(SessionEndpoint endpoint)
+    {
+        if (endpoint.Subscriptions is not { } table)
+        {
+            return;
+        }
+
+        string[] filters = new string[table.Count];
+        table.Keys.CopyTo(filters, 0);
+        foreach (string filter in filters)
+        {
+            RemoveLocked(endpoint, filter);
+        }
+    }
+
+    private struct Aggregate
+    {
+        public SessionEndpoint Endpoint;
+        public QualityOfService QoS;
+        public bool Retain;
+        public IReadOnlyList<uint>? Identifiers;
+    }
+
+    private readonly struct MatchCollector(List<TrieMatch<SessionEndpoint, Subscription>> matches) : ITrieMatchCollector<SessionEndpoint, Subscription>
+    {
+        public void OnMatch(string filter, SessionEndpoint subscriber, Subscription value) => matches.Add(new TrieMatch<SessionEndpoint, Subscription>(filter, subscriber, value));
+    }
+
+    private readonly struct GroupCollector(List<SharedGroup> groups) : ITrieMatchCollector<SharedGroup, SharedGroup>
+    {
+        public void OnMatch(string filter, SharedGroup subscriber, SharedGroup value) => groups.Add(subscriber);
+    }
+}

@@ -1,0 +1,52 @@
+using ClusterBroker.Core.Messages;
+using ClusterBroker.Protocol;
+
+namespace ClusterBroker.Core.Routing;
+
+/// <summary>
+/// The node's routing handle of one session (the subscriber key in the subscription trie). It outlives
+/// connections: while the client is online deliveries go straight to its connection; while it is away
+/// QoS 1/2 deliveries go to the session owner's queue. Its subscriptions are guarded by the router's lock.
+/// </summary>
+public sealed class SessionEndpoint
+{
+    private readonly NodeRouter _router;
+    private IDeliveryTarget? _target;
+
+    internal SessionEndpoint(string clientId, NodeRouter router)
+    {
+        ClientId = clientId;
+        _router = router;
+    }
+
+    public string ClientId { get; }
+
+    public bool IsOnline => Volatile.Read(ref _target) is not null;
+
+    /// <summary>This session's subscriptions by filter as written; guarded by the router's lock; null when none.</summary>
+    internal Dictionary<string, Subscription>? Subscriptions { get; set; }
+
+    /// <summary>Set when the endpoint was removed from the router (session ended).</summary>
+    internal bool Removed { get; set; }
+
+    /// <summary>Routes deliveries to the connection from now on.</summary>
+    public void SetOnline(IDeliveryTarget target) => Volatile.Write(ref _target, target);
+
+    /// <summary>Routes deliveries to the session owner from now on, unless another connection took over already.</summary>
+    public void SetOffline(IDeliveryTarget target) => Interlocked.CompareExchange(ref _target, null, target);
+
+    /// <summary>Delivers to the online connection, else queues QoS 1/2 messages in the session.</summary>
+    public void Deliver(in Delivery delivery)
+    {
+        IDeliveryTarget? target = Volatile.Read(ref _target);
+        if (target is not null && target.TryDeliver(delivery))
+        {
+            return;
+        }
+
+        if (delivery.QoS != QualityOfService.AtMostOnce && !Removed)
+        {
+            _router.Sessions.EnqueueOffline(ClientId, delivery.ToQueued());
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using ClusterBroker.Core.Messages;
+
+namespace ClusterBroker.Core.Sessions;
+
+/// <summary>
+/// How a connection talks to the single owner of its session (the sharded session actor in
+/// ClusterBroker.Cluster; a plain in-process implementation in tests). Attach takes the session over
+/// (closing a previous connection of the same client id first), Detach hands it back, EnqueueOffline adds
+/// a message for a client that is not online on this node.
+/// </summary>
+public interface ISessionRegistry
+{
+    /// <summary>
+    /// Attaches the connection to the session of <see cref="SessionAttachRequest.ClientId"/>. Completes once
+    /// any previous connection was closed and handed back its state (or the takeover timeout elapsed).
+    /// </summary>
+    Task<SessionAttachResult> AttachAsync(SessionAttachRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Hands the session back when the connection ends (fire and forget; ordered per client).</summary>
+    void Detach(SessionDetachRequest request);
+
+    /// <summary>Queues a QoS 1/2 message for a session whose client is not online here (fire and forget).</summary>
+    void EnqueueOffline(string clientId, QueuedMessage message);
+}

@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Text;
+using ClusterBroker.Core.Messages;
+using ClusterBroker.Protocol;
+
+namespace ClusterBroker.Core.Sys;
+
+/// <summary>
+/// Publishes the node's $SYS/broker/... topics (retained, QoS 0, like Mosquitto): version, uptime,
+/// clients connected/total, messages and bytes received/sent, subscription and retained counts. The
+/// composition root calls <see cref="PublishAll"/> every <see cref="BrokerOptions.SysInterval"/>.
+/// Topics starting with '$' are not matched by filters starting with a wildcard ([MQTT-4.7.2-1]).
+/// </summary>
+public sealed class SysTopicPublisher(BrokerContext context)
+{
+    public const string Version = "$SYS/broker/version";
+    public const string Uptime = "$SYS/broker/uptime";
+    public const string ClientsConnected = "$SYS/broker/clients/connected";
+    public const string ClientsTotal = "$SYS/broker/clients/total";
+    public const string MessagesReceived = "$SYS/broker/messages/received";
+    public const string MessagesSent = "$SYS/broker/messages/sent";
+    public const string BytesReceived = "$SYS/broker/bytes/received";
+    public const string BytesSent = "$SYS/broker/bytes/sent";
+    public const string SubscriptionsCount = "$SYS/broker/subscriptions/count";
+    public const string RetainedCount = "$SYS/broker/retained messages/count";
+
+    /// <summary>Publishes every $SYS topic once with the current values.</summary>
+    public void PublishAll()
+    {
+        BrokerMetrics metrics = context.Metrics;
+        long uptime = (long)(context.TimeProvider.GetUtcNow() - context.StartedAt).TotalSeconds;
+        Publish(Version, "ClusterBroker " + context.Options.Version);
+        Publish(Uptime, uptime.ToString(CultureInfo.InvariantCulture) + " seconds");
+        Publish(ClientsConnected, metrics.ClientsConnected);
+        Publish(ClientsTotal, context.Router.SessionCount);
+        Publish(MessagesReceived, metrics.MessagesReceived);
+        Publish(MessagesSent, metrics.MessagesSent);
+        Publish(BytesReceived, metrics.BytesReceived);
+        Publish(BytesSent, metrics.BytesSent);
+        Publish(SubscriptionsCount, context.Router.SubscriptionCount);
+
+        Publish(RetainedCount, context.Retained.Count);
+    }
+
+    private void Publish(string topic, long value) => Publish(topic, value.ToString(CultureInfo.InvariantCulture));
+
+    private void Publish(string topic, string value) => context.Publish(new BrokerMessage
+    {
+        Topic = topic,
+        Payload = Encoding.UTF8.GetBytes(value),
+        QoS = QualityOfService.AtMostOnce,
+        Retain = true,
+    });
+}
