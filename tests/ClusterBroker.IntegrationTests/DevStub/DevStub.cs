@@ -1,0 +1,78 @@
+// TEMPORARY development stand-in for ClusterBroker.Host (runs mosquitto); deleted once BrokerHost is committed.
+#pragma warning disable
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterBroker.Core
+{
+    public sealed class BrokerOptions
+    {
+        public int MaxConnections { get; set; } = 100000;
+        public uint MaximumPacketSize { get; set; } = 1048576;
+        public QueueDropPolicy QueueDropPolicy { get; set; }
+        public ushort MaxInflightMessages { get; set; } = 128;
+        public ushort ReceiveMaximum { get; set; } = 100;
+        public int MaxQueuedMessagesPerSession { get; set; } = 1000;
+        public int MaxTopicLength { get; set; } = 65535;
+        public int MaxTopicLevels { get; set; } = 128;
+        public int MaxSubscriptionsPerClient { get; set; } = 1000;
+        public ushort? ServerKeepAlive { get; set; }
+        public ushort TopicAliasMaximum { get; set; } = 10;
+        public TimeSpan SysInterval { get; set; } = TimeSpan.FromSeconds(10);
+    }
+    public sealed class BrokerNode { }
+    public enum QueueDropPolicy { DropOldest, DropNewest }
+}
+namespace ClusterBroker.Transport
+{
+    public sealed class TransportOptions { public string BindAddress { get; set; } = "0.0.0.0"; public int MaximumPacketSize { get; set; } = 1048576; public int Port { get; set; } = 1883; }
+}
+namespace ClusterBroker.Host
+{
+    using ClusterBroker.Core;
+    using ClusterBroker.Transport;
+    public sealed class BrokerHostSettings { public TransportOptions Transport { get; init; } = new(); public BrokerOptions Broker { get; init; } = new(); }
+    public sealed class BrokerHost : IAsyncDisposable
+    {
+        private Process _p = null!;
+        private string _dir = "";
+        public int Port { get; private set; }
+        public BrokerNode Node { get; } = new();
+        public static async Task<BrokerHost> StartAsync(BrokerHostSettings settings, ILoggerFactory? loggerFactory = null, CancellationToken ct = default)
+        {
+            var l = new TcpListener(IPAddress.Loopback, 0); l.Start(); var port = ((IPEndPoint)l.LocalEndpoint).Port; l.Stop();
+            var b = settings.Broker;
+            var dir = Directory.CreateTempSubdirectory("mosq").FullName;
+            var conf = $"""
+                user root
+                listener {port} 127.0.0.1
+                allow_anonymous true
+                persistence false
+                log_dest stdout
+                max_connections {b.MaxConnections}
+                max_queued_messages {b.MaxQueuedMessagesPerSession}
+                max_inflight_messages {b.ReceiveMaximum}
+                max_topic_alias {b.TopicAliasMaximum}
+                sys_interval {(int)b.SysInterval.TotalSeconds}
+                {$"max_packet_size {b.MaximumPacketSize}"}
+                {(b.ServerKeepAlive is { } k ? $"max_keepalive {k}" : "")}
+                """;
+            File.WriteAllText(Path.Combine(dir, "m.conf"), conf);
+            var psi = new ProcessStartInfo("mosquitto", $"-c {dir}/m.conf") { RedirectStandardOutput = true, RedirectStandardError = true };
+            var p = Process.Start(psi)!;
+            p.OutputDataReceived += (_, _) => { }; p.ErrorDataReceived += (_, _) => { };
+            p.BeginOutputReadLine(); p.BeginErrorReadLine();
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (true)
+            {
+                try { using var c = new TcpClient(); await c.ConnectAsync(IPAddress.Loopback, port); break; }
+                catch when (DateTime.UtcNow < deadline) { await Task.Delay(20); }
+            }
+            return new BrokerHost { _p = p, Port = port, _dir = dir };
+        }
+        public Task StopAsync() { try { if (!_p.HasExited) { _p.Kill(); _p.WaitForExit(3000); } } catch { } return Task.CompletedTask; }
+        public async ValueTask DisposeAsync() => await StopAsync();
+    }
+}

@@ -1,0 +1,47 @@
+using ClusterBroker.Core;
+using ClusterBroker.Host;
+using ClusterBroker.Transport;
+
+namespace ClusterBroker.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A real broker started in-process on a free loopback port (port 0) with the given options.
+/// Dispose it (await using) so that it stops even when the test fails.
+/// </summary>
+public sealed class TestBroker : IAsyncDisposable
+{
+    private readonly BrokerHost _host;
+
+    private TestBroker(BrokerHost host) => _host = host;
+
+    public int Port => _host.Port;
+
+    public BrokerHost Host => _host;
+
+    public static async Task<TestBroker> StartAsync(BrokerOptions? options = null)
+    {
+        options ??= new BrokerOptions();
+        var settings = new BrokerHostSettings
+        {
+            // the frame limit of the transport follows the broker's Maximum Packet Size
+            Transport = new TransportOptions { BindAddress = "127.0.0.1", Port = 0, MaximumPacketSize = (int)Math.Min(options.MaximumPacketSize, int.MaxValue) },
+            Broker = options,
+        };
+        using var cts = new CancellationTokenSource(TestTimeouts.BrokerStart);
+        var host = await BrokerHost.StartAsync(settings, null, cts.Token).WaitAsync(TestTimeouts.BrokerStart);
+        return new TestBroker(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _host.StopAsync().WaitAsync(TestTimeouts.BrokerStop);
+        }
+        catch (TimeoutException)
+        {
+            // a broker that cannot stop must not hang the test run; the test already has its verdict
+        }
+        await _host.DisposeAsync().AsTask().WaitAsync(TestTimeouts.BrokerStop).ContinueWith(static _ => { }, TaskScheduler.Default);
+    }
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using ClusterBroker.Core;
+
+namespace ClusterBroker.IntegrationTests;
+
+/// <summary>Keep alive: silent clients are disconnected after 1.5 x keep alive; PINGREQ keeps a connection alive; Server Keep Alive.</summary>
+public sealed class KeepAlive_Tests(BrokerFixture broker) : IClassFixture<BrokerFixture>
+{
+    private int Port => broker.Port;
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public async Task A_client_silent_for_one_and_a_half_times_its_keep_alive_is_disconnected_MQTT_3_1_2_24(int level)
+    {
+        await using var raw = await RawMqttConnection.ConnectAsync(Port, level, Unique.ClientId(), keepAlive: 1);
+        var clock = Stopwatch.StartNew();
+
+        var before = await raw.WaitForCloseAsync(TimeSpan.FromSeconds(6));
+
+        clock.Stop();
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.9), $"closed after {clock.Elapsed}, before the keep alive even elapsed");
+        Assert.True(clock.Elapsed <= TimeSpan.FromSeconds(3.5), $"closed after {clock.Elapsed}, expected about 1.5 s");
+        if (level == 5)
+        {
+            // the server may say why: DISCONNECT 0x8D Keep Alive timeout
+            Assert.All(before, p => Assert.True(p.Type == RawPacket.Disconnect && p.DisconnectReason == 0x8D, $"unexpected {p}"));
+        }
+        else
+        {
+            Assert.Empty(before);
+        }
+    }
+
+    [Fact]
+    public async Task A_client_that_pings_within_its_keep_alive_stays_connected_and_gets_PINGRESP_MQTT_3_12_4_1()
+    {
+        await using var raw = await RawMqttConnection.ConnectAsync(Port, 4, Unique.ClientId(), keepAlive: 1);
+        var clock = Stopwatch.StartNew();
+
+        // the client's own cadence (every 0.5 s for 3 s, twice the 1.5 s limit) is the behaviour under test
+        while (clock.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            await raw.SendAsync(RawPackets.PingReq());
+            var pingResp = await raw.ExpectAsync(RawPacket.PingResp, TestTimeouts.Short);
+            Assert.Equal(0xD0, pingResp.FirstByte);
+            Assert.Empty(pingResp.Body);
+            await Task.Delay(500);
+        }
+
+        Assert.False(raw.IsClosed);
+    }
+
+    [Fact]
+    public async Task Any_control_packet_counts_as_activity_for_keep_alive()
+    {
+        await using var raw = await RawMqttConnection.ConnectAsync(Port, 4, Unique.ClientId(), keepAlive: 1);
+        var topic = Unique.Topic();
+        var clock = Stopwatch.StartNew();
+        ushort id = 1;
+
+        while (clock.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            await raw.SendAsync(RawPackets.Publish(topic, "tick", qos: 1, packetId: id));
+            var ack = await raw.ExpectAsync(RawPacket.PubAck, TestTimeouts.Short);
+            Assert.Equal(id++, ack.PacketId);
+            await Task.Delay(500);
+        }
+
+        Assert.False(raw.IsClosed);
+    }
+
+    [Fact]
+    public async Task Server_Keep_Alive_is_sent_in_CONNACK_and_enforced_instead_of_the_client_value_MQTT_3_2_2_21()
+    {
+        await using var own = await TestBroker.StartAsync(new BrokerOptions { ServerKeepAlive = 1 });
+        await using var raw = await RawMqttConnection.ConnectAsync(own.Port, 5, Unique.ClientId(), keepAlive: 60);
+
+        var serverKeepAlive = raw.LastConnAck!.ConnAckProperties(v5: true).Number(MqttProperties.ServerKeepAlive);
+        Assert.Equal(1u, serverKeepAlive);
+
+        var clock = Stopwatch.StartNew();
+        await raw.WaitForCloseAsync(TimeSpan.FromSeconds(6));
+        Assert.True(clock.Elapsed <= TimeSpan.FromSeconds(3.5), $"closed after {clock.Elapsed}, expected about 1.5 s (Server Keep Alive 1 s)");
+    }
+
+    [Fact]
+    public async Task The_MQTTnet_client_uses_the_Server_Keep_Alive_from_CONNACK()
+    {
+        await using var own = await TestBroker.StartAsync(new BrokerOptions { ServerKeepAlive = 2 });
+        await using var client = await TestClient.ConnectAsync(own.Port, configure: b => b.WithKeepAlivePeriod(TimeSpan.FromSeconds(60)));
+
+        Assert.Equal(2, client.ConnectResult.ServerKeepAlive);
+    }
+}
