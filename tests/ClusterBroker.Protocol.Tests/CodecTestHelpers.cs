@@ -56,6 +56,32 @@ internal static class CodecTestHelpers
     public static ReadOnlySequence<byte> SplitAt(byte[] frame, int cut) =>
         Segments(frame.AsSpan(0, cut).ToArray(), frame.AsSpan(cut).ToArray());
 
+    /// <summary>A frame from its first byte and its body (hex); the remaining length is encoded in front of the body.</summary>
+    public static byte[] Frame(byte typeAndFlags, string bodyHex)
+    {
+        var body = Hex(bodyHex);
+        var frame = new List<byte> { typeAndFlags };
+        var length = body.Length;
+        do
+        {
+            var b = (byte)(length % 128);
+            length /= 128;
+            frame.Add(length > 0 ? (byte)(b | 0x80) : b);
+        }
+        while (length > 0);
+        frame.AddRange(body);
+        return [.. frame];
+    }
+
+    /// <summary>Asserts that decoding <paramref name="frame"/> is refused with the reason code and the rule.</summary>
+    public static ProtocolViolation AssertViolation(byte[] frame, ProtocolVersion? version, ReasonCode reasonCode, string rule)
+    {
+        var violation = DecodeViolation(frame, version);
+        Assert.Equal(rule, violation.Rule);
+        Assert.Equal(reasonCode, violation.ReasonCode);
+        return violation;
+    }
+
     public static byte[] Hex(string hex)
     {
         var clean = new System.Text.StringBuilder(hex.Length);
