@@ -1,0 +1,94 @@
+using ClusterBroker.Core;
+using ClusterBroker.Transport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterBroker.Host;
+
+/// <summary>
+/// Where settings come from, later sources winning: appsettings.json next to the executable,
+/// environment variables ClusterBroker__Section__Key (e.g. ClusterBroker__Transport__Port=1884), then
+/// the command line (--Section:Key value, or the short switches below).
+/// </summary>
+internal static class HostConfiguration
+{
+    public const string EnvironmentPrefix = "ClusterBroker__";
+
+    /// <summary>Short command-line switches and the setting each one sets.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["--port"] = "Transport:Port",
+        ["--bind"] = "Transport:BindAddress",
+        ["--backlog"] = "Transport:Backlog",
+        ["--io-threads"] = "Transport:EventLoopThreads",
+        ["--tls-port"] = "Transport:Tls:Port",
+        ["--tls-certificate"] = "Transport:Tls:CertificatePath",
+        ["--tls-password"] = "Transport:Tls:CertificatePassword",
+        ["--ws-port"] = "Transport:WebSocket:Port",
+        ["--ws-path"] = "Transport:WebSocket:Path",
+        ["--max-connections"] = "Broker:MaxConnections",
+        ["--max-packet-size"] = "Broker:MaximumPacketSize",
+        ["--max-inflight"] = "Broker:MaxInflightMessages",
+        ["--max-queued"] = "Broker:MaxQueuedMessagesPerSession",
+        ["--log-level"] = "Logging:LogLevel:Default",
+    };
+
+    public const string Usage = """
+        Usage: ClusterBroker.Host [options]
+          --port N                 plain MQTT port (default 1883; 0 = any free port)
+          --bind ADDRESS           listen address (default 0.0.0.0)
+          --log-level LEVEL        Trace, Debug, Information, Warning, Error, Critical, None
+          --backlog N              listen backlog (default 4096, capped by net.core.somaxconn)
+          --io-threads N           I/O threads (default: one per processor)
+          --tls-port N --tls-certificate FILE.pfx [--tls-password P]   MQTT over TLS
+          --ws-port N [--ws-path /mqtt]                                MQTT over WebSocket
+          --max-connections N --max-packet-size BYTES --max-inflight N --max-queued N
+          --Section:Key VALUE      any other setting, e.g. --Broker:SysInterval 00:00:30
+        Settings also come from appsettings.json and environment variables ClusterBroker__Section__Key.
+        """;
+
+    public static void AddSources(IConfigurationBuilder configuration, string[] args)
+    {
+        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+        configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        configuration.AddCommandLine(args, new Dictionary<string, string>(Switches, StringComparer.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Binds the option classes; throws <see cref="ArgumentException"/> with every problem found.</summary>
+    public static BrokerHostSettings Bind(IConfiguration configuration)
+    {
+        var errors = new List<string>();
+        var transport = new TransportOptions();
+        var broker = new BrokerOptions();
+        try
+        {
+            configuration.GetSection(TransportOptions.SectionName).Bind(transport);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(Describe(ex));
+        }
+        try
+        {
+            configuration.GetSection("Broker").Bind(broker);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(Describe(ex));
+        }
+
+        string? level = configuration["Logging:LogLevel:Default"];
+        if (level is not null && !Enum.TryParse<LogLevel>(level, ignoreCase: true, out _))
+            errors.Add($"Log level '{level}' is not one of Trace, Debug, Information, Warning, Error, Critical, None.");
+
+        var settings = new BrokerHostSettings { Transport = transport, Broker = broker };
+        if (errors.Count == 0)
+            errors.AddRange(settings.GetValidationErrors());
+        if (errors.Count > 0)
+            throw new ArgumentException(string.Join(Environment.NewLine, errors));
+        return settings;
+    }
+
+    private static string Describe(InvalidOperationException ex) =>
+        ex.InnerException is { } inner ? $"{ex.Message} {inner.Message}" : ex.Message;
+}

@@ -1,0 +1,59 @@
+using ClusterBroker.Host;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging;
+
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(HostConfiguration.Usage);
+    return 0;
+}
+
+HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+{
+    Args = args,
+    ContentRootPath = AppContext.BaseDirectory,
+});
+HostConfiguration.AddSources(builder.Configuration, args);
+
+BrokerHostSettings settings;
+try
+{
+    settings = HostConfiguration.Bind(builder.Configuration);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine("ClusterBroker: invalid configuration:");
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine();
+    Console.Error.WriteLine(HostConfiguration.Usage);
+    return 2;
+}
+
+builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+builder.Logging.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.UseUtcTimestamp = true;
+    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+});
+builder.Services.AddSingleton(settings);
+builder.Services.AddHostedService<BrokerHostedService>();
+builder.Services.AddSingleton<IHostLifetime, ConsoleLifetime>();
+builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+
+using IHost host = builder.Build();
+try
+{
+    await host.RunAsync();
+    return 0;
+}
+catch (Exception ex)
+{
+    host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ClusterBroker.Host")
+        .LogCritical(ex, "ClusterBroker failed: {Message}", ex.Message);
+    return 1;
+}
