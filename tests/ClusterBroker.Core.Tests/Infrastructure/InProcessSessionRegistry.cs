@@ -1,7 +1,6 @@
 using ClusterBroker.Core.Messages;
 using ClusterBroker.Core.Sessions;
 using ClusterBroker.Protocol;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ClusterBroker.Core.Tests.Infrastructure;
 
@@ -91,7 +90,7 @@ public sealed class InProcessSessionRegistry(BrokerOptions options, FakeTimeProv
     {
         if (!_sessions.TryGetValue(clientId, out SessionState? state))
         {
-            state = new SessionState(clientId, options, NullLogger.Instance);
+            state = new SessionState(clientId, options, Context.SessionLogger, Context.Metrics);
             _sessions.Add(clientId, state);
         }
 
