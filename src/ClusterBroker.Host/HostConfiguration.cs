@@ -77,13 +77,13 @@ internal static class HostConfiguration
             errors.Add(Describe(ex));
         }
 
-        string? level = configuration["Logging:LogLevel:Default"];
-        if (level is not null && !Enum.TryParse<LogLevel>(level, ignoreCase: true, out _))
-            errors.Add($"Log level '{level}' is not one of Trace, Debug, Information, Warning, Error, Critical, None.");
-
         var settings = new BrokerHostSettings { Transport = transport, Broker = broker };
         if (errors.Count == 0)
             errors.AddRange(settings.GetValidationErrors());
+
+        string? level = configuration["Logging:LogLevel:Default"];
+        if (level is not null && !Enum.TryParse<LogLevel>(level, ignoreCase: true, out _))
+            errors.Add($"Log level '{level}' is not one of Trace, Debug, Information, Warning, Error, Critical, None.");
         if (errors.Count > 0)
             throw new ArgumentException(string.Join(Environment.NewLine, errors));
         return settings;

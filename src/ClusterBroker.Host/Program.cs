@@ -46,6 +46,7 @@ builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
 using IHost host = builder.Build();
+ILogger logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ClusterBroker.Host");
 try
 {
     await host.RunAsync();
@@ -53,7 +54,6 @@ try
 }
 catch (Exception ex)
 {
-    host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ClusterBroker.Host")
-        .LogCritical(ex, "ClusterBroker failed: {Message}", ex.Message);
+    logger.LogCritical("ClusterBroker failed: {Message}", ex.Message);
     return 1;
 }

@@ -1,0 +1,85 @@
+using MQTTnet;
+using MQTTnet.Formatter;
+
+namespace ClusterBroker.Host.Tests;
+
+/// <summary>The executable: start-up line, options, and a clean stop on SIGTERM.</summary>
+public class HostProcess_Tests
+{
+    private const int SigTerm = 15;
+    private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Sigterm_sends_v5_clients_disconnect_0x8B_and_the_process_exits_0()
+    {
+        int port = HostProcess.FreePort();
+        using HostProcess host = HostProcess.Start("--port", port.ToString(), "--bind", "127.0.0.1");
+        string line = await host.WaitForListeningAsync(s_startTimeout);
+        Assert.Contains($"mqtt://127.0.0.1:{port}", line);
+        Assert.Equal(1, CountListeningLines(host.Output));
+
+        using IMqttClient v5 = new MqttClientFactory().CreateMqttClient();
+        var disconnected = new TaskCompletionSource<MqttClientDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        v5.DisconnectedAsync += e =>
+        {
+            disconnected.TrySetResult(e);
+            return Task.CompletedTask;
+        };
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        MqttClientConnectResult connected = await v5.ConnectAsync(new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", port)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithClientId("sigterm-v5")
+            .WithTimeout(TimeSpan.FromSeconds(10))
+            .Build(), cts.Token);
+        Assert.Equal(MqttClientConnectResultCode.Success, connected.ResultCode);
+
+        using IMqttClient v311 = new MqttClientFactory().CreateMqttClient();
+        var v311Disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        v311.DisconnectedAsync += _ =>
+        {
+            v311Disconnected.TrySetResult();
+            return Task.CompletedTask;
+        };
+        await v311.ConnectAsync(new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", port)
+            .WithProtocolVersion(MqttProtocolVersion.V311)
+            .WithClientId("sigterm-v311")
+            .Build(), cts.Token);
+
+        host.Signal(SigTerm);
+
+        Task winner = await Task.WhenAny(disconnected.Task, Task.Delay(TimeSpan.FromSeconds(20)));
+        Assert.True(winner == disconnected.Task, "the v5 client was not disconnected. Output:\n" + host.Output);
+        MqttClientDisconnectedEventArgs e = await disconnected.Task;
+        Assert.Equal(MqttClientDisconnectReason.ServerShuttingDown, e.Reason);
+        winner = await Task.WhenAny(v311Disconnected.Task, Task.Delay(TimeSpan.FromSeconds(20)));
+        Assert.True(winner == v311Disconnected.Task, "the 3.1.1 client was not disconnected");
+
+        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Environment_and_command_line_options_are_validated_with_a_clear_message()
+    {
+        using HostProcess host = HostProcess.Start("--port", "99999", "--log-level", "Loud");
+        int exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Transport:Port must be between 0 and 65535", host.Output);
+        Assert.Contains("Log level 'Loud'", host.Output);
+    }
+
+    [Fact]
+    public async Task A_port_already_in_use_fails_the_start_with_exit_code_1()
+    {
+        using var blocker = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        blocker.Start();
+        int port = ((System.Net.IPEndPoint)blocker.LocalEndpoint).Port;
+        using HostProcess host = HostProcess.Start("--port", port.ToString(), "--bind", "127.0.0.1");
+        Assert.Equal(1, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("ClusterBroker failed", host.Output);
+    }
+
+    private static int CountListeningLines(string output) =>
+        output.Split('\n').Count(l => l.Contains(" listening on ", StringComparison.Ordinal));
+}
