@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Collections.Concurrent;
 using System.Reflection;
 using ClusterBroker.Protocol.Packets;
 
@@ -10,6 +11,8 @@ namespace ClusterBroker.Protocol.Tests;
 /// </summary>
 internal static class PacketAssert
 {
+    private static readonly ConcurrentDictionary<Type, PropertyInfo[]> s_properties = new();
+
     public static void Equal(MqttPacket expected, MqttPacket actual)
     {
         var difference = FindDifference(expected, actual, expected.GetType().Name);
@@ -64,13 +67,8 @@ internal static class PacketAssert
             return expected.Equals(actual) ? null : $"{path}: expected {Show(expected)}, actual {Show(actual)}";
         }
 
-        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        foreach (var property in s_properties.GetOrAdd(type, static t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0).ToArray()))
         {
-            if (property.GetIndexParameters().Length > 0)
-            {
-                continue;
-            }
-
             var difference = FindDifference(property.GetValue(expected), property.GetValue(actual), $"{path}.{property.Name}");
             if (difference is not null)
             {
