@@ -96,7 +96,7 @@ public sealed class ComparisonTable
     private static double? Value(BrokerRun run, ComparisonMetric metric) =>
         run.Results.TryGetValue(metric.Scenario, out var result) && !result.Failed && !Unsupported(result) ? metric.Read(result) : null;
 
-    private static bool Unsupported(ScenarioResult result) => result.Scenario == "shared" && result.Delivery.Expected > 0 && result.Delivery.Unique == 0;
+    private static bool Unsupported(ScenarioResult result) => result.Unsupported;
 
     private static string Cell(BrokerRun run, ComparisonMetric metric)
     {

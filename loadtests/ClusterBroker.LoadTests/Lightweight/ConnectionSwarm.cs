@@ -172,6 +172,7 @@ public sealed class ConnectionSwarm
         {
             foreach (var connection in _open)
             {
+                connection.Drain();
                 _pingResponses += connection.PingResponses;
                 connection.Dispose();
             }

@@ -67,7 +67,8 @@ public sealed class RawConnection : IDisposable
                         return Fail(socket, ConnectFailure.Rejected, started, code);
                     }
 
-                    var keepAliveTicks = keepAliveSeconds > 0 ? keepAliveSeconds * Stopwatch.Frequency : long.MaxValue / 4;
+                    // Ping at three quarters of the keep-alive, so the keep-alive tick (500 ms) never pushes it past the limit.
+                    var keepAliveTicks = keepAliveSeconds > 0 ? keepAliveSeconds * Stopwatch.Frequency * 3 / 4 : long.MaxValue / 4;
                     return new RawConnectResult(new RawConnection(socket, keepAliveTicks), ConnectFailure.None, 0, Stopwatch.GetTimestamp() - started);
                 }
             }
@@ -89,6 +90,30 @@ public sealed class RawConnection : IDisposable
 
     /// <summary>Sends a PINGREQ if one is due and drains what the broker sent; false once the broker has closed.</summary>
     public bool KeepAlive(long now)
+    {
+        try
+        {
+            if (!Drain())
+            {
+                return false;
+            }
+
+            if (now >= NextPingTimestamp)
+            {
+                _socket.Send(ControlPackets.PingRequest);
+                NextPingTimestamp = now + KeepAliveTicks;
+            }
+
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Reads whatever the broker sent (PINGRESPs are counted); false once the broker has closed.</summary>
+    public bool Drain()
     {
         try
         {
@@ -114,12 +139,6 @@ public sealed class RawConnection : IDisposable
                         }
                     }
                 }
-            }
-
-            if (now >= NextPingTimestamp)
-            {
-                _socket.Send(ControlPackets.PingRequest);
-                NextPingTimestamp = now + KeepAliveTicks;
             }
 
             return true;

@@ -5,7 +5,7 @@ namespace ClusterBroker.LoadTests.Measurement;
 
 /// <summary>
 /// End-to-end latencies in microseconds through HdrHistogram recorders (wait-free for the recording
-/// threads). "All" feeds the per-second timeline; "measured" holds only messages sent inside the
+/// threads, concurrent histograms since many subscribers record at once). "All" feeds the per-second timeline; "measured" holds only messages sent inside the
 /// measurement window (after warm-up) and gives the reported percentiles.
 /// </summary>
 public sealed class LatencyRecorder
@@ -54,5 +54,5 @@ public sealed class LatencyRecorder
     private static LongHistogram NewHistogram() => new(1, HighestMicros, 3);
 
     private static Recorder NewRecorder() =>
-        new(1, HighestMicros, 3, (id, low, high, digits) => new LongHistogram(id, low, high, digits));
+        new(1, HighestMicros, 3, (id, low, high, digits) => new LongConcurrentHistogram(id, low, high, digits));
 }

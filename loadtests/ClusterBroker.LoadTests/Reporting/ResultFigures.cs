@@ -12,6 +12,7 @@ public static class ResultFigures
         {
             rows.Add(new("connections", "attempted / connected / failed", $"{Units.Count(c.Attempted)} / {Units.Count(c.Connected)} / {Units.Count(c.Failed)}"));
             rows.Add(new("connections", "dropped by broker while held", Units.Count(c.Dropped)));
+            rows.Add(new("connections", "keep-alive ping responses", Units.Count(c.PingResponses)));
             rows.Add(new("connections", "connect rate", Units.Rate(c.ConnectRate)));
             rows.Add(new("connections", "time to all connected", Units.Seconds(c.SecondsToAllConnected)));
             rows.Add(new("connections", "CONNECT to CONNACK p50 / p99 / max", $"{Units.Millis(c.ConnectLatency.P50)} / {Units.Millis(c.ConnectLatency.P99)} / {Units.Millis(c.ConnectLatency.Max)}"));

@@ -8,6 +8,7 @@ public sealed record ConnectFigures(
     long Connected,
     long Failed,
     long Dropped,
+    long PingResponses,
     double ConnectRate,
     double SecondsToAllConnected,
     LatencySummary ConnectLatency,

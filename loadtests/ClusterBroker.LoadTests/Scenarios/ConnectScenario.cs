@@ -83,7 +83,7 @@ public sealed class ConnectScenario : IScenario
         var resourcesAverage = context.Resources.WindowAverage();
         double? perConnection = baseline is { } before && holdOpen > 0 && holdRss > 0 ? (holdRss - before) / (double)holdOpen : null;
         var figures = new ConnectFigures(
-            result.Attempted, result.Connected, result.Failed, result.Dropped, result.ConnectRate, result.SecondsToAllConnected,
+            result.Attempted, result.Connected, result.Failed, result.Dropped, result.PingResponses, result.ConnectRate, result.SecondsToAllConnected,
             Latencies(result), baseline, holdRss > 0 ? holdRss : null, perConnection, workers?.WorkerCount ?? 0, result.FailureReasons);
 
         return new ScenarioResult

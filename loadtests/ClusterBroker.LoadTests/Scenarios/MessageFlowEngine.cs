@@ -19,6 +19,9 @@ public sealed class MessageFlowEngine
     private readonly ScenarioContext _context;
     private readonly MessageTopology _topology;
     private readonly DeliveryLedger _ledger;
+
+    /// <summary>Shared groups only: one stream per member, for order (which holds per member, not across the group).</summary>
+    private readonly DeliveryLedger? _memberOrder;
     private readonly LatencyRecorder _latency = new();
     private readonly FlowCounters _counters = new();
     private readonly long[] _perSubscriber;
@@ -31,6 +34,9 @@ public sealed class MessageFlowEngine
         _topology = topology;
         _ledger = new DeliveryLedger(topology.Receivers, topology.Publishers.Count);
         _perSubscriber = new long[topology.Subscribers.Count];
+        _memberOrder = topology.SharedGroup
+            ? new DeliveryLedger([.. Enumerable.Repeat(ReceiverExpectation.AllPublishers, topology.Subscribers.Count)], topology.Publishers.Count)
+            : null;
     }
 
     public async Task<ScenarioResult> RunAsync(CancellationToken cancellationToken)
@@ -51,6 +57,7 @@ public sealed class MessageFlowEngine
         var sampler = new RunSampler(_context, () => Read(Interlocked.Read(ref connections)), _latency);
         var sampling = sampler.RunAsync(samplerStop.Token);
         string? note = null;
+        var unsupported = false;
         var loops = new List<PublisherLoop>();
         try
         {
@@ -63,7 +70,10 @@ public sealed class MessageFlowEngine
                 throw new ScenarioFailedException($"{failed} of {subscribers.Count + publishers.Count} clients could not connect (first: {reason})");
             }
 
-            note = SharedSupportNote(subscribers);
+            if (SharedSupportNote(subscribers) is { } refusal)
+            {
+                throw new ScenarioUnsupportedException(refusal);
+            }
             _phase = "subscribing";
             await SubscribeAllAsync(subscribers, cancellationToken);
 
@@ -71,6 +81,11 @@ public sealed class MessageFlowEngine
             _window = new FlowWindow(settings.WarmupSeconds, settings.DurationSeconds);
             _context.Resources.MarkWindowStart();
             loops = await PublishAsync(publishers, _window, cancellationToken);
+        }
+        catch (ScenarioUnsupportedException e)
+        {
+            note = e.Message;
+            unsupported = true;
         }
         catch (Exception e) when (e is ScenarioFailedException or MQTTnet.Exceptions.MqttCommunicationException)
         {
@@ -86,11 +101,16 @@ public sealed class MessageFlowEngine
 
         var sentPerPublisher = loops.Count == publishers.Count ? loops.Select(l => l.Sent).ToArray() : new long[publishers.Count];
         var delivery = _ledger.Totals(sentPerPublisher);
+        if (_memberOrder is not null)
+        {
+            delivery = delivery with { OutOfOrder = _memberOrder.Totals(sentPerPublisher).OutOfOrder };
+        }
         var resources = _context.Resources.WindowAverage();
         var measuredSeconds = _window?.MeasuredSeconds ?? 0;
         if (note is null && _topology.SharedGroup && delivery.Expected > 0 && delivery.Unique == 0)
         {
             note = "no message reached the $share group: the broker does not appear to support shared subscriptions";
+            unsupported = true;
         }
 
         return new ScenarioResult
@@ -101,7 +121,8 @@ public sealed class MessageFlowEngine
             StartedAt = startedAt,
             ElapsedSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds,
             Note = note,
-            Failed = _window is null,
+            Failed = _window is null && !unsupported,
+            Unsupported = unsupported,
             Publishers = publishers.Count,
             Subscribers = subscribers.Count,
             Sent = _counters.Sent,
@@ -140,6 +161,7 @@ public sealed class MessageFlowEngine
             }
             else if (_ledger.Observe(receiver, stamp.PublisherId, stamp.Sequence) == DeliveryOutcome.New)
             {
+                _memberOrder?.Observe(subscriberIndex, stamp.PublisherId, stamp.Sequence);
                 var measured = _window?.IsMeasured(stamp.SentTimestamp) ?? false;
                 _latency.RecordTicks(now - stamp.SentTimestamp, measured);
                 Interlocked.Increment(ref _perSubscriber[subscriberIndex]);
@@ -169,6 +191,11 @@ public sealed class MessageFlowEngine
             var result = await subscribers[i].Client.SubscribeAsync(subscribe, token);
             foreach (var item in result.Items)
             {
+                if (item.ResultCode == MqttClientSubscribeResultCode.SharedSubscriptionsNotSupported)
+                {
+                    throw new ScenarioUnsupportedException($"SUBSCRIBE {_topology.Subscribers[i].Filter} refused: shared subscriptions not supported");
+                }
+
                 if ((int)item.ResultCode >= 0x80)
                 {
                     throw new ScenarioFailedException($"SUBSCRIBE {_topology.Subscribers[i].Filter} refused: {item.ResultCode}");

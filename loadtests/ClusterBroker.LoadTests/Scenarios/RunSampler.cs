@@ -45,35 +45,40 @@ public sealed class RunSampler
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                var reading = _read();
-                var now = Stopwatch.GetTimestamp();
-                var seconds = Math.Max(1e-3, Stopwatch.GetElapsedTime(previousTime, now).TotalSeconds);
-                var latency = _latency?.TakeInterval() ?? LatencySummary.Empty;
-                var resources = _context.Resources.Sample();
-                var elapsed = Stopwatch.GetElapsedTime(_started, now);
-                var sentRate = (reading.Sent - previous.Sent) / seconds;
-                var receivedRate = (reading.Received - previous.Received) / seconds;
-                lock (_points)
-                {
-                    _points.Add(new TimelinePoint(
-                        Math.Round(elapsed.TotalSeconds, 1), reading.WarmUp, sentRate, receivedRate,
-                        latency.P50, latency.P99, latency.Max,
-                        resources.RunnerCpuPercent, resources.BrokerCpuPercent, resources.BrokerRssBytes, reading.Connections));
-                }
-
-                Interlocked.Exchange(ref _peakRss, Math.Max(Interlocked.Read(ref _peakRss), resources.BrokerRssBytes));
-                _context.Progress.Report(new ProgressSnapshot(
-                    _context.ScenarioName, _context.Settings.Label, reading.Phase, elapsed,
-                    reading.Connections, reading.Failed, reading.Sent, reading.Received, sentRate, receivedRate,
-                    latency.P99, resources.RunnerCpuPercent, resources.BrokerCpuPercent, resources.BrokerRssBytes));
-                Sampled?.Invoke(reading, resources);
-                previous = reading;
-                previousTime = now;
+                (previous, previousTime) = Sample(previous, previousTime);
             }
         }
         catch (OperationCanceledException)
         {
-            // run over
+            // run over: one last, partial interval so that short runs have a timeline too
+            Sample(previous, previousTime);
         }
+    }
+
+    private (SamplerReading Reading, long Time) Sample(SamplerReading previous, long previousTime)
+    {
+        var reading = _read();
+        var now = Stopwatch.GetTimestamp();
+        var seconds = Math.Max(1e-3, Stopwatch.GetElapsedTime(previousTime, now).TotalSeconds);
+        var latency = _latency?.TakeInterval() ?? LatencySummary.Empty;
+        var resources = _context.Resources.Sample();
+        var elapsed = Stopwatch.GetElapsedTime(_started, now);
+        var sentRate = (reading.Sent - previous.Sent) / seconds;
+        var receivedRate = (reading.Received - previous.Received) / seconds;
+        lock (_points)
+        {
+            _points.Add(new TimelinePoint(
+                Math.Round(elapsed.TotalSeconds, 1), reading.WarmUp, sentRate, receivedRate,
+                latency.P50, latency.P99, latency.Max,
+                resources.RunnerCpuPercent, resources.BrokerCpuPercent, resources.BrokerRssBytes, reading.Connections));
+        }
+
+        Interlocked.Exchange(ref _peakRss, Math.Max(Interlocked.Read(ref _peakRss), resources.BrokerRssBytes));
+        _context.Progress.Report(new ProgressSnapshot(
+            _context.ScenarioName, _context.Settings.Label, reading.Phase, elapsed,
+            reading.Connections, reading.Failed, reading.Sent, reading.Received, sentRate, receivedRate,
+            latency.P99, resources.RunnerCpuPercent, resources.BrokerCpuPercent, resources.BrokerRssBytes));
+        Sampled?.Invoke(reading, resources);
+        return (reading, now);
     }
 }

@@ -15,6 +15,9 @@ public sealed record ScenarioResult
     public string? Note { get; init; }
     public bool Failed { get; init; }
 
+    /// <summary>The broker does not offer what the scenario needs (e.g. shared subscriptions): no figures, and not a failure.</summary>
+    public bool Unsupported { get; init; }
+
     public int Publishers { get; init; }
     public int Subscribers { get; init; }
     public long Sent { get; init; }

@@ -1,0 +1,12 @@
+using ClusterBroker.LoadTests.Brokers;
+
+namespace ClusterBroker.LoadTests.Tests.Brokers;
+
+/// <summary>The MQTTnet server host in loadtests/ClusterBroker.PeerBroker, built in this test run's configuration.</summary>
+public sealed class PeerBrokerProcess : BrokerProcess
+{
+    public override BrokerSpec Spec { get; } = new(BrokerKind.MqttNetServer, "MQTTnet", RepositoryPaths.PeerBrokerDll(BuildConfiguration.Current));
+
+    /// <summary>MQTTnet's server treats "$share/..." as a plain filter: shared subscriptions deliver nothing.</summary>
+    public override bool SupportsSharedSubscriptions => false;
+}
