@@ -1,4 +1,6 @@
-// TEMPORARY development stand-in for ClusterBroker.Host (runs mosquitto); deleted once BrokerHost is committed.
+// Compiled only with -p:BrokerUnderTest=mosquitto: a stand-in for ClusterBroker.Host that runs the same
+// tests against mosquitto (a reference implementation), to tell a wrong test from a broker bug.
+// Only the options the tests use are mapped, and mosquitto has no equivalent for some of them.
 #pragma warning disable
 using System.Diagnostics;
 using System.Net;
@@ -17,6 +19,7 @@ namespace ClusterBroker.Core
         public int MaxQueuedMessagesPerSession { get; set; } = 1000;
         public int MaxTopicLength { get; set; } = 65535;
         public int MaxTopicLevels { get; set; } = 128;
+        public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
         public int MaxSubscriptionsPerClient { get; set; } = 1000;
         public ushort? ServerKeepAlive { get; set; }
         public ushort TopicAliasMaximum { get; set; } = 10;

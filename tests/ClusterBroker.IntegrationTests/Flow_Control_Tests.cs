@@ -1,0 +1,219 @@
+namespace ClusterBroker.IntegrationTests;
+
+/// <summary>MQTT 5.0 flow control: Receive Maximum and Maximum Packet Size in both directions (section 4.9, 3.1.2.11.4).</summary>
+public sealed class Flow_Control_Tests(FlowControlBrokerFixture broker) : IClassFixture<FlowControlBrokerFixture>
+{
+    private int Port => broker.Port;
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task The_broker_never_has_more_unacknowledged_messages_to_a_client_than_its_Receive_Maximum_MQTT_3_3_4_9(int qos)
+    {
+        const int clientReceiveMaximum = 2;
+        const int total = 12;
+        var topic = Unique.Topic();
+        await using var subscriber = await RawMqttConnection.ConnectAsync(Port, 5, Unique.ClientId(),
+            properties: [RawPackets.U16Property(MqttProperties.ReceiveMaximum, clientReceiveMaximum)]);
+        await subscriber.SendAsync(RawPackets.Subscribe(1, true, (topic, (byte)qos)));
+        await subscriber.ExpectAsync(RawPacket.SubAck);
+        await using var publisher = await TestClient.ConnectAsync(Port);
+        for (var i = 0; i < total; i++)
+        {
+            await publisher.PublishAsync(topic, $"{i:D2}", Q.Of(qos)); // all accepted by the broker before the client acknowledges anything
+        }
+
+        var outstanding = new List<ushort>();
+        var received = new List<string>();
+        var maxOutstanding = 0;
+        while (received.Count < total)
+        {
+            var packet = await subscriber.ReceiveAsync();
+            switch (packet.Type)
+            {
+                case RawPacket.Publish:
+                    var publish = packet.DecodePublish(v5: true);
+                    outstanding.Add(publish.PacketId);
+                    received.Add(publish.PayloadText);
+                    maxOutstanding = Math.Max(maxOutstanding, outstanding.Count);
+                    Assert.True(outstanding.Count <= clientReceiveMaximum, $"{outstanding.Count} unacknowledged QoS {qos} messages outstanding, Receive Maximum is {clientReceiveMaximum}");
+                    break;
+                case RawPacket.PubRel:
+                    // QoS 2: the message stays outstanding until our PUBCOMP
+                    outstanding.Remove(packet.PacketId);
+                    await subscriber.SendAsync(RawPackets.PubComp(packet.PacketId));
+                    continue;
+                case RawPacket.PingResp:
+                    break;
+                default:
+                    throw new Xunit.Sdk.XunitException($"unexpected {packet}");
+            }
+
+            if (outstanding.Count == clientReceiveMaximum)
+            {
+                // the window is full: give the broker a round trip to (wrongly) send more, then release the oldest
+                await subscriber.SendAsync(RawPackets.PingReq());
+                var next = await subscriber.ReceiveAsync();
+                if (next.Type == RawPacket.Publish)
+                {
+                    throw new Xunit.Sdk.XunitException($"a PUBLISH beyond the Receive Maximum of {clientReceiveMaximum} arrived");
+                }
+                Assert.Equal(RawPacket.PingResp, next.Type);
+                var oldest = outstanding[0];
+                if (qos == 1)
+                {
+                    outstanding.RemoveAt(0);
+                    await subscriber.SendAsync(RawPackets.PubAck(oldest));
+                }
+                else
+                {
+                    // still outstanding after PUBREC: the next packet must be its PUBREL, not a new PUBLISH
+                    await subscriber.SendAsync(RawPackets.PubRec(oldest));
+                    var pubRel = await subscriber.ExpectAsync(RawPacket.PubRel);
+                    Assert.Equal(oldest, pubRel.PacketId);
+                    outstanding.RemoveAt(0);
+                    await subscriber.SendAsync(RawPackets.PubComp(oldest));
+                }
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(0, total).Select(i => $"{i:D2}"), received);
+        Assert.Equal(clientReceiveMaximum, maxOutstanding);
+        foreach (var id in outstanding)
+        {
+            if (qos == 1)
+            {
+                await subscriber.SendAsync(RawPackets.PubAck(id));
+            }
+            else
+            {
+                await subscriber.SendAsync(RawPackets.PubRec(id));
+                Assert.Equal(id, (await subscriber.ExpectAsync(RawPacket.PubRel)).PacketId);
+                await subscriber.SendAsync(RawPackets.PubComp(id));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_MQTTnet_client_that_delays_its_acknowledgements_gets_at_most_Receive_Maximum_messages()
+    {
+        var topic = Unique.Topic();
+        await using var subscriber = await TestClient.ConnectAsync(Port, manualAcks: true, configure: b => b.WithReceiveMaximum(3));
+        await subscriber.SubscribeAsync(topic, Q.Q1);
+        await using var publisher = await TestClient.ConnectAsync(Port);
+        for (var i = 0; i < 9; i++)
+        {
+            await publisher.PublishAsync(topic, $"{i}", Q.Q1);
+        }
+
+        for (var acked = 0; acked < 9; acked++)
+        {
+            await subscriber.Messages.WaitForCountAsync(Math.Min(acked + 3, 9));
+            await subscriber.PingAsync();
+            Assert.True(subscriber.Messages.Count <= acked + 3, $"{subscriber.Messages.Count - acked} messages outstanding with Receive Maximum 3");
+            await subscriber.AckAsync(subscriber.PendingAcks.Snapshot()[acked]);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 9).Select(i => $"{i}"), subscriber.Messages.Snapshot().Select(m => m.Payload));
+    }
+
+    [Fact]
+    public async Task CONNACK_announces_the_broker_Receive_Maximum_and_Maximum_Packet_Size()
+    {
+        await using var raw = await RawMqttConnection.ConnectAsync(Port, 5, Unique.ClientId());
+
+        var properties = raw.LastConnAck!.ConnAckProperties(v5: true);
+
+        Assert.Equal(FlowControlBrokerFixture.ReceiveMaximum, properties.Number(MqttProperties.ReceiveMaximum));
+        Assert.Equal(FlowControlBrokerFixture.MaximumPacketSize, properties.Number(MqttProperties.MaximumPacketSize));
+    }
+
+    [Fact]
+    public async Task A_client_exceeding_the_broker_Receive_Maximum_is_disconnected_with_0x93_MQTT_3_3_4_8()
+    {
+        await using var bystander = await Bystander.StartAsync(Port);
+        await using var raw = await RawMqttConnection.ConnectAsync(Port, 5, Unique.ClientId());
+        var topic = Unique.Topic();
+
+        // QoS 2 PUBLISHes stay unacknowledged (no PUBCOMP) while the client withholds PUBREL
+        for (ushort id = 1; id <= FlowControlBrokerFixture.ReceiveMaximum; id++)
+        {
+            await raw.SendAsync(RawPackets.Publish(topic, "x", qos: 2, packetId: id, v5: true));
+            Assert.Equal(id, (await raw.ExpectAsync(RawPacket.PubRec)).PacketId);
+        }
+        await raw.TrySendAsync(RawPackets.Publish(topic, "one too many", qos: 2, packetId: 100, v5: true));
+        var before = await raw.WaitForCloseAsync();
+
+        var disconnect = Assert.Single(before);
+        Assert.Equal((RawPacket.Disconnect, (byte)0x93), (disconnect.Type, disconnect.DisconnectReason));
+        await bystander.AssertStillServedAsync();
+    }
+
+    [Fact]
+    public async Task Completing_QoS_2_flows_frees_the_broker_receive_window()
+    {
+        await using var raw = await RawMqttConnection.ConnectAsync(Port, 5, Unique.ClientId());
+        var topic = Unique.Topic();
+
+        for (ushort id = 1; id <= 10; id++)
+        {
+            await raw.SendAsync(RawPackets.Publish(topic, "x", qos: 2, packetId: id, v5: true));
+            await raw.ExpectAsync(RawPacket.PubRec);
+            await raw.SendAsync(RawPackets.PubRel(id));
+            await raw.ExpectAsync(RawPacket.PubComp);
+        }
+
+        Assert.False(raw.IsClosed);
+    }
+
+    [Fact]
+    public async Task A_message_larger_than_the_client_Maximum_Packet_Size_is_not_sent_to_that_client_MQTT_3_1_2_25()
+    {
+        var topic = Unique.Topic();
+        await using var small = await TestClient.ConnectAsync(Port, configure: b => b.WithMaximumPacketSize(256));
+        await small.SubscribeAsync(topic, Q.Q1);
+        await using var large = await TestClient.ConnectAsync(Port);
+        await large.SubscribeAsync(topic, Q.Q1);
+        await using var publisher = await TestClient.ConnectAsync(Port);
+
+        await publisher.PublishAsync(topic, new string('x', 1000), Q.Q1);
+        await publisher.PublishAsync(topic, "marker", Q.Q1);
+
+        var toSmall = await small.Messages.WaitUntilAsync(list => list.Any(m => m.Payload == "marker"), "the marker");
+        Assert.Equal(["marker"], toSmall.Select(m => m.Payload));
+        Assert.True(small.Client.IsConnected);
+        var toLarge = await large.Messages.WaitForCountAsync(2);
+        Assert.Equal(1000, toLarge[0].Payload.Length);
+    }
+
+    [Fact]
+    public async Task A_packet_larger_than_the_broker_Maximum_Packet_Size_is_answered_with_DISCONNECT_0x95()
+    {
+        await using var bystander = await Bystander.StartAsync(Port);
+        await using var raw = await RawMqttConnection.ConnectAsync(Port, 5, Unique.ClientId());
+
+        await raw.TrySendAsync(RawPackets.Publish(Unique.Topic(), new byte[FlowControlBrokerFixture.MaximumPacketSize + 100], qos: 1, packetId: 1, v5: true));
+        var before = await raw.WaitForCloseAsync();
+
+        var disconnect = Assert.Single(before);
+        Assert.Equal((RawPacket.Disconnect, (byte)0x95), (disconnect.Type, disconnect.DisconnectReason));
+        await bystander.AssertStillServedAsync();
+    }
+
+    [Fact]
+    public async Task A_packet_just_under_the_broker_Maximum_Packet_Size_is_accepted()
+    {
+        var topic = Unique.Topic();
+        await using var subscriber = await TestClient.ConnectAsync(Port);
+        await subscriber.SubscribeAsync(topic, Q.Q1);
+        await using var raw = await RawMqttConnection.ConnectAsync(Port, 5, Unique.ClientId());
+        // fixed header 1 + 2 (remaining length < 16384) ; topic 2 + n ; packet id 2 ; properties 1
+        var payload = new byte[FlowControlBrokerFixture.MaximumPacketSize - 3 - (2 + topic.Length) - 2 - 1];
+
+        await raw.SendAsync(RawPackets.Publish(topic, payload, qos: 1, packetId: 1, v5: true));
+
+        Assert.Equal(1, (await raw.ExpectAsync(RawPacket.PubAck)).PacketId);
+        var message = await subscriber.Messages.WaitForAsync(m => m.Topic == topic, "the large message");
+        Assert.Equal(payload.Length, message.Message.Payload.Length);
+    }
+}
