@@ -261,7 +261,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
         byte? format = r.ReadBoolean() ? r.ReadByte() : null;
         string? contentType = r.ReadBoolean() ? r.ReadString() : null;
         string? responseTopic = r.ReadBoolean() ? r.ReadString() : null;
-        ReadOnlyMemory<byte>? correlation = r.ReadBoolean() ? ReadBytes(r) : null;
+        ReadOnlyMemory<byte>? correlation = r.ReadBoolean() ? new ReadOnlyMemory<byte>(ReadBytes(r)) : (ReadOnlyMemory<byte>?)null;
         int count = r.ReadInt32();
         UserProperty[]? properties = null;
         if (count >= 0)
