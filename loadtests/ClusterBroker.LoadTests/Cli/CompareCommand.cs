@@ -34,6 +34,7 @@ public static class CompareCommand
             var directory = parse.GetValue(output)!;
             var steps = ComparisonPlan.Standard();
             var started = Stopwatch.GetTimestamp();
+            var loadAtStart = MachineInfo.LoadAverage();
             var runs = await new CompareRunner(Console.Out).RunAsync(specs, steps, directory, cancellationToken);
 
             var table = new ComparisonTable(steps, runs);
@@ -49,7 +50,7 @@ public static class CompareCommand
             }
 
             AnsiConsole.Write(view);
-            var body = ComparisonReport.Render(table, steps, parse.GetValue(commandText)!, Stopwatch.GetElapsedTime(started));
+            var body = ComparisonReport.Render(table, steps, parse.GetValue(commandText)!, Stopwatch.GetElapsedTime(started), loadAtStart);
             Directory.CreateDirectory(directory);
             await File.WriteAllTextAsync(Path.Combine(directory, "comparison.md"), body, cancellationToken);
             if (parse.GetValue(results) is { } file)

@@ -48,12 +48,12 @@ public sealed class CompareRunner
                 var settings = step.Settings with { Brokers = [broker.Endpoint], Label = spec.Label, BrokerPids = [broker.Pid] };
                 await _log.WriteLineAsync($"{spec.Label}: {step.Title}");
                 var result = await ScenarioRunner.RunAsync(step.Scenario, settings, new PlainProgressLog(_log), cancellationToken);
-                results[step.Scenario] = result;
-                var folder = ReportWriter.Write(result, reportDirectory);
-                await _log.WriteLineAsync($"{spec.Label}: {step.Scenario} done{(result.Note is null ? "" : $" ({result.Note})")}; report in {folder}");
+                results[step.Key] = result;
+                var folder = ReportWriter.Write(result, reportDirectory, step.Key);
+                await _log.WriteLineAsync($"{spec.Label}: {step.Key} done{(result.Note is null ? "" : $" ({result.Note})")}; report in {folder}");
                 if (!broker.IsRunning)
                 {
-                    return new BrokerRun(spec.Label, $"exited during {step.Scenario}", results);
+                    return new BrokerRun(spec.Label, $"exited during {step.Key}", results);
                 }
             }
 

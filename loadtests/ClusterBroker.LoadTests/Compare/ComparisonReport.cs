@@ -6,10 +6,11 @@ namespace ClusterBroker.LoadTests.Compare;
 /// <summary>The body of the "## Comparison" section: when, where, how, the table and its notes.</summary>
 public static class ComparisonReport
 {
-    public static string Render(ComparisonTable table, IReadOnlyList<ComparisonStep> steps, string command, TimeSpan elapsed)
+    public static string Render(ComparisonTable table, IReadOnlyList<ComparisonStep> steps, string command, TimeSpan elapsed, string loadAverageAtStart)
     {
         var md = new StringBuilder();
         md.AppendLine($"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {MachineInfo.Describe()}; the whole comparison took {elapsed.TotalMinutes:0.0} min.");
+        md.AppendLine($"Load average (1/5/15 min) at start {loadAverageAtStart}, at end {MachineInfo.LoadAverage()}: anything above the comparison's own load means other work shared the two cores, which inflates latencies.");
         md.AppendLine();
         md.AppendLine("```");
         md.AppendLine(command);

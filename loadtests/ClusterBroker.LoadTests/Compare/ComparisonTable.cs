@@ -35,9 +35,9 @@ public sealed class ComparisonTable
         var rows = new List<IReadOnlyList<string>>();
         foreach (var step in _steps)
         {
-            foreach (var metric in ComparisonMetrics.For(step.Scenario))
+            foreach (var metric in ComparisonMetrics.For(step))
             {
-                var row = new List<string> { step.Scenario, metric.Name };
+                var row = new List<string> { step.Key, metric.Name };
                 row.AddRange(_runs.Select(r => Cell(r, metric)));
                 var subject = Subject() is { } s ? Value(s, metric) : null;
                 row.AddRange(Others().Select(o => Ratio(subject, Value(o, metric))));
@@ -94,13 +94,13 @@ public sealed class ComparisonTable
     private IEnumerable<BrokerRun> Others() => _runs.Where(r => r.Label != SubjectLabel);
 
     private static double? Value(BrokerRun run, ComparisonMetric metric) =>
-        run.Results.TryGetValue(metric.Scenario, out var result) && !result.Failed && !Unsupported(result) ? metric.Read(result) : null;
+        run.Results.TryGetValue(metric.Step, out var result) && !result.Failed && !Unsupported(result) ? metric.Read(result) : null;
 
     private static bool Unsupported(ScenarioResult result) => result.Unsupported;
 
     private static string Cell(BrokerRun run, ComparisonMetric metric)
     {
-        if (!run.Results.TryGetValue(metric.Scenario, out var result))
+        if (!run.Results.TryGetValue(metric.Step, out var result))
         {
             return "not available";
         }

@@ -15,6 +15,10 @@ public static class MachineInfo
         return string.Create(CultureInfo.InvariantCulture, $"{cpu}, {Environment.ProcessorCount} cores, {memory} RAM, Linux {kernel}, .NET {Environment.Version}");
     }
 
+    /// <summary>The 1, 5 and 15 minute load averages: how busy the machine was besides the comparison.</summary>
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
     private static string? ReadFirst(string path, string key)
     {
         if (!File.Exists(path))

@@ -5,9 +5,9 @@ namespace ClusterBroker.LoadTests.Reporting;
 /// <summary>Writes a run's report.md, report.html and result.json into DIR/&lt;scenario&gt;-&lt;broker&gt;/.</summary>
 public static class ReportWriter
 {
-    public static string Write(ScenarioResult result, string directory)
+    public static string Write(ScenarioResult result, string directory, string? name = null)
     {
-        var folder = Path.Combine(directory, $"{result.Scenario}-{Safe(result.Broker)}");
+        var folder = Path.Combine(directory, $"{name ?? result.Scenario}-{Safe(result.Broker)}");
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "report.md"), MarkdownReport.Render(result));
         File.WriteAllText(Path.Combine(folder, "report.html"), HtmlReport.Render(result));
