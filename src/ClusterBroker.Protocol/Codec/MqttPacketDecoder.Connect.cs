@@ -44,8 +44,8 @@ public sealed partial class MqttPacketDecoder
         reader.Version = version;
         var v5 = version == Protocol.ProtocolVersion.V500;
         var v310 = version == Protocol.ProtocolVersion.V310;
-        if (!CheckFixedHeaderFlags(PacketType.Connect, fixedHeaderFlags, version, out _) ||
-            (!v310 && fixedHeaderFlags != 0))
+        // Only now is the version known: 3.1.1 and 5.0 reserve the fixed header flags of CONNECT; 3.1 calls them "not used".
+        if (!v310 && fixedHeaderFlags != 0)
         {
             reader.Fail(ReasonCode.MalformedPacket, v5 ? "MQTT-2.1.3-1" : "MQTT-2.2.2-1", "The reserved fixed header flags of CONNECT must be 0000.");
             return null;

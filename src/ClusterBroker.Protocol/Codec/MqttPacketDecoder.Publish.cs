@@ -1,3 +1,4 @@
+using System.Text;
 using ClusterBroker.Protocol.Packets;
 
 namespace ClusterBroker.Protocol.Codec;
@@ -5,10 +6,10 @@ namespace ClusterBroker.Protocol.Codec;
 public sealed partial class MqttPacketDecoder
 {
     /// <summary>PUBLISH (3.3): topic name, packet identifier (QoS > 0), properties (5.0), payload (the rest).</summary>
-    private static PublishPacket? DecodePublish(ref MqttReader reader, int flags)
+    private PublishPacket? DecodePublish(ref MqttReader reader, int flags)
     {
         var qos = (QualityOfService)((flags >> 1) & 0x03);
-        if (!reader.ReadString(out var topic, "Topic Name"))
+        if (!ReadTopicName(ref reader, out var topic))
         {
             return null;
         }
@@ -21,7 +22,7 @@ public sealed partial class MqttPacketDecoder
 
         if (!reader.IsV5)
         {
-            if (!CheckTopicName(ref reader, topic, "Topic Name", hasTopicAlias: false))
+            if (topic.Length == 0 && !CheckTopicName(ref reader, topic, "Topic Name", hasTopicAlias: false))
             {
                 return null;
             }
@@ -39,7 +40,7 @@ public sealed partial class MqttPacketDecoder
 
         var properties = default(DecodedProperties);
         if (!PropertyReader.Read(ref reader, PropertyTargets.Publish, ref properties) ||
-            !CheckTopicName(ref reader, topic, "Topic Name", hasTopicAlias: properties.TopicAlias is not null))
+            (topic.Length == 0 && !CheckTopicName(ref reader, topic, "Topic Name", hasTopicAlias: properties.TopicAlias is not null)))
         {
             return null;
         }
@@ -61,6 +62,48 @@ public sealed partial class MqttPacketDecoder
             ContentType = properties.ContentType,
             Payload = reader.ReadRest(),
         };
+    }
+
+    /// <summary>
+    /// The PUBLISH Topic Name: a UTF-8 Encoded String without wildcards [MQTT-3.3.2-2]; emptiness is
+    /// checked by the caller (allowed in 5.0 with a Topic Alias). Recent names come from the topic cache.
+    /// </summary>
+    private bool ReadTopicName(ref MqttReader reader, out string topic)
+    {
+        topic = string.Empty;
+        if (!reader.ReadStringBytes(out var bytes, "Topic Name"))
+        {
+            return false;
+        }
+
+        if (bytes.Length == 0)
+        {
+            return true;
+        }
+
+        var cache = _topicNameCache;
+        if (cache is not null && cache.TryGet(bytes, out topic))
+        {
+            return true;
+        }
+
+        if (!reader.ValidateUtf8(bytes, "Topic Name"))
+        {
+            return false;
+        }
+
+        if (bytes.IndexOfAny((byte)'+', (byte)'#') >= 0)
+        {
+            return reader.Fail(ReasonCode.TopicNameInvalid, "MQTT-3.3.2-2", $"The Topic Name \"{Encoding.UTF8.GetString(bytes)}\" contains a wildcard character.");
+        }
+
+        if (cache is null && _topicNameCacheSize > 0)
+        {
+            cache = _topicNameCache = new TopicNameCache(_topicNameCacheSize);
+        }
+
+        topic = cache is null ? Encoding.UTF8.GetString(bytes) : cache.Add(bytes);
+        return true;
     }
 
     /// <summary>PUBACK, PUBREC, PUBREL, PUBCOMP (3.4-3.7); in 5.0 the reason code and property length may be omitted.</summary>

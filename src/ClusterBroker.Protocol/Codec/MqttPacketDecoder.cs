@@ -24,6 +24,10 @@ namespace ClusterBroker.Protocol.Codec;
 /// that the packet then owns.
 /// </para>
 /// <para>
+/// A decoder belongs to one connection and is not thread-safe: it holds the connection's protocol
+/// version and a small cache of recent PUBLISH topic names (<see cref="TopicNameCacheSize"/>).
+/// </para>
+/// <para>
 /// The decoder is direction-agnostic (it decodes all fifteen packets), so rules that depend on who
 /// sent a packet (a client sending CONNACK, a Subscription Identifier in a client's PUBLISH, a second
 /// CONNECT) are for the channel to enforce. Topic filters are checked only for being non-empty; their
@@ -35,7 +39,12 @@ public sealed partial class MqttPacketDecoder
     /// <summary>The largest packet MQTT can express: 1 + 4 + 268,435,455 bytes.</summary>
     public const int MaximumPossiblePacketSize = 268_435_460;
 
+    /// <summary>The default of <see cref="TopicNameCacheSize"/>.</summary>
+    public const int DefaultTopicNameCacheSize = 4;
+
     private int _maximumPacketSize;
+    private int _topicNameCacheSize = DefaultTopicNameCacheSize;
+    private TopicNameCache? _topicNameCache;
 
     /// <param name="maximumPacketSize">The largest TOTAL packet size accepted (fixed header + remaining length).</param>
     public MqttPacketDecoder(int maximumPacketSize = MaximumPossiblePacketSize)
@@ -51,6 +60,23 @@ public sealed partial class MqttPacketDecoder
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 2);
             _maximumPacketSize = value;
+        }
+    }
+
+    /// <summary>
+    /// How many recent PUBLISH topic names (of at most 256 bytes) the decoder keeps so that repeated
+    /// topics decode to the same string without allocating; 0 turns the cache off. The cache is
+    /// created on the first PUBLISH (about 100 bytes per entry). Set it before decoding.
+    /// </summary>
+    public int TopicNameCacheSize
+    {
+        get => _topicNameCacheSize;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 64);
+            _topicNameCacheSize = value;
+            _topicNameCache = null;
         }
     }
 
@@ -182,7 +208,7 @@ public sealed partial class MqttPacketDecoder
         return DecodeResult.FromPacket(packet, (int)frameLength);
     }
 
-    private static MqttPacket? DecodeBody(ref MqttReader reader, PacketType type, int flags) => type switch
+    private MqttPacket? DecodeBody(ref MqttReader reader, PacketType type, int flags) => type switch
     {
         PacketType.Connect => DecodeConnect(ref reader, flags),
         PacketType.ConnAck => DecodeConnAck(ref reader),
