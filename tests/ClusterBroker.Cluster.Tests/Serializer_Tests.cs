@@ -10,7 +10,7 @@ namespace ClusterBroker.Cluster.Tests;
 public class Serializer_Tests : Akka.TestKit.Xunit2.TestKit
 {
     public Serializer_Tests()
-        : base(ClusterTestConfig.Hocon, "serializer-tests")
+        : base(ClusterTestConfig.Serialization, "serializer-tests")
     {
     }
 

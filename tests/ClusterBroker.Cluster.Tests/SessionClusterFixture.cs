@@ -1,0 +1,35 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using ClusterBroker.Cluster.Sessions;
+using ClusterBroker.Core;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ClusterBroker.Cluster.Tests;
+
+/// <summary>
+/// One TestKit on a one-node cluster with the session shard region, shared by the tests of a class
+/// (each test uses its own client ids and probes), so the cluster forms once.
+/// </summary>
+public sealed class SessionClusterFixture : IDisposable
+{
+    public SessionClusterFixture()
+    {
+        Kit = new Akka.TestKit.Xunit2.TestKit(ClusterTestConfig.Hocon, "session-actor-tests");
+        ActorSystem system = Kit.Sys;
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        cluster.Join(cluster.SelfAddress);
+        Kit.AwaitCondition(() => cluster.SelfMember.Status == Akka.Cluster.MemberStatus.Up, TimeSpan.FromSeconds(30));
+        var options = new BrokerOptions { TakeoverTimeout = TimeSpan.FromSeconds(2) };
+        Region = ClusterSharding.Get(system).Start(
+            "session",
+            id => SessionActor.Props(id, options, NullLogger.Instance, null, TimeProvider.System),
+            ClusterShardingSettings.Create(system),
+            new SessionMessageExtractor(10));
+    }
+
+    public Akka.TestKit.Xunit2.TestKit Kit { get; }
+
+    public IActorRef Region { get; }
+
+    public void Dispose() => Kit.Dispose();
+}
