@@ -12,12 +12,11 @@ public class Matching_Consistency_Tests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
-    [InlineData(3)]
     public void The_trie_matches_exactly_what_the_naive_matcher_matches(int seed)
     {
         var random = new Random(seed);
         var filters = new List<string>();
-        for (int i = 0; i < 1500; i++)
+        for (int i = 0; i < 1000; i++)
         {
             string filter = RandomFilter(random);
             Assert.True(TopicValidator.ValidateTopicFilter(filter).IsValid, filter);
@@ -25,7 +24,7 @@ public class Matching_Consistency_Tests
         }
 
         var topics = new List<string>();
-        for (int i = 0; i < 1500; i++)
+        for (int i = 0; i < 1000; i++)
         {
             string topic = RandomTopic(random);
             Assert.True(TopicValidator.ValidateTopicName(topic).IsValid, topic);
@@ -35,7 +34,7 @@ public class Matching_Consistency_Tests
         // Entries: (filter, subscriber) -> value, several subscribers per filter, some values replaced.
         var trie = new SubscriptionTrie<int, int>();
         var expected = new Dictionary<(string Filter, int Subscriber), int>();
-        for (int i = 0; i < 3000; i++)
+        for (int i = 0; i < 2000; i++)
         {
             string filter = filters[random.Next(filters.Count)];
             int subscriber = random.Next(5);
