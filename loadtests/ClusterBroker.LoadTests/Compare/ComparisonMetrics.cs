@@ -22,14 +22,21 @@ public static class ComparisonMetrics
             new(key, "time until all subscribers had all", r => r.Retained?.SecondsToAll, Units.Seconds, false),
             new(key, "retained deliveries", r => r.ReceiveRate, Units.Rate, true),
             new(key, "missing", r => r.Delivery.Lost, Units.Count, false),
-            new(key, "broker CPU", r => r.BrokerCpuPercent, Units.Percent, false),
+            Cpu(key),
         ],
         _ =>
         [
             new(key, "throughput (delivered)", r => r.ReceiveRate, Units.Rate, true),
             new(key, "latency p99", r => r.Latency.Count > 0 ? r.Latency.P99 : null, v => Units.Millis((long)v), false),
             new(key, "lost / duplicates", r => r.Delivery.Lost + r.Delivery.Duplicates, Units.Count, false),
-            new(key, "broker CPU", r => r.BrokerCpuPercent, Units.Percent, false),
+            Cpu(key),
         ],
     };
+
+    /// <summary>Broker CPU (the ratio compares it) shown next to the runner's, since both share the two cores.</summary>
+    private static ComparisonMetric Cpu(string key) =>
+        new(key, "CPU broker / runner", r => r.BrokerCpuPercent, Units.Percent, false)
+        {
+            Display = r => $"{Units.Percent(r.BrokerCpuPercent)} / {Units.Percent(r.RunnerCpuPercent)}",
+        };
 }

@@ -65,10 +65,6 @@ public sealed class ComparisonTable
                     notes.Add($"{run.Label}, {scenario}: {result.Note}.");
                 }
 
-                if (result.Connect is null)
-                {
-                    notes.Add(string.Create(CultureInfo.InvariantCulture, $"{run.Label}, {scenario}: runner CPU {result.RunnerCpuPercent:0}% next to broker CPU {result.BrokerCpuPercent:0}% (percent of one core; 2 cores in all)."));
-                }
             }
         }
 
@@ -115,7 +111,12 @@ public sealed class ComparisonTable
             return "unsupported";
         }
 
-        return metric.Read(result) is { } value ? metric.Format(value) : "n/a";
+        if (metric.Read(result) is not { } value)
+        {
+            return "n/a";
+        }
+
+        return metric.Display?.Invoke(result) ?? metric.Format(value);
     }
 
     private static string Ratio(double? subject, double? other) =>

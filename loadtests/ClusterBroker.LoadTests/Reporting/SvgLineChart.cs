@@ -5,8 +5,8 @@ using System.Text;
 namespace ClusterBroker.LoadTests.Reporting;
 
 /// <summary>
-/// A self-contained inline SVG line chart: axes with five ticks each, a grid, one polyline per series,
-/// a legend, and an optional shaded band (the warm-up, excluded from the figures).
+/// A self-contained inline SVG line chart: axes with five ticks each, a grid, one polyline per series
+/// (every second one dashed, so equal lines stay visible), a legend, and an optional shaded band (the warm-up, excluded from the figures).
 /// </summary>
 public static class SvgLineChart
 {
@@ -53,7 +53,8 @@ public static class SvgLineChart
             if (line.Points.Count > 0)
             {
                 var coordinates = string.Join(' ', line.Points.Select(p => Invariant($"{X(p.X):F1},{Y(p.Y):F1}")));
-                svg.Append(Invariant($"<polyline fill=\"none\" stroke=\"{line.Color}\" stroke-width=\"2\" points=\"{coordinates}\"/>"));
+                var dash = s % 2 == 1 ? " stroke-dasharray=\"6 3\"" : string.Empty;
+                svg.Append(Invariant($"<polyline fill=\"none\" stroke=\"{line.Color}\" stroke-width=\"2\"{dash} points=\"{coordinates}\"/>"));
             }
 
             legendX -= 8 + (7 * line.Name.Length);
