@@ -78,10 +78,11 @@ public sealed class MqttServer : IAsyncDisposable
             int threads = _options.EventLoopThreads > 0 ? _options.EventLoopThreads : Environment.ProcessorCount;
             _bossGroup = new MultithreadEventLoopGroup(1);
             _workerGroup = new MultithreadEventLoopGroup(threads);
-            // Heap arenas only, one per I/O thread, 4 MiB chunks (8 KiB pages << 9) and small thread caches:
-            // buffers live only for the duration of one read or write, so the pool stays small and its
-            // size does not depend on the number of connections.
-            _allocator = new PooledByteBufferAllocator(false, threads, 0, 8192, 9, 64, 32, 8);
+            // Heap arenas only, one per I/O thread, 2 MiB chunks (8 KiB pages << 8) and small thread caches:
+            // buffers live only for the duration of one read or write (the frame decoder copies frames
+            // out, PUBLISH payloads are written from their own arrays), so the pool stays a few MiB
+            // whatever the number of connections; DotNetty's default would be 2 x cores arenas of 16 MiB.
+            _allocator = new PooledByteBufferAllocator(false, threads, 0, 8192, 8, 64, 32, 8);
             EffectiveBacklog = CapBacklog(_options.Backlog);
 
             IPAddress address = IPAddress.Parse(_options.BindAddress);
@@ -165,11 +166,12 @@ public sealed class MqttServer : IAsyncDisposable
             await Task.WhenAny(Task.WhenAll(closing), Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
         }
 
+        // Every connection is closed by now: no quiet period is needed, pending tasks still run.
         var groups = new List<Task>();
         if (_bossGroup is not null)
-            groups.Add(_bossGroup.ShutdownGracefullyAsync(TimeSpan.Zero, TimeSpan.FromSeconds(2)));
+            groups.Add(_bossGroup.ShutdownGracefullyAsync(TimeSpan.Zero, TimeSpan.FromMilliseconds(200)));
         if (_workerGroup is not null)
-            groups.Add(_workerGroup.ShutdownGracefullyAsync(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2)));
+            groups.Add(_workerGroup.ShutdownGracefullyAsync(TimeSpan.Zero, TimeSpan.FromMilliseconds(200)));
         try
         {
             await Task.WhenAny(Task.WhenAll(groups), Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);

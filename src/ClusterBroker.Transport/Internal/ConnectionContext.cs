@@ -1,13 +1,18 @@
-using System.Collections.Concurrent;
 using ClusterBroker.Core.Connections;
 using Microsoft.Extensions.Logging;
 
 namespace ClusterBroker.Transport.Internal;
 
 /// <summary>What every connection of one server shares: the handler factory, the log, the live set.</summary>
+/// <remarks>
+/// The live set is an intrusive doubly linked list (two fields in each connection) rather than a
+/// concurrent dictionary: it is touched only on open and close, and costs no node per connection.
+/// </remarks>
 internal sealed class ConnectionContext(IConnectionHandlerFactory handlers, ILogger logger, TimeSpan closeTimeout)
 {
-    private readonly ConcurrentDictionary<MqttConnection, byte> _open = new(ReferenceEqualityComparer.Instance);
+    private readonly object _gate = new();
+    private MqttConnection? _head;
+    private int _count;
 
     public long DroppedQoS0Messages;
 
@@ -17,11 +22,50 @@ internal sealed class ConnectionContext(IConnectionHandlerFactory handlers, ILog
 
     public TimeSpan CloseTimeout { get; } = closeTimeout;
 
-    public int Count => _open.Count;
+    public int Count => Volatile.Read(ref _count);
 
-    public void Register(MqttConnection connection) => _open.TryAdd(connection, 0);
+    public void Register(MqttConnection connection)
+    {
+        lock (_gate)
+        {
+            if (connection.Registered)
+                return;
+            connection.Registered = true;
+            connection.Next = _head;
+            if (_head is not null)
+                _head.Previous = connection;
+            _head = connection;
+            _count++;
+        }
+    }
 
-    public void Unregister(MqttConnection connection) => _open.TryRemove(connection, out _);
+    public void Unregister(MqttConnection connection)
+    {
+        lock (_gate)
+        {
+            if (!connection.Registered)
+                return;
+            connection.Registered = false;
+            if (connection.Previous is not null)
+                connection.Previous.Next = connection.Next;
+            else
+                _head = connection.Next;
+            if (connection.Next is not null)
+                connection.Next.Previous = connection.Previous;
+            connection.Previous = null;
+            connection.Next = null;
+            _count--;
+        }
+    }
 
-    public ICollection<MqttConnection> Snapshot() => _open.Keys;
+    public List<MqttConnection> Snapshot()
+    {
+        lock (_gate)
+        {
+            var all = new List<MqttConnection>(_count);
+            for (MqttConnection? c = _head; c is not null; c = c.Next)
+                all.Add(c);
+            return all;
+        }
+    }
 }

@@ -47,6 +47,11 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
     private bool _flushScheduled;
     private bool _closedNotified;
 
+    // Links of the server's live-connection list (guarded by the ConnectionContext).
+    internal MqttConnection? Previous;
+    internal MqttConnection? Next;
+    internal bool Registered;
+
     public MqttConnection(ConnectionContext shared, IChannel channel, MqttFrameDecoder decoder, MqttPacketEncoderHandler encoder)
     {
         _shared = shared;
