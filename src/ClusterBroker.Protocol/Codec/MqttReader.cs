@@ -93,6 +93,12 @@ internal ref struct MqttReader
     /// <summary>A Variable Byte Integer (1.5.5): at most four bytes; in 5.0 the minimum number of bytes [MQTT-1.5.5-1].</summary>
     public bool ReadVariableByteInteger(out int value, string what)
     {
+        if (_position < _limit && _span[_position] < 0x80)
+        {
+            value = _span[_position++];
+            return true;
+        }
+
         value = 0;
         var multiplier = 0;
         for (var i = 0; i < 4; i++)
