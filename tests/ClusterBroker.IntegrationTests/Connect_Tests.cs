@@ -1,3 +1,5 @@
+using ClusterBroker.Core;
+
 namespace ClusterBroker.IntegrationTests;
 
 /// <summary>CONNECT and CONNACK: protocol levels, client identifier rules, return/reason codes, CONNECT first and once.</summary>
@@ -227,5 +229,41 @@ public sealed class Connect_Tests(BrokerFixture broker) : IClassFixture<BrokerFi
         var before = await raw.WaitForCloseAsync();
 
         Assert.Empty(before);
+    }
+
+    [Theory]
+    [InlineData(4, 0x05)] // Connection Refused, not authorized
+    [InlineData(5, 0x87)] // Not authorized
+    public async Task Without_AllowAnonymous_a_CONNECT_without_user_name_is_refused(int level, byte expectedCode)
+    {
+        await using var own = await TestBroker.StartAsync(new BrokerOptions { AllowAnonymous = false });
+        await using var raw = await RawMqttConnection.OpenAsync(own.Port);
+
+        await raw.SendAsync(RawPackets.Connect(level, Unique.ClientId()));
+        var before = await raw.WaitForCloseAsync();
+
+        var connAck = Assert.Single(before);
+        Assert.Equal((RawPacket.ConnAck, expectedCode), (connAck.Type, connAck.ConnAckCode));
+        Assert.False(connAck.ConnAckSessionPresent); // [MQTT-3.2.2-6]
+    }
+
+    [Fact]
+    public async Task The_MQTTnet_client_reports_a_refused_CONNECT()
+    {
+        await using var own = await TestBroker.StartAsync(new BrokerOptions { AllowAnonymous = false });
+
+        // MQTTnet either returns the refused result or throws with the result code in the message
+        string outcome;
+        try
+        {
+            await using var client = await TestClient.ConnectAsync(own.Port);
+            outcome = client.ConnectResult.ResultCode.ToString();
+        }
+        catch (MQTTnet.Adapter.MqttConnectingFailedException e)
+        {
+            outcome = e.Message;
+        }
+
+        Assert.Contains(nameof(MqttClientConnectResultCode.NotAuthorized), outcome);
     }
 }

@@ -1,0 +1,46 @@
+namespace ClusterBroker.IntegrationTests;
+
+/// <summary>Stopping the broker: clients get DISCONNECT 0x8B (Server shutting down) where 5.0, then the socket closes.</summary>
+public sealed class Shutdown_Tests
+{
+    [Fact]
+    public async Task Stopping_the_broker_sends_DISCONNECT_0x8B_to_5_0_clients_and_closes_3_1_1_ones()
+    {
+        await using var own = await TestBroker.StartAsync();
+        await using var v5 = await RawMqttConnection.ConnectAsync(own.Port, 5, Unique.ClientId());
+        await using var v4 = await RawMqttConnection.ConnectAsync(own.Port, 4, Unique.ClientId());
+
+        await own.Host.StopAsync().WaitAsync(TestTimeouts.BrokerStop);
+
+        var toV5 = await v5.WaitForCloseAsync();
+        var disconnect = Assert.Single(toV5);
+        Assert.Equal((RawPacket.Disconnect, (byte)0x8B), (disconnect.Type, disconnect.DisconnectReason));
+        Assert.Empty(await v4.WaitForCloseAsync());
+    }
+
+    [Fact]
+    public async Task The_MQTTnet_client_sees_Server_shutting_down()
+    {
+        await using var own = await TestBroker.StartAsync();
+        await using var client = await TestClient.ConnectAsync(own.Port);
+
+        await own.Host.StopAsync().WaitAsync(TestTimeouts.BrokerStop);
+
+        var disconnected = await client.Disconnected.WaitAsync(TestTimeouts.Default);
+        Assert.Equal(MqttClientDisconnectReason.ServerShuttingDown, disconnected.Reason);
+    }
+
+    [Fact]
+    public async Task StopAsync_is_idempotent_and_the_port_is_released()
+    {
+        var own = await TestBroker.StartAsync();
+        var port = own.Port;
+
+        await own.Host.StopAsync().WaitAsync(TestTimeouts.BrokerStop);
+        await own.Host.StopAsync().WaitAsync(TestTimeouts.BrokerStop);
+        await own.DisposeAsync();
+
+        var refused = await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => RawMqttConnection.OpenAsync(port));
+        Assert.Equal(System.Net.Sockets.SocketError.ConnectionRefused, refused.SocketErrorCode);
+    }
+}
