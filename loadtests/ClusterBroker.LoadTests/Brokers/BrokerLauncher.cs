@@ -26,7 +26,7 @@ public static class BrokerLauncher
         {
             tempDirectory = Directory.CreateTempSubdirectory("cblt-mosquitto-").FullName;
             var config = Path.Combine(tempDirectory, "mosquitto.conf");
-            await File.WriteAllTextAsync(config, MosquittoConfig.Render(chosenPort), cancellationToken);
+            await File.WriteAllTextAsync(config, MosquittoConfig.Render(chosenPort, spec.ExtraConfigLines), cancellationToken);
             start = new ProcessStartInfo("bash");
             start.ArgumentList.Add("-c");
             start.ArgumentList.Add($"ulimit -n 20000 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec \"{Executable.Find("mosquitto")}\" -c \"{config}\"");
@@ -41,6 +41,11 @@ public static class BrokerLauncher
             {
                 start.ArgumentList.Add("--bind");
                 start.ArgumentList.Add("127.0.0.1");
+            }
+
+            foreach (var argument in spec.ExtraArguments)
+            {
+                start.ArgumentList.Add(argument);
             }
         }
 

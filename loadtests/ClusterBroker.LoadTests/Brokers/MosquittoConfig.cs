@@ -9,7 +9,7 @@ namespace ClusterBroker.LoadTests.Brokers;
 /// </summary>
 public static class MosquittoConfig
 {
-    public static string Render(int port)
+    public static string Render(int port, IEnumerable<string>? extraLines = null)
     {
         var lines = new List<string>
         {
@@ -25,6 +25,8 @@ public static class MosquittoConfig
         {
             lines.Add("user root");
         }
+
+        lines.AddRange(extraLines ?? []);
 
         return string.Join('\n', lines) + "\n";
     }
