@@ -20,7 +20,7 @@ public sealed class KeepAlive_Tests(BrokerFixture broker) : IClassFixture<Broker
 
         clock.Stop();
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.9), $"closed after {clock.Elapsed}, before the keep alive even elapsed");
-        Assert.True(clock.Elapsed <= TimeSpan.FromSeconds(3.5), $"closed after {clock.Elapsed}, expected about 1.5 s");
+        Assert.True(clock.Elapsed <= TimeSpan.FromSeconds(4.5), $"closed after {clock.Elapsed}, expected about 1.5 s");
         if (level == 5)
         {
             // the server may say why: DISCONNECT 0x8D Keep Alive timeout
@@ -81,7 +81,7 @@ public sealed class KeepAlive_Tests(BrokerFixture broker) : IClassFixture<Broker
 
         var clock = Stopwatch.StartNew();
         await raw.WaitForCloseAsync(TimeSpan.FromSeconds(6));
-        Assert.True(clock.Elapsed <= TimeSpan.FromSeconds(3.5), $"closed after {clock.Elapsed}, expected about 1.5 s (Server Keep Alive 1 s)");
+        Assert.True(clock.Elapsed <= TimeSpan.FromSeconds(4.5), $"closed after {clock.Elapsed}, expected about 1.5 s (Server Keep Alive 1 s)");
     }
 
     [Fact]

@@ -136,4 +136,29 @@ public sealed class Limits_Tests(LimitsBrokerFixture broker) : IClassFixture<Lim
         await raw.SendAsync(RawPackets.Subscribe(5, v5, ($"{root}/4", 1)));
         Assert.Equal([1], (await raw.ExpectAsync(RawPacket.SubAck)).AckReasonCodes(v5));
     }
+
+    [Theory]
+    [InlineData(4, 1)]
+    [InlineData(4, 2)]
+    [InlineData(5, 1)]
+    [InlineData(5, 2)]
+    public async Task The_broker_keeps_at_most_MaxInflightMessages_unacknowledged_to_a_client(int level, int qos)
+    {
+        await using var own = await TestBroker.StartAsync(new BrokerOptions { MaxInflightMessages = 3 });
+        var topic = Unique.Topic();
+        var v5 = level == 5;
+        await using var subscriber = await RawMqttConnection.ConnectAsync(own.Port, level, Unique.ClientId()); // no Receive Maximum of its own
+        await subscriber.SendAsync(RawPackets.Subscribe(1, v5, (topic, (byte)qos)));
+        await subscriber.ExpectAsync(RawPacket.SubAck);
+        await using var publisher = await TestClient.ConnectAsync(own.Port);
+        for (var i = 0; i < 10; i++)
+        {
+            await publisher.PublishAsync(topic, $"{i}", Q.Of(qos));
+        }
+
+        var (received, maxOutstanding) = await InflightWindowProbe.RunAsync(subscriber, v5, qos, window: 3, total: 10);
+
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"{i}"), received);
+        Assert.Equal(3, maxOutstanding);
+    }
 }

@@ -173,7 +173,7 @@ public sealed class Malformed_Input_Tests(MalformedInputBrokerFixture broker) : 
         await raw.SendAsync([0x30, 100, 0x00, 0x03, (byte)'a', (byte)'/', (byte)'b']);
         var before = await raw.WaitForCloseAsync(TimeSpan.FromSeconds(8));
 
-        Assert.True(clock.Elapsed <= TimeSpan.FromSeconds(4), $"closed after {clock.Elapsed}");
+        Assert.True(clock.Elapsed <= TimeSpan.FromSeconds(5), $"closed after {clock.Elapsed}, expected about 1.5 s");
         Assert.All(before, p => Assert.True(p.Type == RawPacket.Disconnect && p.DisconnectReason is 0x8D or 0x81, $"unexpected {p}"));
         await bystander.AssertStillServedAsync();
     }

@@ -39,8 +39,9 @@ public sealed class Sys_Topics_Tests(FastSysBrokerFixture broker) : IClassFixtur
         var live = await client.Messages.WaitUntilAsync(list => list.Count(m => !m.Retain) >= 3, "three live uptime publications", TimeSpan.FromSeconds(6));
 
         var times = live.Where(m => !m.Retain).Take(3).Select(m => m.ReceivedAt).ToList();
-        Assert.InRange(Stopwatch.GetElapsedTime(times[0], times[1]), TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(2));
-        Assert.InRange(Stopwatch.GetElapsedTime(times[1], times[2]), TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(2));
+        // averaged over two periods, so one late tick on a loaded machine does not fail the test
+        var period = Stopwatch.GetElapsedTime(times[0], times[2]) / 2;
+        Assert.InRange(period, TimeSpan.FromSeconds(0.6), TimeSpan.FromSeconds(1.8));
     }
 
     [Fact]

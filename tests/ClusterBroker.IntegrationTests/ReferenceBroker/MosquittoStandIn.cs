@@ -20,6 +20,7 @@ namespace ClusterBroker.Core
         public int MaxTopicLength { get; set; } = 65535;
         public int MaxTopicLevels { get; set; } = 128;
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+        public bool AllowAnonymous { get; set; } = true;
         public int MaxSubscriptionsPerClient { get; set; } = 1000;
         public ushort? ServerKeepAlive { get; set; }
         public ushort TopicAliasMaximum { get; set; } = 10;
@@ -51,7 +52,7 @@ namespace ClusterBroker.Host
             var conf = $"""
                 user root
                 listener {port} 127.0.0.1
-                allow_anonymous true
+                allow_anonymous {(b.AllowAnonymous ? "true" : "false")}
                 persistence false
                 log_dest stdout
                 max_connections {b.MaxConnections}
