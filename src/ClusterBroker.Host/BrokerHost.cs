@@ -18,11 +18,15 @@ public sealed class BrokerHost : IAsyncDisposable
     private readonly SemaphoreSlim _stopGate = new(1, 1);
     private bool _stopped;
 
-    private BrokerHost(BrokerNode node, MqttServer server, ILogger logger)
+    private readonly HeapCompactor? _compactor;
+
+    private BrokerHost(BrokerNode node, MqttServer server, ILogger logger, bool compactHeap)
     {
         Node = node;
         _server = server;
         _logger = logger;
+        if (compactHeap)
+            _compactor = new HeapCompactor(() => server.ConnectionCount, logger);
     }
 
     /// <summary>The bound plain TCP port (the real one when the settings asked for 0).</summary>
@@ -81,7 +85,7 @@ public sealed class BrokerHost : IAsyncDisposable
         if (ceiling >= 0 && ceiling < broker.MaxConnections)
             logger.LogDebug("Broker:MaxConnections {MaxConnections} exceeds what the open files limit allows ({Ceiling})", broker.MaxConnections, ceiling);
 
-        return new BrokerHost(node, server, logger);
+        return new BrokerHost(node, server, logger, settings.CompactHeapAfterConnectionBursts);
     }
 
     /// <summary>
@@ -97,6 +101,8 @@ public sealed class BrokerHost : IAsyncDisposable
                 return;
             _stopped = true;
             _logger.LogInformation("ClusterBroker stopping ({Connections} connections)", _server.ConnectionCount);
+            if (_compactor is not null)
+                await _compactor.DisposeAsync().ConfigureAwait(false);
             await _server.StopListeningAsync().ConfigureAwait(false);
             try
             {

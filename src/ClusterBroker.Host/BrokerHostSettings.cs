@@ -12,6 +12,14 @@ public sealed class BrokerHostSettings
     /// <summary>Protocol limits and broker behaviour (configuration section "Broker").</summary>
     public BrokerOptions Broker { get; init; } = new();
 
+    /// <summary>
+    /// Run one compacting, decommitting collection after start-up and whenever the number of
+    /// connections grew and settled, so idle connections do not keep the garbage of their handshakes
+    /// resident. It acts on the whole process, so it is off for in-process hosts (tests) and on in the
+    /// executable (configuration key "Host:CompactHeapAfterConnectionBursts", default true).
+    /// </summary>
+    public bool CompactHeapAfterConnectionBursts { get; init; }
+
     /// <summary>Every broken rule of both option sets, as sentences naming the setting; empty when valid.</summary>
     public IReadOnlyList<string> GetValidationErrors()
     {

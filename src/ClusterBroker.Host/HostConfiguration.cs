@@ -77,7 +77,11 @@ internal static class HostConfiguration
             errors.Add(Describe(ex));
         }
 
-        var settings = new BrokerHostSettings { Transport = transport, Broker = broker };
+        bool compactHeap = true;
+        if (configuration["Host:CompactHeapAfterConnectionBursts"] is { } compact && !bool.TryParse(compact, out compactHeap))
+            errors.Add($"Host:CompactHeapAfterConnectionBursts must be true or false (got '{compact}').");
+
+        var settings = new BrokerHostSettings { Transport = transport, Broker = broker, CompactHeapAfterConnectionBursts = compactHeap };
         if (errors.Count == 0)
             errors.AddRange(settings.GetValidationErrors());
 
