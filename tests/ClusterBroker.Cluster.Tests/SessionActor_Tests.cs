@@ -27,10 +27,10 @@ public class SessionActor_Tests : IClassFixture<SessionClusterFixture>
 
     private readonly string _prefix = Guid.NewGuid().ToString("N")[..8] + "-";
 
-    private SessionAttached Attach(string clientId, long connection, bool clean = false)
+    private SessionAttached Attach(string clientId, long connection, bool clean = false, uint expiry = 60)
     {
         clientId = Id(clientId);
-        _region.Tell(new AttachSession(clientId, clean, connection, _node.Ref), _reply.Ref);
+        _region.Tell(new AttachSession(clientId, clean, connection, _node.Ref, expiry), _reply.Ref);
         return _reply.ExpectMsg<SessionAttached>(TimeSpan.FromSeconds(10));
     }
 
@@ -48,7 +48,7 @@ public class SessionActor_Tests : IClassFixture<SessionClusterFixture>
     public void Takeover_closes_the_first_connection_with_0x8E_and_waits_for_its_state()
     {
         Attach("b", 1);
-        _region.Tell(new AttachSession(Id("b"), false, 2, _node.Ref), _reply.Ref);
+        _region.Tell(new AttachSession(Id("b"), false, 2, _node.Ref, 60), _reply.Ref);
         DisconnectConnection disconnect = _node.ExpectMsg<DisconnectConnection>(TimeSpan.FromSeconds(10));
         Assert.Equal((1L, ReasonCode.SessionTakenOver), (disconnect.ConnectionId, disconnect.ReasonCode));
         _reply.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
@@ -64,7 +64,7 @@ public class SessionActor_Tests : IClassFixture<SessionClusterFixture>
     public void Takeover_proceeds_after_the_timeout_when_the_old_connection_never_answers()
     {
         Attach("c", 1);
-        _region.Tell(new AttachSession(Id("c"), false, 2, _node.Ref), _reply.Ref);
+        _region.Tell(new AttachSession(Id("c"), false, 2, _node.Ref, 60), _reply.Ref);
         _node.ExpectMsg<DisconnectConnection>(TimeSpan.FromSeconds(10));
         _reply.ExpectMsg<SessionAttached>(TimeSpan.FromSeconds(10));
     }
@@ -133,11 +133,19 @@ public class SessionActor_Tests : IClassFixture<SessionClusterFixture>
     public void A_stale_detach_from_a_taken_over_connection_changes_nothing()
     {
         Attach("j", 1);
-        _region.Tell(new AttachSession(Id("j"), false, 2, _node.Ref), _reply.Ref);
+        _region.Tell(new AttachSession(Id("j"), false, 2, _node.Ref, 60), _reply.Ref);
         _node.ExpectMsg<DisconnectConnection>(TimeSpan.FromSeconds(10));
         _reply.ExpectMsg<SessionAttached>(TimeSpan.FromSeconds(10)); // after the takeover timeout
         _region.Tell(new DetachSession(Id("j"), 1, 0, SessionSnapshot.Empty, null));
         _region.Tell(new EnqueueMessage(Id("j"), Message("y")));
         Assert.Equal(2, _node.ExpectMsg<DeliverToConnection>(TimeSpan.FromSeconds(10)).ConnectionId);
+    }
+
+    [Fact]
+    public void An_ephemeral_session_keeps_no_entity_while_online()
+    {
+        Assert.False(Attach("k", 1, clean: true, expiry: 0).SessionPresent);
+        Assert.False(Attach("k", 2, clean: false, expiry: 0).SessionPresent);
+        _node.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // no owner was remembered, so nothing to close
     }
 }

@@ -49,7 +49,7 @@ public class QoS_Flow_Tests
     public void Outgoing_QoS_2_completes_with_PUBREC_PUBREL_PUBCOMP_and_frees_the_identifier()
     {
         var broker = new TestBroker();
-        TestClient sub = broker.Connect("sub");
+        TestClient sub = broker.Connect("sub", clean: false, customize: c => c with { SessionExpiryInterval = 60 });
         sub.Subscribe("t");
         broker.Connect("pub").Publish("t", "x", QualityOfService.ExactlyOnce);
         PublishPacket received = Assert.Single(sub.Received);

@@ -168,4 +168,29 @@ public class Session_Tests
         TestClient back = broker.Connect("sub", ProtocolVersion.V311, clean: false);
         Assert.Equal(new[] { "1", "2" }, back.ReceivedPayloads);
     }
+
+    [Fact]
+    public void Takeover_of_a_clean_session_closes_the_older_connection_and_starts_empty()
+    {
+        var broker = new TestBroker();
+        TestClient first = broker.Connect("dup", ProtocolVersion.V500, clean: true);
+        first.Subscribe("t");
+        TestClient second = broker.Connect("dup", ProtocolVersion.V500, clean: false);
+        Assert.Equal(ReasonCode.SessionTakenOver, first.ServerDisconnect!.ReasonCode);
+        Assert.False(second.Connection.Last<ConnAckPacket>().SessionPresent);
+        broker.Connect("pub").Publish("t", "x");
+        Assert.Empty(second.Received);
+        second.Subscribe("t");
+        broker.Connect("pub2").Publish("t", "y");
+        Assert.Single(second.Received);
+    }
+
+    [Fact]
+    public void An_ephemeral_session_keeps_nothing_in_its_owner_while_online()
+    {
+        var broker = new TestBroker();
+        broker.Connect("e", ProtocolVersion.V311, clean: true);
+        Assert.Null(broker.Sessions.Find("e"));
+        Assert.Equal(1, broker.Context.Connections.Count);
+    }
 }

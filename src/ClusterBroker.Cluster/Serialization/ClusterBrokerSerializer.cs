@@ -55,6 +55,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                     w.Write(m.CleanStart);
                     w.Write(m.ConnectionId);
                     w.Write(Akka.Serialization.Serialization.SerializedActorPath(m.Node));
+                    w.Write(m.SessionExpiryInterval);
                     break;
                 case DetachSession m:
                     w.Write(m.ClientId);
@@ -114,7 +115,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
 
         return manifest switch
         {
-            AttachManifest => new AttachSession(r.ReadString(), r.ReadBoolean(), r.ReadInt64(), system.Provider.ResolveActorRef(r.ReadString())),
+            AttachManifest => new AttachSession(r.ReadString(), r.ReadBoolean(), r.ReadInt64(), system.Provider.ResolveActorRef(r.ReadString()), r.ReadUInt32()),
             DetachManifest => new DetachSession(r.ReadString(), r.ReadInt64(), r.ReadUInt32(), ReadSnapshot(r), r.ReadBoolean() ? new PendingWill(ReadMessage(r), r.ReadUInt32()) : null),
             EnqueueManifest => new EnqueueMessage(r.ReadString(), ReadQueued(r), r.ReadBoolean()),
             AttachedManifest => new SessionAttached(r.ReadString(), r.ReadBoolean(), ReadSnapshot(r)),

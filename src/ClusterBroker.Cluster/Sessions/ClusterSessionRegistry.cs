@@ -26,7 +26,7 @@ public sealed class ClusterSessionRegistry(TimeSpan attachTimeout) : ISessionReg
     public async Task<SessionAttachResult> AttachAsync(SessionAttachRequest request, CancellationToken cancellationToken)
     {
         SessionAttached attached = await _region.Ask<SessionAttached>(
-            new AttachSession(request.ClientId, request.CleanStart, request.ConnectionId, _node), attachTimeout, cancellationToken).ConfigureAwait(false);
+            new AttachSession(request.ClientId, request.CleanStart, request.ConnectionId, _node, request.SessionExpiryInterval), attachTimeout, cancellationToken).ConfigureAwait(false);
         return new SessionAttachResult(attached.SessionPresent, attached.Snapshot);
     }
 

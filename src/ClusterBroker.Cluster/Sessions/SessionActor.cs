@@ -16,7 +16,7 @@ namespace ClusterBroker.Cluster.Sessions;
 /// timeout, before answering), timers for the Will Delay and the Session Expiry, and passivation when the
 /// session ends so that all its memory is released.
 /// </summary>
-public sealed class SessionActor : ReceiveActor, IWithTimers
+public sealed class SessionActor : UntypedActor, IWithTimers
 {
     private const string TakeoverTimer = "takeover";
     private const string WillTimer = "will";
@@ -33,19 +33,42 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
         _options = options;
         _time = time;
         _state = new SessionState(clientId, options, logger, metrics);
-
-        Receive<AttachSession>(OnAttach);
-        Receive<DetachSession>(OnDetach);
-        Receive<EnqueueMessage>(OnEnqueue);
-        Receive<TakeoverTimedOut>(_ => CompletePendingAttach());
-        Receive<WillDue>(_ => OnWillDue());
-        Receive<ExpiryDue>(_ => OnExpiryDue());
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <summary>Props without an expression tree (cheap per entity).</summary>
     public static Props Props(string clientId, BrokerOptions options, ILogger logger, BrokerMetrics? metrics, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new SessionActor(clientId, options, logger, metrics, time));
+        Akka.Actor.Props.Create(typeof(SessionActor), clientId, options, logger, metrics!, time);
+
+    // An untyped actor: a ReceiveActor builds handler tables per instance, which costs memory per session.
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case EnqueueMessage m:
+                OnEnqueue(m);
+                break;
+            case AttachSession m:
+                OnAttach(m);
+                break;
+            case DetachSession m:
+                OnDetach(m);
+                break;
+            case TakeoverTimedOut:
+                CompletePendingAttach();
+                break;
+            case WillDue:
+                OnWillDue();
+                break;
+            case ExpiryDue:
+                OnExpiryDue();
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -75,7 +98,8 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
     {
         Timers.Cancel(WillTimer);
         Timers.Cancel(ExpiryTimer);
-        SessionAttachResult result = _state.Attach(new SessionAttachRequest(request.ClientId, request.CleanStart, request.ConnectionId), Now, out PendingWill? will);
+        var attach = new SessionAttachRequest(request.ClientId, request.CleanStart, request.ConnectionId, request.SessionExpiryInterval);
+        SessionAttachResult result = _state.Attach(attach, Now, out PendingWill? will);
         if (will is not null)
         {
             request.Node.Tell(new PublishWill(request.ClientId, will.Message));
@@ -83,6 +107,13 @@ public sealed class SessionActor : ReceiveActor, IWithTimers
 
         _node = request.Node;
         replyTo.Tell(new SessionAttached(request.ClientId, result.SessionPresent, result.Snapshot));
+        if (attach.IsEphemeral)
+        {
+            // The session ends with its connection and nothing of it is durable: keep no actor (and its ~3 KB)
+            // per online client. The connection's node closes an older connection of the same client itself.
+            _state.End();
+            Passivate();
+        }
     }
 
     private void CompletePendingAttach()

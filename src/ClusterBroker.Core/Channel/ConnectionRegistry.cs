@@ -11,6 +11,7 @@ namespace ClusterBroker.Core.Channel;
 public sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<long, MqttChannel> _channels = new();
+    private readonly ConcurrentDictionary<string, MqttChannel> _byClientId = new(StringComparer.Ordinal);
     private long _lastId;
 
     public int Count => _channels.Count;
@@ -24,12 +25,30 @@ public sealed class ConnectionRegistry
 
     internal void Remove(long connectionId) => _channels.TryRemove(connectionId, out _);
 
+    /// <summary>Makes <paramref name="channel"/> the connection of the client id here; returns the one it replaces, if any.</summary>
+    internal MqttChannel? ClaimClientId(string clientId, MqttChannel channel)
+    {
+        MqttChannel? previous = null;
+        _byClientId.AddOrUpdate(clientId, channel, (_, existing) =>
+        {
+            previous = existing;
+            return channel;
+        });
+        return previous == channel ? null : previous;
+    }
+
+    internal void ReleaseClientId(string clientId, MqttChannel channel) =>
+        _byClientId.TryRemove(new KeyValuePair<string, MqttChannel>(clientId, channel));
+
+    /// <summary>The connection of this client id on this node, if any.</summary>
+    public bool TryGetByClientId(string clientId, out MqttChannel channel) => _byClientId.TryGetValue(clientId, out channel!);
+
     /// <summary>Closes the connection with a server DISCONNECT (5.0) carrying the reason; false when it is gone.</summary>
     public bool Disconnect(long connectionId, ReasonCode reasonCode)
     {
         if (_channels.TryGetValue(connectionId, out MqttChannel? channel))
         {
-            channel.DisconnectFromServer(reasonCode);
+            _ = channel.DisconnectFromServer(reasonCode);
             return true;
         }
 
@@ -45,7 +64,7 @@ public sealed class ConnectionRegistry
     {
         foreach (MqttChannel channel in _channels.Values)
         {
-            channel.DisconnectFromServer(reasonCode);
+            _ = channel.DisconnectFromServer(reasonCode);
         }
     }
 }

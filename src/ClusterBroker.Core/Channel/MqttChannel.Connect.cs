@@ -11,6 +11,8 @@ namespace ClusterBroker.Core.Channel;
 /// <summary>CONNECT: validation, client identifier rules, authentication, session attach, CONNACK.</summary>
 public sealed partial class MqttChannel
 {
+    private bool _attachedEphemeral;
+
     private void OnConnectTimeout()
     {
         if (_state == ChannelState.AwaitingConnect)
@@ -151,10 +153,36 @@ public sealed partial class MqttChannel
             return;
         }
 
+        // Takeover on this node: the previous connection of the client is closed (0x8E) and hands its session back
+        // before this one attaches. The session owner does the same across nodes.
+        _ownsClientId = true;
+        if (_context.Connections.ClaimClientId(_clientId!, this) is { } previous)
+        {
+            Task handedBack = previous.DisconnectFromServer(ReasonCode.SessionTakenOver);
+            if (!handedBack.IsCompleted)
+            {
+                handedBack.WaitAsync(_context.Options.TakeoverTimeout).ContinueWith(
+                    _ => _connection.Execute(() => Attach(connect, assigned)),
+                    TaskScheduler.Default);
+                return;
+            }
+        }
+
+        Attach(connect, assigned);
+    }
+
+    private void Attach(ConnectPacket connect, string? assigned)
+    {
+        if (_state != ChannelState.Connecting)
+        {
+            return;
+        }
+
         Task<SessionAttachResult> attach;
         try
         {
-            attach = _context.Sessions.AttachAsync(new SessionAttachRequest(_clientId!, _cleanStart, _connectionId), CancellationToken.None);
+            _attachedEphemeral = _sessionExpiryInterval == 0;
+            attach = _context.Sessions.AttachAsync(new SessionAttachRequest(_clientId!, _cleanStart, _connectionId, _sessionExpiryInterval), CancellationToken.None);
         }
         catch (Exception ex)
         {

@@ -38,6 +38,9 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
     private bool _problemInformation = true;
     private SessionEndpoint? _endpoint;
     private List<MqttPacket>? _earlyPackets;
+    private TaskCompletionSource? _terminated;
+    private volatile bool _terminatedDone;
+    private bool _ownsClientId;
 
     private enum ChannelState : byte
     {
@@ -142,8 +145,39 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
         Terminate();
     }
 
-    /// <summary>Closes the connection from the server side: DISCONNECT with the reason where 5.0 (takeover, shutdown).</summary>
-    public void DisconnectFromServer(ReasonCode reasonCode) => _connection.Execute(() =>
+    /// <summary>
+    /// Closes the connection from the server side: DISCONNECT with the reason where 5.0 (takeover, shutdown).
+    /// The task completes once the connection handed its session back.
+    /// </summary>
+    public Task DisconnectFromServer(ReasonCode reasonCode)
+    {
+        TaskCompletionSource terminated = Terminated;
+        _connection.Execute(() => Disconnect(reasonCode));
+        return terminated.Task;
+    }
+
+    private TaskCompletionSource Terminated
+    {
+        get
+        {
+            TaskCompletionSource? existing = Volatile.Read(ref _terminated);
+            if (existing is not null)
+            {
+                return existing;
+            }
+
+            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            existing = Interlocked.CompareExchange(ref _terminated, created, null) ?? created;
+            if (_terminatedDone)
+            {
+                existing.TrySetResult();
+            }
+
+            return existing;
+        }
+    }
+
+    private void Disconnect(ReasonCode reasonCode)
     {
         if (_state == ChannelState.Closed)
         {
@@ -165,7 +199,7 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
 
         _connection.Close();
         Terminate();
-    });
+    }
 
     private void Dispatch(MqttPacket packet)
     {
@@ -297,6 +331,24 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
             return;
         }
 
+        try
+        {
+            TerminateSession();
+        }
+        finally
+        {
+            if (_ownsClientId)
+            {
+                _context.Connections.ReleaseClientId(_clientId!, this);
+            }
+
+            _terminatedDone = true;
+            Volatile.Read(ref _terminated)?.TrySetResult();
+        }
+    }
+
+    private void TerminateSession()
+    {
         ChannelState previous = _state;
         _state = ChannelState.Closed;
         _timer?.Dispose();
@@ -356,7 +408,17 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
         SessionSnapshot snapshot;
         if (_sessionExpiryInterval == 0)
         {
-            _context.Router.RemoveEndpoint(endpoint);
+            // The session ends with the connection, unless a newer connection of the client owns the endpoint already.
+            if (!endpoint.IsOnline)
+            {
+                _context.Router.RemoveEndpoint(endpoint);
+            }
+
+            if (_attachedEphemeral)
+            {
+                return; // the owner kept nothing for an ephemeral session: nothing to hand back
+            }
+
             snapshot = SessionSnapshot.Empty;
         }
         else

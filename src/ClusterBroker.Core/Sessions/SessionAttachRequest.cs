@@ -4,4 +4,11 @@ namespace ClusterBroker.Core.Sessions;
 /// <param name="ClientId">The client identifier (after any assignment).</param>
 /// <param name="CleanStart">Clean Start (5.0) / Clean Session (3.1.1): discard any existing session.</param>
 /// <param name="ConnectionId">The node-unique id of the connection (used to close it on takeover).</param>
-public sealed record SessionAttachRequest(string ClientId, bool CleanStart, long ConnectionId);
+/// <param name="SessionExpiryInterval">
+/// The interval in force from CONNECT. 0 makes the session ephemeral: it ends with the connection
+/// ([MQTT-3.14.2-2] forbids raising it later), so its owner keeps nothing while it is online.
+/// </param>
+public sealed record SessionAttachRequest(string ClientId, bool CleanStart, long ConnectionId, uint SessionExpiryInterval = 0)
+{
+    public bool IsEphemeral => SessionExpiryInterval == 0;
+}

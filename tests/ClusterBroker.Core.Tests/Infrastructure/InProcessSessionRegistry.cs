@@ -36,6 +36,11 @@ public sealed class InProcessSessionRegistry(BrokerOptions options, FakeTimeProv
             Context.Publish(will.Message);
         }
 
+        if (request.IsEphemeral)
+        {
+            _sessions.Remove(request.ClientId); // as the session actor passivates
+        }
+
         return Task.FromResult(result);
     }
 
