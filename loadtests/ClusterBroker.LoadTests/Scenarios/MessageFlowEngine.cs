@@ -13,6 +13,9 @@ namespace ClusterBroker.LoadTests.Scenarios;
 /// </summary>
 public sealed class MessageFlowEngine
 {
+    /// <summary>A process may open at most 20,000 files here; leave room for everything else.</summary>
+    public const int MaxClientsInProcess = 18_000;
+
     private static readonly TimeSpan DisconnectTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan DrainPoll = TimeSpan.FromMilliseconds(20);
 
@@ -42,6 +45,13 @@ public sealed class MessageFlowEngine
     public async Task<ScenarioResult> RunAsync(CancellationToken cancellationToken)
     {
         var settings = _context.Settings;
+        if (_topology.Publishers.Count + _topology.Subscribers.Count > MaxClientsInProcess)
+        {
+            throw new ArgumentException(
+                $"{_topology.Publishers.Count + _topology.Subscribers.Count} MQTT clients exceed the {MaxClientsInProcess} one process can hold " +
+                "(at most 20,000 open files); message scenarios run in one process: start several runners instead");
+        }
+
         var startedAt = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
         var factory = new LoadClientFactory(settings);
