@@ -266,4 +266,53 @@ public sealed class Connect_Tests(BrokerFixture broker) : IClassFixture<BrokerFi
 
         Assert.Contains(nameof(MqttClientConnectResultCode.NotAuthorized), outcome);
     }
+
+    public static TheoryData<string, byte[]> InvalidConnectProperties => new()
+    {
+        { "Receive Maximum 0 [MQTT-3.1.2.11.3]", RawPackets.U16Property(MqttProperties.ReceiveMaximum, 0) },
+        { "Maximum Packet Size 0 [MQTT-3.1.2.11.4]", RawPackets.U32Property(MqttProperties.MaximumPacketSize, 0) },
+        { "Session Expiry Interval twice [MQTT-3.1.2.11.2]", [.. RawPackets.U32Property(MqttProperties.SessionExpiryInterval, 1), .. RawPackets.U32Property(MqttProperties.SessionExpiryInterval, 2)] },
+        { "Request Problem Information 2 [MQTT-3.1.2.11.7]", RawPackets.ByteProperty(MqttProperties.RequestProblemInformation, 2) },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidConnectProperties))]
+    public async Task An_invalid_CONNECT_property_is_refused_with_CONNACK_0x82_or_0x81(string description, byte[] property)
+    {
+        await using var raw = await RawMqttConnection.OpenAsync(Port);
+
+        await raw.TrySendAsync(RawPackets.Connect(5, Unique.ClientId(), properties: [property]));
+        var before = await raw.WaitForCloseAsync();
+
+        Assert.False(string.IsNullOrEmpty(description));
+        Assert.All(before, p => Assert.True(p.Type == RawPacket.ConnAck && p.ConnAckCode is 0x82 or 0x81, $"unexpected {p}"));
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public async Task A_will_QoS_of_3_is_refused_MQTT_3_1_2_12(int level)
+    {
+        await using var raw = await RawMqttConnection.OpenAsync(Port);
+        var connect = RawPackets.Connect(level, Unique.ClientId(), willTopic: Unique.Topic(), willPayload: "w");
+        connect[9] |= 0x18; // will QoS bits 3-4 = 11
+
+        await raw.TrySendAsync(connect);
+        var before = await raw.WaitForCloseAsync();
+
+        Assert.All(before, p => Assert.True(p.Type == RawPacket.ConnAck && p.ConnAckCode != 0, $"unexpected {p}"));
+    }
+
+    [Fact]
+    public async Task Will_QoS_without_the_will_flag_is_refused_MQTT_3_1_2_11()
+    {
+        await using var raw = await RawMqttConnection.OpenAsync(Port);
+        var connect = RawPackets.Connect(4, Unique.ClientId());
+        connect[9] |= 0x08; // will QoS 1, will flag 0
+
+        await raw.TrySendAsync(connect);
+        var before = await raw.WaitForCloseAsync();
+
+        Assert.All(before, p => Assert.True(p.Type == RawPacket.ConnAck && p.ConnAckCode != 0, $"unexpected {p}"));
+    }
 }

@@ -127,6 +127,17 @@ public sealed class Malformed_Input_Tests(MalformedInputBrokerFixture broker) : 
     }
 
     [Fact]
+    public async Task A_QoS_0_PUBLISH_with_DUP_set_closes_the_connection_MQTT_3_3_1_2()
+    {
+        await using var bystander = await Bystander.StartAsync(Port);
+
+        var before = await SendAfterConnectAsync(5, RawPackets.Packet(0x38, RawPackets.Utf8("a/b"), [0], "x"u8.ToArray()), bystander);
+
+        // not a reserved bit but a rule on a flag: Malformed Packet or Protocol Error
+        AssertSingleDisconnect(before, 0x81, 0x82);
+    }
+
+    [Fact]
     public async Task A_reserved_flag_set_closes_a_3_1_1_connection()
     {
         await using var bystander = await Bystander.StartAsync(Port);

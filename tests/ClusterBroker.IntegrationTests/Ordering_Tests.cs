@@ -68,4 +68,39 @@ public sealed class Ordering_Tests(BrokerFixture broker) : IClassFixture<BrokerF
             }
         }
     }
+
+    [Fact]
+    public async Task Each_of_twenty_subscribers_receives_all_messages_in_order()
+    {
+        var topic = Unique.Topic();
+        var subscribers = new List<TestClient>();
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var subscriber = await TestClient.ConnectAsync(Port, version: i % 2 == 0 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311);
+                await subscriber.SubscribeAsync(topic, Q.Q1);
+                subscribers.Add(subscriber);
+            }
+            await using var publisher = await TestClient.ConnectAsync(Port);
+
+            for (var i = 0; i < 100; i++)
+            {
+                await publisher.PublishAsync(topic, $"{i:D3}", Q.Q1);
+            }
+
+            foreach (var subscriber in subscribers)
+            {
+                var received = await subscriber.Messages.WaitForCountAsync(100);
+                Assert.Equal(Enumerable.Range(0, 100).Select(i => $"{i:D3}"), received.Select(m => m.Payload));
+            }
+        }
+        finally
+        {
+            foreach (var subscriber in subscribers)
+            {
+                await subscriber.DisposeAsync();
+            }
+        }
+    }
 }

@@ -244,4 +244,81 @@ public sealed class Persistent_Session_Tests(BrokerFixture broker) : IClassFixtu
         var delivered = all.TakeWhile(m => m.Payload != "marker").Select(m => m.Payload);
         Assert.Equal(Enumerable.Range(firstKept, 5).Select(i => $"m{i:D2}"), delivered);
     }
+
+    [Fact]
+    public async Task A_session_created_by_a_3_1_1_client_is_resumed_by_a_5_0_client_with_the_same_id()
+    {
+        var clientId = Unique.ClientId();
+        var topic = Unique.Topic();
+        await using (var first = await TestClient.ConnectAsync(Port, clientId, MqttProtocolVersion.V311, b => b.WithCleanSession(false)))
+        {
+            await first.SubscribeAsync(topic, Q.Q1);
+            await first.DisconnectAsync();
+        }
+        await using var publisher = await TestClient.ConnectAsync(Port);
+        await publisher.PublishAsync(topic, "queued-for-3.1.1", Q.Q1);
+
+        await using var again = await TestClient.ConnectAsync(Port, clientId, configure: Persistent());
+
+        Assert.True(again.ConnectResult.IsSessionPresent);
+        await again.Messages.WaitForAsync(m => m.Payload == "queued-for-3.1.1", "the queued message");
+    }
+
+    [Fact]
+    public async Task Queued_messages_arrive_before_messages_published_after_the_reconnect()
+    {
+        var clientId = Unique.ClientId();
+        var topic = Unique.Topic();
+        await using (var first = await TestClient.ConnectAsync(Port, clientId, configure: Persistent()))
+        {
+            await first.SubscribeAsync(topic, Q.Q1);
+            await first.DisconnectAsync();
+        }
+        await using var publisher = await TestClient.ConnectAsync(Port);
+        for (var i = 0; i < 10; i++)
+        {
+            await publisher.PublishAsync(topic, $"queued-{i}", Q.Q1);
+        }
+
+        await using var again = await TestClient.ConnectAsync(Port, clientId, configure: Persistent());
+        for (var i = 0; i < 5; i++)
+        {
+            await publisher.PublishAsync(topic, $"live-{i}", Q.Q1);
+        }
+
+        var received = await again.Messages.WaitForCountAsync(15);
+        var expected = Enumerable.Range(0, 10).Select(i => $"queued-{i}").Concat(Enumerable.Range(0, 5).Select(i => $"live-{i}"));
+        Assert.Equal(expected, received.Select(m => m.Payload));
+    }
+
+    [Fact]
+    public async Task Subscription_identifiers_are_kept_with_the_session()
+    {
+        var clientId = Unique.ClientId();
+        var topic = Unique.Topic();
+        await using (var first = await TestClient.ConnectAsync(Port, clientId, configure: Persistent()))
+        {
+            await first.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(topic, Q.Q1).WithSubscriptionIdentifier(77).Build());
+            await first.DisconnectAsync();
+        }
+        await using var publisher = await TestClient.ConnectAsync(Port);
+        await publisher.PublishAsync(topic, "offline", Q.Q1);
+
+        await using var again = await TestClient.ConnectAsync(Port, clientId, configure: Persistent());
+        await publisher.PublishAsync(topic, "online", Q.Q1);
+
+        var received = await again.Messages.WaitForCountAsync(2);
+        Assert.All(received, m => Assert.Equal([77u], m.Message.SubscriptionIdentifiers));
+    }
+
+    [Fact]
+    public async Task A_Session_Expiry_above_the_broker_maximum_is_capped_and_announced_in_CONNACK_MQTT_3_2_2_18()
+    {
+        await using var own = await TestBroker.StartAsync(new BrokerOptions { MaximumSessionExpiryInterval = 600 });
+
+        await using var raw = await RawMqttConnection.ConnectAsync(own.Port, 5, Unique.ClientId(), clean: false,
+            properties: [RawPackets.U32Property(MqttProperties.SessionExpiryInterval, uint.MaxValue)]);
+
+        Assert.Equal(600u, raw.LastConnAck!.ConnAckProperties(v5: true).Number(MqttProperties.SessionExpiryInterval));
+    }
 }

@@ -80,4 +80,38 @@ public sealed class QoS1_Tests(BrokerFixture broker) : IClassFixture<BrokerFixtu
         Assert.Equal(9, (await raw.ExpectAsync(RawPacket.PubAck)).PacketId);
         Assert.Equal(9, (await raw.ExpectAsync(RawPacket.PubAck)).PacketId);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task A_512_KiB_payload_arrives_byte_for_byte(int qos)
+    {
+        var topic = Unique.Topic();
+        var payload = new byte[512 * 1024];
+        new Random(qos).NextBytes(payload);
+        await using var subscriber = await TestClient.ConnectAsync(Port);
+        await subscriber.SubscribeAsync(topic, Q.Q2);
+        await using var publisher = await TestClient.ConnectAsync(Port, version: MqttProtocolVersion.V311);
+
+        await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithQualityOfServiceLevel(Q.Of(qos)).Build());
+
+        var message = await subscriber.Messages.WaitForAsync(m => m.Topic == topic, "the large message");
+        Assert.True(payload.AsSpan().SequenceEqual(System.Buffers.BuffersExtensions.ToArray(message.Message.Payload)), "the payload changed on the way");
+    }
+
+    [Fact]
+    public async Task An_empty_payload_is_delivered_as_empty()
+    {
+        var topic = Unique.Topic();
+        await using var subscriber = await RawMqttConnection.ConnectAsync(Port, 4, Unique.ClientId());
+        await subscriber.SendAsync(RawPackets.Subscribe(1, false, (topic, 1)));
+        await subscriber.ExpectAsync(RawPacket.SubAck);
+        await using var publisher = await TestClient.ConnectAsync(Port);
+
+        await publisher.PublishAsync(topic, "", Q.Q1);
+
+        var publish = (await subscriber.ExpectAsync(RawPacket.Publish)).DecodePublish(v5: false);
+        Assert.Empty(publish.Payload);
+    }
 }

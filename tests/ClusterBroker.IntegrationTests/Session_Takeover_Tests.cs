@@ -116,4 +116,26 @@ public sealed class Session_Takeover_Tests(BrokerFixture broker) : IClassFixture
         var will = await watcher.Messages.WaitForAsync(m => m.Topic == willTopic, "the will of the taken over connection");
         Assert.Equal("first-will", will.Payload);
     }
+
+    [Fact]
+    public async Task An_unacknowledged_message_of_the_taken_over_connection_is_sent_again_with_DUP_on_the_new_one()
+    {
+        var clientId = Unique.ClientId();
+        var topic = Unique.Topic();
+        byte[][] session = [RawPackets.U32Property(MqttProperties.SessionExpiryInterval, 300)];
+        await using var first = await RawMqttConnection.ConnectAsync(Port, 5, clientId, clean: false, properties: session);
+        await first.SendAsync(RawPackets.Subscribe(1, true, (topic, 1)));
+        await first.ExpectAsync(RawPacket.SubAck);
+        await using var publisher = await TestClient.ConnectAsync(Port);
+        await publisher.PublishAsync(topic, "in-flight", Q.Q1);
+        var original = (await first.ExpectAsync(RawPacket.Publish)).DecodePublish(v5: true); // not acknowledged
+
+        await using var second = await RawMqttConnection.ConnectAsync(Port, 5, clientId, clean: false, properties: session);
+
+        Assert.True(second.LastConnAck!.ConnAckSessionPresent);
+        var resent = (await second.ExpectAsync(RawPacket.Publish)).DecodePublish(v5: true);
+        Assert.Equal(("in-flight", true, original.PacketId), (resent.PayloadText, resent.Dup, resent.PacketId));
+        await second.SendAsync(RawPackets.PubAck(resent.PacketId));
+        await first.WaitForCloseAsync();
+    }
 }

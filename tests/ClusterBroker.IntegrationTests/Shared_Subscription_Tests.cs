@@ -225,4 +225,20 @@ public sealed class Shared_Subscription_Tests(BrokerFixture broker) : IClassFixt
 
         Assert.Equal([2, 1], subAck.AckReasonCodes(v5: true));
     }
+
+    [Fact]
+    public async Task Retained_messages_are_not_sent_for_a_new_shared_subscription()
+    {
+        var topic = Unique.Topic();
+        await using var publisher = await TestClient.ConnectAsync(Port);
+        await publisher.PublishAsync(topic, "retained", Q.Q1, retain: true);
+        await using var member = await TestClient.ConnectAsync(Port);
+
+        // section 3.3.1.3: retained messages are sent when a new non-shared subscription is made
+        await member.SubscribeAsync($"$share/retained/{topic}", Q.Q1);
+        await publisher.PublishAsync(topic, "marker", Q.Q1);
+
+        var received = await member.Messages.WaitUntilAsync(list => list.Any(m => m.Payload == "marker"), "the marker");
+        Assert.Equal(["marker"], received.Select(m => m.Payload));
+    }
 }

@@ -285,4 +285,67 @@ public sealed class Subscribe_Tests(FastSysBrokerFixture broker) : IClassFixture
 
         await client.Messages.WaitForAsync(m => m.Payload == "own", "the own message");
     }
+
+    [Fact]
+    public async Task The_spec_examples_for_leading_slashes_hold_MQTT_4_7_1_3()
+    {
+        // section 4.7.1.2: "+/+" and "/+" match "/finance"; "+" does not
+        var leaf = Unique.ClientId("finance"); // a unique first-level name
+        var topic = "/" + leaf;
+        await using var plusPlus = await TestClient.ConnectAsync(Port);
+        await plusPlus.SubscribeAsync("+/+", Q.Q1);
+        await using var slashPlus = await TestClient.ConnectAsync(Port);
+        await slashPlus.SubscribeAsync("/+", Q.Q1);
+        await using var plus = await TestClient.ConnectAsync(Port);
+        await plus.SubscribeAsync("+", Q.Q1);
+        await using var publisher = await TestClient.ConnectAsync(Port);
+
+        await publisher.PublishAsync(topic, "leading-slash", Q.Q1);
+        await publisher.PublishAsync(leaf, "marker", Q.Q1); // one level: matches "+" only
+
+        await plusPlus.Messages.WaitForAsync(m => m.Topic == topic, "'/finance' at '+/+'");
+        await slashPlus.Messages.WaitForAsync(m => m.Topic == topic, "'/finance' at '/+'");
+        await plus.Messages.WaitForAsync(m => m.Topic == leaf, "the marker at '+'");
+        Assert.DoesNotContain(plus.Messages.Snapshot(), m => m.Topic == topic);
+    }
+
+    [Fact]
+    public async Task Topics_are_case_sensitive_and_a_trailing_slash_is_another_level_MQTT_4_7_3()
+    {
+        var root = Unique.Topic();
+        await using var subscriber = await TestClient.ConnectAsync(Port);
+        await subscriber.SubscribeAsync($"{root}/a/b", Q.Q1);
+        await subscriber.SubscribeAsync($"{root}/marker", Q.Q1);
+
+        var received = await PublishAndCollectAsync(subscriber, $"{root}/marker", $"{root}/A/b", $"{root}/a/b/", $"{root}/a/b", $"{root}/a//b");
+
+        Assert.Equal([$"{root}/a/b"], received);
+    }
+
+    [Fact]
+    public async Task Multi_byte_UTF_8_topics_match_and_arrive_unchanged()
+    {
+        var root = Unique.Topic();
+        var topic = $"{root}/température/ü/日本/😀";
+        await using var subscriber = await TestClient.ConnectAsync(Port);
+        await subscriber.SubscribeAsync($"{root}/température/+/日本/#", Q.Q1);
+        await using var publisher = await TestClient.ConnectAsync(Port, version: MqttProtocolVersion.V311);
+
+        await publisher.PublishAsync(topic, "unicode", Q.Q1);
+
+        var message = await subscriber.Messages.WaitForAsync(m => m.Payload == "unicode", "the message");
+        Assert.Equal(topic, message.Topic);
+    }
+
+    [Fact]
+    public async Task A_subscription_identifier_of_0_is_a_protocol_error_MQTT_3_8_2_1()
+    {
+        await using var raw = await RawMqttConnection.ConnectAsync(Port, 5, Unique.ClientId());
+
+        await raw.TrySendAsync(RawPackets.Subscribe(1, true, [[MqttProperties.SubscriptionIdentifier, 0x00]], (Unique.Topic(), 1)));
+        var before = await raw.WaitForCloseAsync();
+
+        var disconnect = Assert.Single(before);
+        Assert.Equal((RawPacket.Disconnect, (byte)0x82), (disconnect.Type, disconnect.DisconnectReason));
+    }
 }

@@ -145,4 +145,66 @@ public sealed class Topic_Alias_Tests(TopicAliasBrokerFixture broker) : IClassFi
         var received = await subscriber.Messages.WaitForCountAsync(2);
         Assert.Equal([(topic, "set"), (topic, "use")], received.Select(m => (m.Topic, m.Payload)));
     }
+
+    [Fact]
+    public async Task A_client_that_allows_no_topic_aliases_never_receives_one_MQTT_3_3_2_10()
+    {
+        var topic = Unique.Topic();
+        await using var subscriber = await RawMqttConnection.ConnectAsync(Port, 5, Unique.ClientId());
+        await subscriber.SendAsync(RawPackets.Subscribe(1, true, (topic, 0)));
+        await subscriber.ExpectAsync(RawPacket.SubAck);
+        await using var publisher = await TestClient.ConnectAsync(Port);
+
+        for (var i = 0; i < 5; i++)
+        {
+            await publisher.PublishAsync(topic, $"{i}", Q.Q0);
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            var publish = (await subscriber.ExpectAsync(RawPacket.Publish)).DecodePublish(v5: true);
+            Assert.Equal(topic, publish.Topic);
+            Assert.False(publish.Properties.Has(MqttProperties.TopicAlias));
+        }
+    }
+
+    [Fact]
+    public async Task Aliases_sent_by_the_broker_stay_within_the_client_Topic_Alias_Maximum_and_resolve_correctly()
+    {
+        var root = Unique.Topic();
+        await using var subscriber = await RawMqttConnection.ConnectAsync(Port, 5, Unique.ClientId(),
+            properties: [RawPackets.U16Property(MqttProperties.TopicAliasMaximum, 2)]);
+        await subscriber.SendAsync(RawPackets.Subscribe(1, true, ($"{root}/#", 0)));
+        await subscriber.ExpectAsync(RawPacket.SubAck);
+        await using var publisher = await TestClient.ConnectAsync(Port);
+        var sent = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            var topic = $"{root}/{i % 3}";
+            sent.Add(topic);
+            await publisher.PublishAsync(topic, $"{i}", Q.Q0);
+        }
+
+        var aliases = new Dictionary<uint, string>();
+        foreach (var expected in sent)
+        {
+            var publish = (await subscriber.ExpectAsync(RawPacket.Publish)).DecodePublish(v5: true);
+            var alias = publish.Properties.Number(MqttProperties.TopicAlias);
+            string resolved;
+            if (alias is { } a)
+            {
+                Assert.InRange(a, 1u, 2u); // [MQTT-3.3.2-10]
+                if (publish.Topic.Length > 0)
+                {
+                    aliases[a] = publish.Topic;
+                }
+                Assert.True(aliases.TryGetValue(a, out resolved!), $"alias {a} used before it was set");
+            }
+            else
+            {
+                resolved = publish.Topic;
+            }
+            Assert.Equal(expected, resolved);
+        }
+    }
 }
