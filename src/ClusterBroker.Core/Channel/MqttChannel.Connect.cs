@@ -102,6 +102,7 @@ public sealed partial class MqttChannel
             _clientReceiveMaximum = connect.ReceiveMaximum ?? ushort.MaxValue;
             _clientTopicAliasMaximum = connect.TopicAliasMaximum ?? 0;
             _problemInformation = connect.RequestProblemInformation ?? true;
+            _clientMaximumPacketSize = connect.MaximumPacketSize;
             _connection.SetMaximumOutgoingPacketSize(connect.MaximumPacketSize);
         }
         else

@@ -1,5 +1,6 @@
 using ClusterBroker.Core.Routing;
 using ClusterBroker.Protocol;
+using ClusterBroker.Protocol.Codec;
 using ClusterBroker.Protocol.Packets;
 using Microsoft.Extensions.Logging;
 
@@ -23,6 +24,7 @@ public sealed partial class MqttChannel
     private ushort _clientReceiveMaximum = ushort.MaxValue;
     private ushort _clientTopicAliasMaximum;
     private long _droppedMessages;
+    private uint? _clientMaximumPacketSize;
 
     /// <summary>Called by routers on any thread: queues the delivery for the connection's executor.</summary>
     public bool TryDeliver(in Delivery delivery)
@@ -127,11 +129,17 @@ public sealed partial class MqttChannel
     private void SendNew(in Delivery delivery)
     {
         ushort id = _inflight.Add(delivery);
-        if (!SendPublish(delivery, id, dup: false))
+        if (!SendPublish(delivery, id, dup: false, out PublishPacket packet) && IsTooLargeForClient(packet))
         {
+            // [MQTT-3.1.2-25] Discarded as if sent: the identifier is free again. When the connection had closed
+            // instead, the message stays unacknowledged and is handed back with the session.
             _inflight.Remove(id);
         }
     }
+
+    /// <summary>Only called when the transport refused a packet (rare): was it the client's Maximum Packet Size?</summary>
+    private bool IsTooLargeForClient(PublishPacket packet) =>
+        _clientMaximumPacketSize is not uint max || MqttPacketEncoder.GetEncodedSize(packet, _version) > max;
 
     private void EnqueuePending(in Delivery delivery)
     {
@@ -185,10 +193,11 @@ public sealed partial class MqttChannel
     }
 
     /// <summary>Encodes the delivery as PUBLISH; false when the transport refused it (too large for the client, or closed).</summary>
-    private bool SendPublish(in Delivery delivery, ushort packetId, bool dup)
+    private bool SendPublish(in Delivery delivery, ushort packetId, bool dup) => SendPublish(delivery, packetId, dup, out _);
+
+    private bool SendPublish(in Delivery delivery, ushort packetId, bool dup, out PublishPacket packet)
     {
         var message = delivery.Message;
-        PublishPacket packet;
         if (_version == ProtocolVersion.V500)
         {
             uint? expiry = message.RemainingExpiryInterval(_context.NowUnixMs());

@@ -80,7 +80,14 @@ public sealed partial class MqttChannel
             }
         }
 
-        _connection.Send(new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = codes });
+        string? reason = null;
+        if (v5 && _problemInformation && Array.Exists(codes, c => (byte)c >= 0x80))
+        {
+            // Reason strings only when the client asked for problem information ([MQTT-3.1.2-29]).
+            reason = "Some filters were refused: 0x8F invalid filter or configured topic limits, 0x97 MaxSubscriptionsPerClient reached, 0x9E/0xA2 feature disabled.";
+        }
+
+        _connection.Send(new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = codes, ReasonString = reason });
 
         if (retainedWanted is not null)
         {
