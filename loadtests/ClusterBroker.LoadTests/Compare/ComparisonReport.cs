@@ -18,7 +18,7 @@ public static class ComparisonReport
         md.AppendLine();
         md.AppendLine($"Brokers, one after the other on the same machine, each on a free loopback port: ClusterBroker (Release build), {MosquittoVersion()} (Debian package, own config), MQTTnet server 5.2.0 (loadtests/ClusterBroker.PeerBroker, defaults).");
         md.AppendLine("Ratios are ClusterBroker / other: above 1 is better for rates, below 1 is better for latency, memory and times. CPU is percent of one core (the machine has two; the runner shares them).");
-        md.AppendLine("Lost means accepted by the broker (PUBACK for QoS 1) and never delivered by the end of the drain, counted per publisher and sequence number. Every broker runs with its defaults, which bound what it queues per subscriber (mosquitto: max_queued_messages 1000; MQTTnet server: 250 pending, oldest dropped): a subscriber stalled by a busy machine overflows them.");
+        md.AppendLine("Lost means accepted by the broker (PUBACK for QoS 1) and never delivered by the end of the drain, counted per publisher and sequence number. Every broker runs with its defaults, which bound what it queues per subscriber (mosquitto: max_queued_messages 1000; MQTTnet server: 250 pending, oldest dropped; ClusterBroker: MaxQueuedMessagesPerSession 1000, oldest dropped): a subscriber stalled by a busy machine overflows them.");
         md.AppendLine("Memory per connection is the growth of the broker's RSS from before the connect ramp to the hold, divided by the connections open. Per-run reports (Markdown, HTML with charts, JSON) are written to loadtests/reports/.");
         md.AppendLine();
         md.AppendLine("Scenarios:");
