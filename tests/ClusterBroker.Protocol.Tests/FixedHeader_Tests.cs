@@ -123,12 +123,13 @@ public class FixedHeader_Tests
         AssertViolation(Hex("F0 01 18"), V500, ReasonCode.MalformedPacket, "MQTT-2.1.4");
 
     [Fact]
-    public void A_frame_larger_than_the_maximum_is_refused_from_its_fixed_header_alone()
+    public void A_frame_larger_than_the_maximum_is_refused_from_its_fixed_header_alone_MQTT_3_2_2_15()
     {
         var decoder = new MqttPacketDecoder(maximumPacketSize: 100) { ProtocolVersion = V311 };
         var result = decoder.Decode(new ReadOnlySequence<byte>(Hex("30 C8 01"))); // remaining length 200, no body yet
         Assert.Equal(DecodeStatus.Violation, result.Status);
         Assert.Equal(ReasonCode.PacketTooLarge, result.Violation!.ReasonCode);
+        Assert.Equal("MQTT-3.2.2-15", result.Violation.Rule);
     }
 
     [Fact]

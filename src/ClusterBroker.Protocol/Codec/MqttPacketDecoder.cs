@@ -165,7 +165,7 @@ public sealed partial class MqttPacketDecoder
         var frameLength = (long)headerLength + remainingLength;
         if (frameLength > _maximumPacketSize)
         {
-            return Violation(ReasonCode.PacketTooLarge, "MQTT-3.2.2.3.6",
+            return Violation(ReasonCode.PacketTooLarge, "MQTT-3.2.2-15",
                 $"The packet of {frameLength} bytes exceeds the maximum packet size of {_maximumPacketSize} bytes.");
         }
 
