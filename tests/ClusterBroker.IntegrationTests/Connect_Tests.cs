@@ -147,6 +147,9 @@ public sealed class Connect_Tests(BrokerFixture broker) : IClassFixture<BrokerFi
         Assert.False(string.IsNullOrEmpty(first.ConnectResult.AssignedClientIdentifier));
         Assert.False(string.IsNullOrEmpty(second.ConnectResult.AssignedClientIdentifier));
         Assert.NotEqual(first.ConnectResult.AssignedClientIdentifier, second.ConnectResult.AssignedClientIdentifier);
+        // both stay connected (no takeover): each still answers a ping after the other connected
+        await first.PingAsync();
+        await second.PingAsync();
         Assert.True(first.Client.IsConnected && second.Client.IsConnected, "both stay connected (no takeover)");
     }
 

@@ -17,7 +17,18 @@ public sealed class Malformed_Input_Tests(MalformedInputBrokerFixture broker) : 
         await raw.TrySendAsync(bytes);
         var before = await raw.WaitForCloseAsync();
         await bystander.AssertStillServedAsync();
+        await AssertLoggedOnceWithTheRuleAsync(raw);
         return before;
+    }
+
+    /// <summary>The rejection is logged once, naming the connection (its address) and the rule ("[MQTT-...]").</summary>
+    private async Task AssertLoggedOnceWithTheRuleAsync(RawMqttConnection raw)
+    {
+        var endPoint = $":{raw.LocalPort}";
+        await Eventually.AssertAsync(() => broker.Broker.Logs.WarningsMentioning(endPoint).Count > 0, $"a warning about the connection from port {raw.LocalPort}");
+        var entries = broker.Broker.Logs.WarningsMentioning(endPoint);
+        var entry = Assert.Single(entries);
+        Assert.Matches(@"MQTT-\d+\.\d+", entry.Message);
     }
 
     private static void AssertSingleDisconnect(IReadOnlyList<RawPacket> before, params byte[] allowedReasons)
@@ -59,6 +70,7 @@ public sealed class Malformed_Input_Tests(MalformedInputBrokerFixture broker) : 
 
         Assert.Empty(before);
         await bystander.AssertStillServedAsync();
+        await AssertLoggedOnceWithTheRuleAsync(raw);
     }
 
     [Theory]
@@ -158,6 +170,7 @@ public sealed class Malformed_Input_Tests(MalformedInputBrokerFixture broker) : 
 
         Assert.All(before, p => Assert.True(p.Type == RawPacket.ConnAck && p.ConnAckCode >= 0x80, $"unexpected {p}"));
         await bystander.AssertStillServedAsync();
+        await AssertLoggedOnceWithTheRuleAsync(raw);
     }
 
     [Fact]
@@ -187,6 +200,7 @@ public sealed class Malformed_Input_Tests(MalformedInputBrokerFixture broker) : 
         Assert.True(clock.Elapsed <= TimeSpan.FromSeconds(5), $"closed after {clock.Elapsed}, expected about 1.5 s");
         Assert.All(before, p => Assert.True(p.Type == RawPacket.Disconnect && p.DisconnectReason is 0x8D or 0x81, $"unexpected {p}"));
         await bystander.AssertStillServedAsync();
+        await AssertLoggedOnceWithTheRuleAsync(raw);
     }
 
     [Fact]
@@ -203,6 +217,7 @@ public sealed class Malformed_Input_Tests(MalformedInputBrokerFixture broker) : 
         Assert.True(clock.Elapsed >= MalformedInputBrokerFixture.ConnectTimeout - TimeSpan.FromSeconds(0.5), $"closed after {clock.Elapsed}, before the connect timeout");
         Assert.Empty(before);
         await bystander.AssertStillServedAsync();
+        await AssertLoggedOnceWithTheRuleAsync(raw);
     }
 
     [Fact]

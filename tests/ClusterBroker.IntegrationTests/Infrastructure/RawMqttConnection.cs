@@ -27,12 +27,15 @@ public sealed class RawMqttConnection : IAsyncDisposable
 
     public bool IsClosed => _closed.Task.IsCompleted;
 
+    /// <summary>The local port, which the broker sees (and logs) as the client's remote end point.</summary>
+    public int LocalPort { get; private set; }
+
     public static async Task<RawMqttConnection> OpenAsync(int port)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using var cts = new CancellationTokenSource(TestTimeouts.Default);
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cts.Token);
-        return new RawMqttConnection(socket);
+        return new RawMqttConnection(socket) { LocalPort = ((IPEndPoint)socket.LocalEndPoint!).Port };
     }
 
     /// <summary>Opens a connection, sends CONNECT and asserts a successful CONNACK.</summary>

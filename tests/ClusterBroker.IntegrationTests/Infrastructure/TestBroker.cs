@@ -12,7 +12,14 @@ public sealed class TestBroker : IAsyncDisposable
 {
     private readonly BrokerHost _host;
 
-    private TestBroker(BrokerHost host) => _host = host;
+    private TestBroker(BrokerHost host, LogCapture logs)
+    {
+        _host = host;
+        Logs = logs;
+    }
+
+    /// <summary>What the broker logged at Information and above.</summary>
+    public LogCapture Logs { get; }
 
     public int Port => _host.Port;
 
@@ -28,8 +35,9 @@ public sealed class TestBroker : IAsyncDisposable
             Broker = options,
         };
         using var cts = new CancellationTokenSource(TestTimeouts.BrokerStart);
-        var host = await BrokerHost.StartAsync(settings, null, cts.Token).WaitAsync(TestTimeouts.BrokerStart);
-        return new TestBroker(host);
+        var logs = new LogCapture();
+        var host = await BrokerHost.StartAsync(settings, logs, cts.Token).WaitAsync(TestTimeouts.BrokerStart);
+        return new TestBroker(host, logs);
     }
 
     public async ValueTask DisposeAsync()
