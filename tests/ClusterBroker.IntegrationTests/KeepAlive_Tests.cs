@@ -59,6 +59,7 @@ public sealed class KeepAlive_Tests(BrokerFixture broker) : IClassFixture<Broker
         var clock = Stopwatch.StartNew();
         ushort id = 1;
 
+        // a PUBLISH every 0.5 s for 3 s (the client's cadence is the behaviour under test)
         while (clock.Elapsed < TimeSpan.FromSeconds(3))
         {
             await raw.SendAsync(RawPackets.Publish(topic, "tick", qos: 1, packetId: id));

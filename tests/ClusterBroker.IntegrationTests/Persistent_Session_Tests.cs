@@ -243,6 +243,7 @@ public sealed class Persistent_Session_Tests(BrokerFixture broker) : IClassFixtu
         // exactly the bound, in order: m07..m11 when the oldest are dropped, m00..m04 when the newest are
         var delivered = all.TakeWhile(m => m.Payload != "marker").Select(m => m.Payload);
         Assert.Equal(Enumerable.Range(firstKept, 5).Select(i => $"m{i:D2}"), delivered);
+        Assert.NotEmpty(own.Logs.WarningsMentioning(clientId)); // the drops are logged
     }
 
     [Fact]
