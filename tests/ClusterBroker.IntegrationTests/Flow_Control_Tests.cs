@@ -151,4 +151,30 @@ public sealed class Flow_Control_Tests(FlowControlBrokerFixture broker) : IClass
         var message = await subscriber.Messages.WaitForAsync(m => m.Topic == topic, "the large message");
         Assert.Equal(payload.Length, message.Message.Payload.Length);
     }
+
+    [Fact]
+    public async Task A_queued_backlog_is_delivered_in_order_within_the_Receive_Maximum_of_the_returning_client()
+    {
+        var clientId = Unique.ClientId();
+        var topic = Unique.Topic();
+        byte[][] session = [RawPackets.U32Property(MqttProperties.SessionExpiryInterval, 300), RawPackets.U16Property(MqttProperties.ReceiveMaximum, 2)];
+        await using (var first = await RawMqttConnection.ConnectAsync(Port, 5, clientId, clean: false, properties: session))
+        {
+            await first.SendAsync(RawPackets.Subscribe(1, true, (topic, 1)));
+            await first.ExpectAsync(RawPacket.SubAck);
+            await first.SendAsync(RawPackets.Disconnect(0x00));
+            await first.WaitForCloseAsync();
+        }
+        await using var publisher = await TestClient.ConnectAsync(Port);
+        for (var i = 0; i < 10; i++)
+        {
+            await publisher.PublishAsync(topic, $"{i}", Q.Q1);
+        }
+
+        await using var again = await RawMqttConnection.ConnectAsync(Port, 5, clientId, clean: false, properties: session);
+        var (received, maxOutstanding) = await InflightWindowProbe.RunAsync(again, v5: true, qos: 1, window: 2, total: 10);
+
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"{i}"), received);
+        Assert.Equal(2, maxOutstanding);
+    }
 }

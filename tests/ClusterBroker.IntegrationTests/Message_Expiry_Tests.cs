@@ -99,4 +99,26 @@ public sealed class Message_Expiry_Tests(BrokerFixture broker) : IClassFixture<B
         Assert.DoesNotContain(received, m => m.Payload == "old");
         Assert.InRange(received.Single(m => m.Payload == "kept").Message.MessageExpiryInterval, 1u, 59u);
     }
+
+    [Fact]
+    public async Task A_message_that_expires_while_waiting_for_the_receive_window_is_dropped()
+    {
+        var topic = Unique.Topic();
+        await using var subscriber = await RawMqttConnection.ConnectAsync(Port, 5, Unique.ClientId(),
+            properties: [RawPackets.U16Property(MqttProperties.ReceiveMaximum, 1)]);
+        await subscriber.SendAsync(RawPackets.Subscribe(1, true, (topic, 1)));
+        await subscriber.ExpectAsync(RawPacket.SubAck);
+        await using var publisher = await TestClient.ConnectAsync(Port);
+        await publisher.PublishAsync(topic, "blocks-the-window", Q.Q1);
+        var first = (await subscriber.ExpectAsync(RawPacket.Publish)).DecodePublish(v5: true);
+        await publisher.PublishAsync(Message(topic, "expires-while-waiting", 1));
+        await publisher.PublishAsync(Message(topic, "survives", 60));
+
+        await Task.Delay(TimeSpan.FromSeconds(2.2)); // the 1 s expiry passing is the behaviour under test
+        await subscriber.SendAsync(RawPackets.PubAck(first.PacketId));
+
+        var next = (await subscriber.ExpectAsync(RawPacket.Publish)).DecodePublish(v5: true);
+        Assert.Equal("survives", next.PayloadText);
+        await subscriber.SendAsync(RawPackets.PubAck(next.PacketId));
+    }
 }

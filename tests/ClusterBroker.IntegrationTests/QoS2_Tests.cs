@@ -144,4 +144,32 @@ public sealed class QoS2_Tests(BrokerFixture broker) : IClassFixture<BrokerFixtu
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"m{i}").Append("marker"), received.Select(m => m.Payload));
         Assert.All(received, m => Assert.Equal(2, m.Qos));
     }
+
+    [Fact]
+    public async Task An_inbound_QoS_2_flow_interrupted_after_PUBREC_completes_on_the_next_connection_exactly_once()
+    {
+        var clientId = Unique.ClientId();
+        var topic = Unique.Topic();
+        byte[][] session = [RawPackets.U32Property(MqttProperties.SessionExpiryInterval, 300)];
+        await using var subscriber = await TestClient.ConnectAsync(Port);
+        await subscriber.SubscribeAsync(topic, Q.Q2);
+        await using (var first = await RawMqttConnection.ConnectAsync(Port, 5, clientId, clean: false, properties: session))
+        {
+            await first.SendAsync(RawPackets.Publish(topic, "interrupted", qos: 2, packetId: 7, v5: true));
+            Assert.Equal(7, (await first.ExpectAsync(RawPacket.PubRec)).PacketId);
+            first.Drop(); // before PUBREL
+        }
+
+        // the received-but-unreleased QoS 2 message is session state [MQTT-4.1.0-1]: the PUBREL completes it
+        await using var again = await RawMqttConnection.ConnectAsync(Port, 5, clientId, clean: false, properties: session);
+        Assert.True(again.LastConnAck!.ConnAckSessionPresent);
+        await again.SendAsync(RawPackets.PubRel(7));
+        var pubComp = await again.ExpectAsync(RawPacket.PubComp);
+        Assert.Equal((7, (byte)0x00), (pubComp.PacketId, pubComp.AckReason));
+        await again.SendAsync(RawPackets.Publish(topic, "marker", qos: 1, packetId: 8, v5: true));
+        await again.ExpectAsync(RawPacket.PubAck);
+
+        var received = await subscriber.Messages.WaitUntilAsync(list => list.Any(m => m.Payload == "marker"), "the marker");
+        Assert.Equal(["interrupted", "marker"], received.Select(m => m.Payload));
+    }
 }

@@ -138,4 +138,34 @@ public sealed class Session_Takeover_Tests(BrokerFixture broker) : IClassFixture
         await second.SendAsync(RawPackets.PubAck(resent.PacketId));
         await first.WaitForCloseAsync();
     }
+
+    [Fact]
+    public async Task Concurrent_connections_with_one_client_id_leave_exactly_one_connected()
+    {
+        var clientId = Unique.ClientId();
+
+        var connections = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => OpenAndConnectAsync(clientId)));
+        try
+        {
+            await Eventually.AssertAsync(() => connections.Count(c => !c.IsClosed) == 1, "exactly one connection left open");
+            var survivor = connections.Single(c => !c.IsClosed);
+            await survivor.SendAsync(RawPackets.PingReq());
+            await survivor.NextOfTypeAsync(RawPacket.PingResp);
+            Assert.Equal(1, connections.Count(c => !c.IsClosed));
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<RawMqttConnection> OpenAndConnectAsync(string clientId)
+    {
+        var connection = await RawMqttConnection.OpenAsync(Port);
+        await connection.TrySendAsync(RawPackets.Connect(5, clientId));
+        return connection;
+    }
 }
