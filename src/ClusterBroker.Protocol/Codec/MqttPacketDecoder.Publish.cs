@@ -38,6 +38,24 @@ public sealed partial class MqttPacketDecoder
             };
         }
 
+        if (reader.TryReadEmptyPropertyLength())
+        {
+            if (topic.Length == 0 && !CheckTopicName(ref reader, topic, "Topic Name", hasTopicAlias: false))
+            {
+                return null;
+            }
+
+            return new PublishPacket
+            {
+                Topic = topic,
+                QoS = qos,
+                Dup = (flags & 0x08) != 0,
+                Retain = (flags & 0x01) != 0,
+                PacketId = packetId,
+                Payload = reader.ReadRest(),
+            };
+        }
+
         var properties = default(DecodedProperties);
         if (!PropertyReader.Read(ref reader, PropertyTargets.Publish, ref properties) ||
             (topic.Length == 0 && !CheckTopicName(ref reader, topic, "Topic Name", hasTopicAlias: properties.TopicAlias is not null)))

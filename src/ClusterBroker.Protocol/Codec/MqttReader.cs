@@ -126,6 +126,18 @@ internal ref struct MqttReader
         return Fail(ReasonCode.MalformedPacket, Rule("MQTT-1.5.5", "MQTT-2.2.3"), $"The {what} is a Variable Byte Integer longer than four bytes.");
     }
 
+    /// <summary>Consumes a Property Length of 0 (the common case) and returns true; otherwise reads nothing.</summary>
+    public bool TryReadEmptyPropertyLength()
+    {
+        if (_position < _limit && _span[_position] == 0)
+        {
+            _position++;
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Binary Data (1.5.6): a two-byte length and that many bytes, as a slice of the frame.</summary>
     public bool ReadBinary(out ReadOnlyMemory<byte> value, string what)
     {

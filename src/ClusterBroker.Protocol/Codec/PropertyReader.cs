@@ -71,43 +71,11 @@ internal static class PropertyReader
             case PropertyId.ContentType:
                 return ReadString(ref reader, name, out values.ContentType);
             case PropertyId.ResponseTopic:
-                if (!ReadString(ref reader, name, out values.ResponseTopic))
-                {
-                    return false;
-                }
-
-                // A Response Topic is a Topic Name: no wildcards [MQTT-3.3.2-14] (5.0).
-                return values.ResponseTopic!.AsSpan().IndexOfAny('+', '#') < 0
-                    || reader.Fail(ReasonCode.ProtocolError, "MQTT-3.3.2-14", "The Response Topic contains a wildcard character.");
+                return ReadResponseTopic(ref reader, name, ref values);
             case PropertyId.CorrelationData:
-                if (!reader.ReadBinary(out var correlation, name))
-                {
-                    return false;
-                }
-
-                values.CorrelationData = correlation;
-                return true;
+                return ReadBinary(ref reader, name, out values.CorrelationData);
             case PropertyId.SubscriptionIdentifier:
-                if (!reader.ReadVariableByteInteger(out var subscriptionId, name))
-                {
-                    return false;
-                }
-
-                if (subscriptionId == 0)
-                {
-                    return reader.Fail(ReasonCode.ProtocolError, "MQTT-3.8.2.1.2", "A Subscription Identifier of 0 is a Protocol Error.");
-                }
-
-                if (target == PropertyTargets.Publish)
-                {
-                    (values.SubscriptionIdentifiers ??= new List<uint>(2)).Add((uint)subscriptionId);
-                }
-                else
-                {
-                    values.SubscriptionIdentifier = (uint)subscriptionId;
-                }
-
-                return true;
+                return ReadSubscriptionIdentifier(ref reader, name, target, ref values);
             case PropertyId.SessionExpiryInterval:
                 return ReadUInt32(ref reader, name, out values.SessionExpiryInterval);
             case PropertyId.AssignedClientIdentifier:
@@ -117,13 +85,7 @@ internal static class PropertyReader
             case PropertyId.AuthenticationMethod:
                 return ReadString(ref reader, name, out values.AuthenticationMethod);
             case PropertyId.AuthenticationData:
-                if (!reader.ReadBinary(out var authData, name))
-                {
-                    return false;
-                }
-
-                values.AuthenticationData = authData;
-                return true;
+                return ReadBinary(ref reader, name, out values.AuthenticationData);
             case PropertyId.RequestProblemInformation:
                 return ReadFlag(ref reader, name, "MQTT-3.1.2.11.7", out values.RequestProblemInformation);
             case PropertyId.WillDelayInterval:
@@ -159,13 +121,7 @@ internal static class PropertyReader
             case PropertyId.RetainAvailable:
                 return ReadFlag(ref reader, name, "MQTT-3.2.2.3.5", out values.RetainAvailable);
             case PropertyId.UserProperty:
-                if (!reader.ReadString(out var key, "User Property name") || !reader.ReadString(out var value, "User Property value"))
-                {
-                    return false;
-                }
-
-                (values.UserProperties ??= new List<UserProperty>(4)).Add(new UserProperty(key, value));
-                return true;
+                return ReadUserProperty(ref reader, ref values);
             case PropertyId.MaximumPacketSize:
                 if (!ReadUInt32(ref reader, name, out values.MaximumPacketSize))
                 {
@@ -222,6 +178,60 @@ internal static class PropertyReader
         var ok = reader.ReadString(out var v, name);
         value = ok ? v : null;
         return ok;
+    }
+
+    private static bool ReadBinary(ref MqttReader reader, string name, out ReadOnlyMemory<byte>? value)
+    {
+        var ok = reader.ReadBinary(out var v, name);
+        value = ok ? v : null;
+        return ok;
+    }
+
+    private static bool ReadSubscriptionIdentifier(ref MqttReader reader, string name, PropertyTargets target, ref DecodedProperties values)
+    {
+        if (!reader.ReadVariableByteInteger(out var subscriptionId, name))
+        {
+            return false;
+        }
+
+        if (subscriptionId == 0)
+        {
+            return reader.Fail(ReasonCode.ProtocolError, "MQTT-3.8.2.1.2", "A Subscription Identifier of 0 is a Protocol Error.");
+        }
+
+        if (target == PropertyTargets.Publish)
+        {
+            (values.SubscriptionIdentifiers ??= new List<uint>(2)).Add((uint)subscriptionId);
+        }
+        else
+        {
+            values.SubscriptionIdentifier = (uint)subscriptionId;
+        }
+
+        return true;
+    }
+
+    private static bool ReadUserProperty(ref MqttReader reader, ref DecodedProperties values)
+    {
+        if (!reader.ReadString(out var key, "User Property name") || !reader.ReadString(out var value, "User Property value"))
+        {
+            return false;
+        }
+
+        (values.UserProperties ??= new List<UserProperty>(4)).Add(new UserProperty(key, value));
+        return true;
+    }
+
+    private static bool ReadResponseTopic(ref MqttReader reader, string name, ref DecodedProperties values)
+    {
+        if (!ReadString(ref reader, name, out values.ResponseTopic))
+        {
+            return false;
+        }
+
+        // A Response Topic is a Topic Name: no wildcards [MQTT-3.3.2-14] (5.0).
+        return values.ResponseTopic!.AsSpan().IndexOfAny('+', '#') < 0
+            || reader.Fail(ReasonCode.ProtocolError, "MQTT-3.3.2-14", "The Response Topic contains a wildcard character.");
     }
 
     private static string Describe(PropertyTargets target) => target switch
