@@ -14,7 +14,14 @@ public static class PahoClient
         mode, port, version, client_id, topic, qos = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
         v5 = version == "5"
         proto = mqtt.MQTTv5 if v5 else mqtt.MQTTv311
-        client = mqtt.Client(client_id=client_id, protocol=proto) if v5 else mqtt.Client(client_id=client_id, clean_session=True, protocol=proto)
+        transport = sys.argv[9] if len(sys.argv) > 9 else "tcp"
+        ws_path = sys.argv[10] if len(sys.argv) > 10 else "/mqtt"
+        if v5:
+            client = mqtt.Client(client_id=client_id, protocol=proto, transport=transport)
+        else:
+            client = mqtt.Client(client_id=client_id, clean_session=True, protocol=proto, transport=transport)
+        if transport == "websockets":
+            client.ws_set_options(path=ws_path)
         done = threading.Event()
         connected = threading.Event()
         state = {"left": int(sys.argv[8]) if mode == "sub" and len(sys.argv) > 8 else 1}
@@ -68,9 +75,12 @@ public static class PahoClient
     });
 
     /// <summary>Starts a subscriber that exits after <paramref name="count"/> messages.</summary>
-    public static ExternalProcess Subscribe(int port, int version, string topic, int qos, int count = 1) =>
-        ExternalProcess.Start("/usr/bin/python3", ScriptPath.Value, "sub", port.ToString(), version.ToString(), Unique.ClientId("paho"), topic, qos.ToString(), "", count.ToString());
+    /// <param name="webSocketPath">When set, connects with MQTT over WebSocket on that path instead of TCP.</param>
+    public static ExternalProcess Subscribe(int port, int version, string topic, int qos, int count = 1, string? webSocketPath = null) =>
+        ExternalProcess.Start("/usr/bin/python3", ScriptPath.Value, "sub", port.ToString(), version.ToString(), Unique.ClientId("paho"), topic, qos.ToString(), "", count.ToString(),
+            webSocketPath is null ? "tcp" : "websockets", webSocketPath ?? "/");
 
-    public static ExternalProcess Publish(int port, int version, string topic, int qos, string payload, bool retain = false) =>
-        ExternalProcess.Start("/usr/bin/python3", ScriptPath.Value, "pub", port.ToString(), version.ToString(), Unique.ClientId("paho"), topic, qos.ToString(), payload, retain ? "1" : "0");
+    public static ExternalProcess Publish(int port, int version, string topic, int qos, string payload, bool retain = false, string? webSocketPath = null) =>
+        ExternalProcess.Start("/usr/bin/python3", ScriptPath.Value, "pub", port.ToString(), version.ToString(), Unique.ClientId("paho"), topic, qos.ToString(), payload, retain ? "1" : "0",
+            webSocketPath is null ? "tcp" : "websockets", webSocketPath ?? "/");
 }

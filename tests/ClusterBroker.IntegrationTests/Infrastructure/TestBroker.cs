@@ -25,15 +25,13 @@ public sealed class TestBroker : IAsyncDisposable
 
     public BrokerHost Host => _host;
 
-    public static async Task<TestBroker> StartAsync(BrokerOptions? options = null)
+    public static async Task<TestBroker> StartAsync(BrokerOptions? options = null, Action<TransportOptions>? configureTransport = null)
     {
         options ??= new BrokerOptions();
-        var settings = new BrokerHostSettings
-        {
-            // the frame limit of the transport follows the broker's Maximum Packet Size
-            Transport = new TransportOptions { BindAddress = "127.0.0.1", Port = 0, MaximumPacketSize = (int)Math.Min(options.MaximumPacketSize, int.MaxValue) },
-            Broker = options,
-        };
+        // the frame limit of the transport follows the broker's Maximum Packet Size
+        var transport = new TransportOptions { BindAddress = "127.0.0.1", Port = 0, MaximumPacketSize = (int)Math.Min(options.MaximumPacketSize, int.MaxValue) };
+        configureTransport?.Invoke(transport);
+        var settings = new BrokerHostSettings { Transport = transport, Broker = options };
         using var cts = new CancellationTokenSource(TestTimeouts.BrokerStart);
         var logs = new LogCapture();
         var host = await BrokerHost.StartAsync(settings, logs, cts.Token).WaitAsync(TestTimeouts.BrokerStart);

@@ -60,14 +60,32 @@ public sealed class TestClient : IAsyncDisposable
         Action<MqttClientOptionsBuilder>? configure = null,
         bool manualAcks = false)
     {
+        return await ConnectCoreAsync(b => b.WithTcpServer("127.0.0.1", port), clientId, version, configure, manualAcks);
+    }
+
+    /// <summary>Connects over MQTT-over-WebSocket, e.g. ws://127.0.0.1:port/mqtt.</summary>
+    public static Task<TestClient> ConnectWebSocketAsync(
+        string uri,
+        string? clientId = null,
+        MqttProtocolVersion version = MqttProtocolVersion.V500,
+        Action<MqttClientOptionsBuilder>? configure = null) =>
+        ConnectCoreAsync(b => b.WithWebSocketServer(ws => ws.WithUri(uri)), clientId, version, configure, manualAcks: false);
+
+    private static async Task<TestClient> ConnectCoreAsync(
+        Action<MqttClientOptionsBuilder> endpoint,
+        string? clientId,
+        MqttProtocolVersion version,
+        Action<MqttClientOptionsBuilder>? configure,
+        bool manualAcks)
+    {
         clientId ??= Unique.ClientId();
         var client = new MqttClientFactory().CreateMqttClient();
         var testClient = new TestClient(client, clientId) { ManualAcks = manualAcks };
         var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", port)
             .WithClientId(clientId)
             .WithProtocolVersion(version)
             .WithTimeout(TestTimeouts.Default);
+        endpoint(builder);
         configure?.Invoke(builder);
         try
         {

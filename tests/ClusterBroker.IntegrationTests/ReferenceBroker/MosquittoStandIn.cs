@@ -21,6 +21,7 @@ namespace ClusterBroker.Core
         public int MaxTopicLevels { get; set; } = 128;
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
         public bool AllowAnonymous { get; set; } = true;
+        public uint MaximumSessionExpiryInterval { get; set; } = 86400;
         public int MaxSubscriptionsPerClient { get; set; } = 1000;
         public ushort? ServerKeepAlive { get; set; }
         public ushort TopicAliasMaximum { get; set; } = 10;
@@ -31,7 +32,8 @@ namespace ClusterBroker.Core
 }
 namespace ClusterBroker.Transport
 {
-    public sealed class TransportOptions { public string BindAddress { get; set; } = "0.0.0.0"; public int MaximumPacketSize { get; set; } = 1048576; public int Port { get; set; } = 1883; }
+    public sealed class TransportOptions { public string BindAddress { get; set; } = "0.0.0.0"; public int MaximumPacketSize { get; set; } = 1048576; public int Port { get; set; } = 1883; public WebSocketListenerOptions? WebSocket { get; set; } }
+    public sealed class WebSocketListenerOptions { public int Port { get; set; } public string Path { get; set; } = "/mqtt"; }
 }
 namespace ClusterBroker.Host
 {
@@ -43,6 +45,7 @@ namespace ClusterBroker.Host
         private Process _p = null!;
         private string _dir = "";
         public int Port { get; private set; }
+        public IReadOnlyList<IPEndPoint> EndPoints => [new IPEndPoint(IPAddress.Loopback, Port)];
         public BrokerNode Node { get; } = new();
         public static async Task<BrokerHost> StartAsync(BrokerHostSettings settings, ILoggerFactory? loggerFactory = null, CancellationToken ct = default)
         {
