@@ -74,12 +74,8 @@ public sealed partial class MqttChannel
             {
                 if (_state != ChannelState.Connected || _mailbox is not { Count: > 0 })
                 {
+                    // The queue is kept once a delivery arrived: allocating one per message burst costs more than it saves.
                     _drainScheduled = false;
-                    if (_mailbox is { Count: 0 })
-                    {
-                        _mailbox = null;
-                    }
-
                     return;
                 }
 
