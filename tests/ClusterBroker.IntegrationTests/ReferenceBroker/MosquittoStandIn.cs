@@ -32,7 +32,8 @@ namespace ClusterBroker.Core
 }
 namespace ClusterBroker.Transport
 {
-    public sealed class TransportOptions { public string BindAddress { get; set; } = "0.0.0.0"; public int MaximumPacketSize { get; set; } = 1048576; public int Port { get; set; } = 1883; public WebSocketListenerOptions? WebSocket { get; set; } }
+    public sealed class TransportOptions { public string BindAddress { get; set; } = "0.0.0.0"; public int MaximumPacketSize { get; set; } = 1048576; public int Port { get; set; } = 1883; public WebSocketListenerOptions? WebSocket { get; set; } public TlsListenerOptions? Tls { get; set; } }
+    public sealed class TlsListenerOptions { public int Port { get; set; } public string CertificatePath { get; set; } = ""; public string? CertificatePassword { get; set; } }
     public sealed class WebSocketListenerOptions { public int Port { get; set; } public string Path { get; set; } = "/mqtt"; }
 }
 namespace ClusterBroker.Host
