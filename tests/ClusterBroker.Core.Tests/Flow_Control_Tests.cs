@@ -98,4 +98,17 @@ public class Flow_Control_Tests
         Assert.Equal(new[] { "0", "4", "5" }, sub.ReceivedPayloads);
         Assert.Equal(3, broker.Context.Metrics.MessagesDropped);
     }
+
+    [Fact]
+    public void A_message_the_transport_refused_because_the_socket_closed_is_handed_back_with_the_session()
+    {
+        var broker = new TestBroker();
+        TestClient sub = broker.Connect("sub", clean: false, customize: c => c with { SessionExpiryInterval = 60 });
+        sub.Subscribe("t", QualityOfService.AtLeastOnce);
+        sub.Connection.Close(); // the socket is gone, the handler has not heard yet
+        broker.Connect("pub").Publish("t", "x", QualityOfService.AtLeastOnce);
+        sub.Drop();
+        TestClient back = broker.Connect("sub", clean: false, customize: c => c with { SessionExpiryInterval = 60 });
+        Assert.Equal(new[] { "x" }, back.ReceivedPayloads);
+    }
 }

@@ -135,7 +135,7 @@ public sealed partial class MqttChannel
 
     /// <summary>Only called when the transport refused a packet (rare): was it the client's Maximum Packet Size?</summary>
     private bool IsTooLargeForClient(PublishPacket packet) =>
-        _clientMaximumPacketSize is not uint max || MqttPacketEncoder.GetEncodedSize(packet, _version) > max;
+        _clientMaximumPacketSize is uint max && MqttPacketEncoder.GetEncodedSize(packet, _version) > max;
 
     private void EnqueuePending(in Delivery delivery)
     {
