@@ -55,6 +55,16 @@ public class BrokerNode_Tests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Takeover_of_a_clean_session_closes_the_first_connection_with_0x8E()
+    {
+        TestConnection first = await Connect("clean-dup");
+        TestConnection second = await Connect("clean-dup");
+        Assert.Equal(ReasonCode.SessionTakenOver, (await first.WaitFor<DisconnectPacket>()).ReasonCode);
+        Assert.False(second.Find<ConnAckPacket>()!.SessionPresent);
+        Assert.False(second.Closed);
+    }
+
+    [Fact]
     public async Task A_persistent_session_queues_while_offline_and_delivers_on_return()
     {
         TestConnection sub = await Connect("persist", clean: false, expiry: 60);
