@@ -27,6 +27,22 @@ public class Flow_Control_Tests
     }
 
     [Fact]
+    public void A_QoS_0_message_does_not_overtake_QoS_1_messages_waiting_for_the_window_on_the_same_topic()
+    {
+        var broker = new TestBroker();
+        TestClient sub = broker.Connect("sub", customize: c => c with { ReceiveMaximum = 1 });
+        sub.Subscribe("t", QualityOfService.AtLeastOnce);
+        TestClient pub = broker.Connect("pub");
+        pub.Publish("t", "1", QualityOfService.AtLeastOnce);
+        pub.Publish("t", "2", QualityOfService.AtLeastOnce);
+        pub.Publish("t", "3", QualityOfService.AtMostOnce);
+        Assert.Equal(new[] { "1" }, sub.ReceivedPayloads);
+        sub.AckAll();
+        sub.AckAll();
+        Assert.Equal(new[] { "1", "2", "3" }, sub.ReceivedPayloads);
+    }
+
+    [Fact]
     public void QoS_0_messages_are_not_held_back_by_the_receive_window()
     {
         var broker = new TestBroker();

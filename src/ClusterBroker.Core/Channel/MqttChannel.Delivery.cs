@@ -105,13 +105,20 @@ public sealed partial class MqttChannel
             return;
         }
 
+        // Behind messages waiting for the window, everything waits, QoS 0 included: order per topic is kept ([MQTT-4.6.0-6]).
+        if (_pending is { Count: > 0 })
+        {
+            EnqueuePending(delivery);
+            return;
+        }
+
         if (delivery.QoS == QualityOfService.AtMostOnce)
         {
             SendPublish(delivery, 0, dup: false);
             return;
         }
 
-        if (_pending is { Count: > 0 } || _inflight.Count >= SendWindow)
+        if (_inflight.Count >= SendWindow)
         {
             EnqueuePending(delivery);
             return;
@@ -173,10 +180,25 @@ public sealed partial class MqttChannel
         }
 
         long now = _context.NowUnixMs();
-        while (_pending.Count > 0 && _inflight.Count < SendWindow)
+        while (_pending.TryPeek(out Delivery next))
         {
-            Delivery next = _pending.Dequeue();
-            if (!next.Message.IsExpired(now))
+            bool qos0 = next.QoS == QualityOfService.AtMostOnce;
+            if (!qos0 && _inflight.Count >= SendWindow)
+            {
+                break;
+            }
+
+            _pending.Dequeue();
+            if (next.Message.IsExpired(now))
+            {
+                continue;
+            }
+
+            if (qos0)
+            {
+                SendPublish(next, 0, dup: false);
+            }
+            else
             {
                 SendNew(next);
             }
