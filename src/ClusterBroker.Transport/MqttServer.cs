@@ -3,9 +3,9 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using ClusterBroker.Core.Connections;
 using ClusterBroker.Transport.Internal;
+using ClusterBroker.Transport.Tls;
 using ClusterBroker.Transport.WebSockets;
 using DotNetty.Buffers;
-using DotNetty.Handlers.Tls;
 using DotNetty.Transport.Bootstrapping;
 using DotNetty.Transport.Channels;
 using DotNetty.Transport.Channels.Sockets;
@@ -219,7 +219,7 @@ public sealed class MqttServer : IAsyncDisposable
     {
         IChannelPipeline pipeline = channel.Pipeline;
         if (kind == ListenerKind.Tls)
-            pipeline.AddLast("tls", TlsHandler.Server(_certificate!));
+            pipeline.AddLast("tls", new SslStreamHandler(_certificate!, _connections.Logger));
         else if (kind == ListenerKind.WebSocket)
             pipeline.AddLast("websocket", new WebSocketServerHandler(_options.WebSocket!.Path, _connections.Logger));
 

@@ -125,6 +125,19 @@ public class Listener_Tests
             var pingResp = new byte[2];
             await ssl.ReadExactlyAsync(pingResp).AsTask().WithTimeout("PINGRESP");
             Assert.Equal(Packets.PingResp, pingResp);
+
+            // A 100 KB PUBLISH spans several TLS records both ways.
+            var payload = new byte[100_000];
+            new Random(7).NextBytes(payload);
+            int remaining = 3 + payload.Length;
+            byte[] publish = Packets.Concat(
+                [0x30, (byte)(remaining & 0x7F | 0x80), (byte)((remaining >> 7) & 0x7F | 0x80), (byte)(remaining >> 14), 0x00, 0x01, (byte)'t'],
+                payload);
+            await ssl.WriteAsync(publish);
+            await ssl.FlushAsync();
+            var echoed = new byte[publish.Length];
+            await ssl.ReadExactlyAsync(echoed).AsTask().WithTimeout("the echoed PUBLISH");
+            Assert.Equal(publish, echoed);
         }
         finally
         {

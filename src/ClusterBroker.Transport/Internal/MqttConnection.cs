@@ -26,7 +26,6 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
     private static readonly Action<object, object> s_run = static (c, a) => ((MqttConnection)c).Run((Action)a);
     private static readonly Action<object, object> s_write = static (c, p) => ((MqttConnection)c).Write((MqttPacket)p);
     private static readonly Action<object> s_flush = static c => ((MqttConnection)c).FlushScheduled();
-    private static readonly Action<object> s_closeOnLoop = static c => ((MqttConnection)c).CloseOnLoop();
     private static readonly Action<object> s_forceClose = static c => ((MqttConnection)c)._channel.CloseAsync();
 
     private readonly ConnectionContext _shared;
@@ -46,6 +45,7 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
     private bool _needsFlush;
     private bool _flushScheduled;
     private bool _closedNotified;
+    private bool _readsStopped;
 
     // Links of the server's live-connection list (guarded by the ConnectionContext).
     internal MqttConnection? Previous;
@@ -93,8 +93,8 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
 
         if (_channel.EventLoop.InEventLoop)
             Write(packet);
-        else
-            _channel.EventLoop.Execute(s_write, this, packet);
+        else if (!TryPost(s_write, packet))
+            return false;
         return true;
     }
 
@@ -105,19 +105,27 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
         if (_channel.EventLoop.InEventLoop)
             CloseOnLoop();
         else
-            _channel.EventLoop.Execute(s_closeOnLoop, this);
+            TryPost(static (c, _) => ((MqttConnection)c).CloseOnLoop(), this);
     }
 
     public void Execute(Action action)
     {
         ArgumentNullException.ThrowIfNull(action);
-        _channel.EventLoop.Execute(s_run, this, action);
+        TryPost(s_run, action);
     }
 
     public IDisposable Schedule(TimeSpan delay, Action action)
     {
         ArgumentNullException.ThrowIfNull(action);
-        return new ScheduledAction(_channel.EventLoop.Schedule(s_run, this, action, delay < TimeSpan.Zero ? TimeSpan.Zero : delay));
+        try
+        {
+            return new ScheduledAction(_channel.EventLoop.Schedule(s_run, this, action, delay < TimeSpan.Zero ? TimeSpan.Zero : delay));
+        }
+        catch (RejectedExecutionException)
+        {
+            // The server is stopped: the connection is gone, nothing will run.
+            return ScheduledAction.None;
+        }
     }
 
     /// <summary>Closes the socket without waiting for queued bytes (server shutdown); completes when closed.</summary>
@@ -168,6 +176,7 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
                     handler.OnPacket(packet);
                     break;
                 case ProtocolViolation violation:
+                    _readsStopped = true;
                     handler.OnProtocolViolation(violation);
                     break;
             }
@@ -182,6 +191,18 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
     {
         _batching = false;
         FlushIfNeeded();
+    }
+
+    /// <summary>
+    /// Back-pressure: while more than the high-water mark waits to be written to this client, its input
+    /// is not read (it cannot make the broker queue unbounded acknowledgements); reading resumes when
+    /// the queue drains, unless the connection is closing or failed.
+    /// </summary>
+    public override void ChannelWritabilityChanged(IChannelHandlerContext context)
+    {
+        if (!_readsStopped && Volatile.Read(ref _closeRequested) == 0)
+            context.Channel.Configuration.AutoRead = context.Channel.IsWritable;
+        context.FireChannelWritabilityChanged();
     }
 
     public override void ChannelInactive(IChannelHandlerContext context)
@@ -239,8 +260,8 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
         if (_inactive || _context is null)
             return;
         Task written = _context.WriteAsync(packet);
-        if (written.IsFaulted)
-            _shared.Logger.LogError(written.Exception!.GetBaseException(), "Encoding {PacketType} for {RemoteEndPoint} failed", packet.Type, RemoteEndPoint);
+        if (written.IsFaulted && written.Exception!.GetBaseException() is not ClosedChannelException)
+            _shared.Logger.LogError(written.Exception!.GetBaseException(), "Writing {PacketType} to {RemoteEndPoint} failed", packet.Type, RemoteEndPoint);
         _needsFlush = true;
         if (!_batching && !_flushScheduled)
         {
@@ -298,8 +319,24 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
         _ => endPoint.ToString() ?? "unknown",
     };
 
-    private sealed class ScheduledAction(IScheduledTask task) : IDisposable
+    /// <summary>Queues work on the event loop; false when the loop was shut down with the server.</summary>
+    private bool TryPost(Action<object, object> action, object state)
     {
-        public void Dispose() => task.Cancel();
+        try
+        {
+            _channel.EventLoop.Execute(action, this, state);
+            return true;
+        }
+        catch (RejectedExecutionException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class ScheduledAction(IScheduledTask? task) : IDisposable
+    {
+        public static readonly ScheduledAction None = new(null);
+
+        public void Dispose() => task?.Cancel();
     }
 }

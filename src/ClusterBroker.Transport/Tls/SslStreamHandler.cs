@@ -1,0 +1,275 @@
+using System.IO.Pipelines;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using DotNetty.Buffers;
+using DotNetty.Common.Utilities;
+using DotNetty.Transport.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterBroker.Transport.Tls;
+
+/// <summary>
+/// Server-side TLS as the first handler of a pipeline, driving a <see cref="SslStream"/> directly.
+/// </summary>
+/// <remarks>
+/// Replaces DotNetty 0.7.6's TlsHandler, which on .NET 10 intermittently stops writing after the
+/// handshake (its handshake completion updates shared state from a thread-pool thread without
+/// synchronisation): about one TLS connection in six never received its CONNACK in our tests.
+/// Here ciphertext from the socket goes into a pipe that the SslStream reads on the thread pool;
+/// decrypted bytes are handed back to the event loop (ChannelRead + ChannelReadComplete), and
+/// plaintext writes are encrypted in order by one write chain whose ciphertext is written and flushed
+/// on the event loop. Everything the rest of the pipeline sees still happens on the event loop.
+/// </remarks>
+internal sealed class SslStreamHandler : ChannelHandlerAdapter
+{
+    private const int ReadBufferSize = 4096;
+
+    private readonly X509Certificate2 _certificate;
+    private readonly ILogger _logger;
+    private readonly Pipe _ciphertextIn = new(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
+    private readonly List<IByteBuffer> _pendingPlaintext = [];
+    private IChannelHandlerContext? _context;
+    private SslStream? _ssl;
+    private Task _writeChain = Task.CompletedTask;
+    private volatile bool _closed;
+
+    public SslStreamHandler(X509Certificate2 certificate, ILogger logger)
+    {
+        _certificate = certificate;
+        _logger = logger;
+    }
+
+    public override void ChannelActive(IChannelHandlerContext context)
+    {
+        _context = context;
+        _ssl = new SslStream(new CiphertextStream(this), leaveInnerStreamOpen: false);
+        _ = Task.Run(ReadLoopAsync);
+        context.FireChannelActive();
+    }
+
+    public override void ChannelRead(IChannelHandlerContext context, object message)
+    {
+        if (message is not IByteBuffer buffer)
+        {
+            context.FireChannelRead(message);
+            return;
+        }
+        try
+        {
+            if (_closed)
+                return;
+            int count = buffer.ReadableBytes;
+            Span<byte> target = _ciphertextIn.Writer.GetSpan(count);
+            if (buffer.HasArray)
+            {
+                buffer.Array.AsSpan(buffer.ArrayOffset + buffer.ReaderIndex, count).CopyTo(target);
+            }
+            else
+            {
+                byte[] copy = new byte[count];
+                buffer.GetBytes(buffer.ReaderIndex, copy);
+                copy.CopyTo(target);
+            }
+            _ciphertextIn.Writer.Advance(count);
+            _ = _ciphertextIn.Writer.FlushAsync();
+        }
+        finally
+        {
+            ReferenceCountUtil.Release(buffer);
+        }
+    }
+
+    // Plaintext reads are completed from the read loop (see Deliver), not per socket read.
+    public override void ChannelReadComplete(IChannelHandlerContext context)
+    {
+    }
+
+    public override void ChannelInactive(IChannelHandlerContext context)
+    {
+        _closed = true;
+        _ciphertextIn.Writer.Complete();
+        foreach (IByteBuffer pending in _pendingPlaintext)
+            pending.Release();
+        _pendingPlaintext.Clear();
+        context.FireChannelInactive();
+    }
+
+    public override Task WriteAsync(IChannelHandlerContext context, object message)
+    {
+        if (message is not IByteBuffer buffer)
+            return context.WriteAsync(message);
+        if (_closed)
+        {
+            buffer.Release();
+            return Task.CompletedTask;
+        }
+        _pendingPlaintext.Add(buffer);
+        return Task.CompletedTask;
+    }
+
+    public override void Flush(IChannelHandlerContext context)
+    {
+        if (_pendingPlaintext.Count == 0 && !_closed)
+        {
+            // Let a flush of nothing still wait for the encryption of earlier writes (used by Close).
+            return;
+        }
+        if (_closed)
+            return;
+        int total = 0;
+        foreach (IByteBuffer b in _pendingPlaintext)
+            total += b.ReadableBytes;
+        byte[] plaintext = new byte[total];
+        int offset = 0;
+        foreach (IByteBuffer b in _pendingPlaintext)
+        {
+            int n = b.ReadableBytes;
+            b.GetBytes(b.ReaderIndex, plaintext, offset, n);
+            offset += n;
+            b.Release();
+        }
+        _pendingPlaintext.Clear();
+        if (total == 0)
+            return;
+        _writeChain = _writeChain.ContinueWith(
+            static async (_, state) =>
+            {
+                var (self, data) = ((SslStreamHandler, byte[]))state!;
+                try
+                {
+                    await self._ssl!.WriteAsync(data).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+                {
+                    self.Fail(ex);
+                }
+            },
+            (this, plaintext), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+    }
+
+    public override Task CloseAsync(IChannelHandlerContext context)
+    {
+        // Encrypted writes still on their way go out first (they are posted to the loop in order).
+        Task pending = _writeChain;
+        if (pending.IsCompleted)
+            return context.CloseAsync();
+        return pending.ContinueWith(
+            static (_, c) => ((IChannelHandlerContext)c!).CloseAsync(), context, TaskScheduler.Default).Unwrap();
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        SslStream ssl = _ssl!;
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = _certificate,
+                ClientCertificateRequired = false,
+            }).ConfigureAwait(false);
+
+            while (true)
+            {
+                byte[] buffer = new byte[ReadBufferSize];
+                int read = await ssl.ReadAsync(buffer).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    Post(static (h, _) => ((SslStreamHandler)h)._context!.CloseAsync(), null);
+                    return;
+                }
+                Post(static (h, s) =>
+                {
+                    var self = (SslStreamHandler)h;
+                    var (data, length) = ((byte[], int))s!;
+                    if (self._closed)
+                        return;
+                    self._context!.FireChannelRead(Unpooled.WrappedBuffer(data, 0, length));
+                    self._context.FireChannelReadComplete();
+                }, (buffer, read));
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+        }
+        finally
+        {
+            await _ciphertextIn.Reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void Fail(Exception ex)
+    {
+        if (_closed)
+            return;
+        _logger.LogDebug("TLS connection {RemoteEndPoint} failed: {Error}", _context?.Channel.RemoteAddress, ex.Message);
+        Post(static (h, e) => ((SslStreamHandler)h)._context!.FireExceptionCaught((Exception)e!), ex);
+    }
+
+    private void Post(Action<object, object?> action, object? state)
+    {
+        try
+        {
+            _context!.Executor.Execute((h, s) => action(h, s), this, state!);
+        }
+        catch (Exception)
+        {
+            // The event loop is shut down: the connection is gone.
+        }
+    }
+
+    /// <summary>What the SslStream reads from (ciphertext from the socket) and writes to (ciphertext to the socket).</summary>
+    private sealed class CiphertextStream(SslStreamHandler owner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            PipeReader reader = owner._ciphertextIn.Reader;
+            while (true)
+            {
+                ReadResult result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                System.Buffers.ReadOnlySequence<byte> data = result.Buffer;
+                if (!data.IsEmpty)
+                {
+                    int n = (int)Math.Min(data.Length, buffer.Length);
+                    System.Buffers.BuffersExtensions.CopyTo(data.Slice(0, n), buffer.Span);
+                    reader.AdvanceTo(data.GetPosition(n));
+                    return n;
+                }
+                reader.AdvanceTo(data.Start, data.End);
+                if (result.IsCompleted || result.IsCanceled)
+                    return 0;
+            }
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            byte[] copy = buffer.ToArray();
+            owner.Post(static (h, s) =>
+            {
+                var self = (SslStreamHandler)h;
+                if (!self._closed)
+                    self._context!.WriteAndFlushAsync(Unpooled.WrappedBuffer((byte[])s!));
+            }, copy);
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
