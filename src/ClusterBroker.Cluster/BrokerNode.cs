@@ -94,6 +94,9 @@ public sealed class BrokerNode : IAsyncDisposable
                 settings,
                 new SessionMessageExtractor(100)).ConfigureAwait(false);
 
+            // Wait until the region is registered with the shard coordinator, so the first CONNECT does not pay for it.
+            await region.Ask<CurrentRegions>(GetCurrentRegions.Instance, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+
             IActorRef nodeActor = system.ActorOf(BrokerNodeActor.Props(context, () => region), "broker-node");
             registry.Bind(region, nodeActor);
 
@@ -193,6 +196,7 @@ public sealed class BrokerNode : IAsyncDisposable
                 min-nr-of-members = 1
                 log-info = off
                 sharding {
+                  retry-interval = 200ms
                   remember-entities = off
                   passivate-idle-entity-after = off
                   distributed-data.durable.keys = []

@@ -65,6 +65,22 @@ public class BrokerNode_Tests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_clean_connect_ends_an_older_persistent_session()
+    {
+        TestConnection sub = await Connect("was-persistent", clean: false, expiry: 60);
+        await Subscribe(sub, "old/topic");
+        sub.Receive(DisconnectPacket.Normal);
+
+        TestConnection clean = await Connect("was-persistent", clean: true);
+        Assert.False(clean.Find<ConnAckPacket>()!.SessionPresent);
+        clean.Receive(DisconnectPacket.Normal);
+
+        TestConnection again = await Connect("was-persistent", clean: false, expiry: 60);
+        Assert.False(again.Find<ConnAckPacket>()!.SessionPresent);
+        Assert.Equal(0, _node.Context.Router.SubscriptionCount);
+    }
+
+    [Fact]
     public async Task A_persistent_session_queues_while_offline_and_delivers_on_return()
     {
         TestConnection sub = await Connect("persist", clean: false, expiry: 60);

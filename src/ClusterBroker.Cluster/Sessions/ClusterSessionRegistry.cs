@@ -23,10 +23,27 @@ public sealed class ClusterSessionRegistry(TimeSpan attachTimeout) : ISessionReg
         _node = node;
     }
 
-    public async Task<SessionAttachResult> AttachAsync(SessionAttachRequest request, CancellationToken cancellationToken)
+    private static readonly Task<SessionAttachResult> s_newEphemeralSession = Task.FromResult(new SessionAttachResult(false, SessionSnapshot.Empty));
+
+    public Task<SessionAttachResult> AttachAsync(SessionAttachRequest request, CancellationToken cancellationToken)
+    {
+        var attach = new AttachSession(request.ClientId, request.CleanStart, request.ConnectionId, _node, request.SessionExpiryInterval);
+        if (request.CleanStart && request.IsEphemeral)
+        {
+            // Nothing to resume and nothing to keep: the answer is known. The entity still gets the attach (it ends any
+            // older session and publishes its pending Will) but the connection does not wait for the round trip,
+            // which keeps connection storms of clean clients off the sharding path.
+            _region.Tell(attach, ActorRefs.NoSender);
+            return s_newEphemeralSession;
+        }
+
+        return AskAsync(attach, cancellationToken);
+    }
+
+    private async Task<SessionAttachResult> AskAsync(AttachSession attach, CancellationToken cancellationToken)
     {
         SessionAttached attached = await _region.Ask<SessionAttached>(
-            new AttachSession(request.ClientId, request.CleanStart, request.ConnectionId, _node, request.SessionExpiryInterval), attachTimeout, cancellationToken).ConfigureAwait(false);
+            attach, attachTimeout, cancellationToken).ConfigureAwait(false);
         return new SessionAttachResult(attached.SessionPresent, attached.Snapshot);
     }
 
