@@ -196,7 +196,6 @@ public sealed class BrokerNode : IAsyncDisposable
                 min-nr-of-members = 1
                 log-info = off
                 sharding {
-                  retry-interval = 200ms
                   remember-entities = off
                   passivate-idle-entity-after = off
                   distributed-data.durable.keys = []
