@@ -94,8 +94,7 @@ public sealed class BrokerNode : IAsyncDisposable
                 settings,
                 new SessionMessageExtractor(100)).ConfigureAwait(false);
 
-            // Wait until the region is registered with the shard coordinator, so the first CONNECT does not pay for it.
-            await region.Ask<CurrentRegions>(GetCurrentRegions.Instance, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            await WarmUpShardingAsync(region, logger, cancellationToken).ConfigureAwait(false);
 
             IActorRef nodeActor = system.ActorOf(BrokerNodeActor.Props(context, () => region), "broker-node");
             registry.Bind(region, nodeActor);
@@ -127,6 +126,30 @@ public sealed class BrokerNode : IAsyncDisposable
         {
             await system.Terminate().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts one entity through the region and waits for its acknowledgement, retrying: this proves the
+    /// region registered with the shard coordinator and a shard can be allocated, so the first CONNECT
+    /// neither pays for coordinator start-up nor times out on it (a region still registering may take
+    /// several of its retry intervals). The warm-up entity is an ordinary, empty session.
+    /// </summary>
+    private static async Task WarmUpShardingAsync(IActorRef region, ILogger logger, CancellationToken cancellationToken)
+    {
+        const int attempts = 12;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await region.Ask<object>(
+                    new ShardRegion.StartEntity("$cluster-broker-warm-up"), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (AskTimeoutException) when (attempt < attempts)
+            {
+                logger.LogInformation("Session sharding not ready yet (attempt {Attempt} of {Attempts}); retrying", attempt, attempts);
+            }
         }
     }
 

@@ -1,10 +1,12 @@
+using ClusterBroker.Core.Connections;
+
 namespace ClusterBroker.Core;
 
 /// <summary>
 /// Node-wide counters for $SYS and metrics, updated with interlocked operations from any thread.
 /// The transport reports bytes through <see cref="AddBytesReceived"/> and <see cref="AddBytesSent"/>.
 /// </summary>
-public sealed class BrokerMetrics
+public sealed class BrokerMetrics : ITrafficMeter
 {
     private long _clientsConnected;
     private long _messagesReceived;

@@ -58,7 +58,7 @@ public sealed class BrokerHost : IAsyncDisposable
         transport.MaximumPacketSize = (int)Math.Min(broker.MaximumPacketSize, int.MaxValue);
 
         BrokerNode node = await BrokerNode.StartAsync(broker, loggerFactory, authenticator: null, ct).ConfigureAwait(false);
-        var server = new MqttServer(transport, node.ConnectionHandlers, loggerFactory);
+        var server = new MqttServer(transport, node.ConnectionHandlers, loggerFactory, node.Metrics);
         try
         {
             await server.StartAsync().ConfigureAwait(false);

@@ -33,7 +33,8 @@ public sealed class MqttServer : IAsyncDisposable
     private bool _started;
     private bool _stopped;
 
-    public MqttServer(TransportOptions options, IConnectionHandlerFactory handlers, ILoggerFactory loggerFactory)
+    /// <param name="trafficMeter">Counts the bytes of every frame received and sent (for $SYS), when given.</param>
+    public MqttServer(TransportOptions options, IConnectionHandlerFactory handlers, ILoggerFactory loggerFactory, ITrafficMeter? trafficMeter = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(handlers);
@@ -41,7 +42,7 @@ public sealed class MqttServer : IAsyncDisposable
         _options = options.Clone();
         _options.Validate();
         _logger = loggerFactory.CreateLogger<MqttServer>();
-        _connections = new ConnectionContext(handlers, loggerFactory.CreateLogger("ClusterBroker.Transport.Connection"), _options.CloseTimeout);
+        _connections = new ConnectionContext(handlers, loggerFactory.CreateLogger("ClusterBroker.Transport.Connection"), _options.CloseTimeout, trafficMeter);
     }
 
     /// <summary>The addresses actually bound, in the order TCP, TLS, WebSocket (a requested port 0 shows the real port).</summary>
@@ -223,8 +224,8 @@ public sealed class MqttServer : IAsyncDisposable
         else if (kind == ListenerKind.WebSocket)
             pipeline.AddLast("websocket", new WebSocketServerHandler(_options.WebSocket!.Path, _connections.Logger));
 
-        var decoder = new MqttFrameDecoder(_options.MaximumPacketSize);
-        var encoder = new MqttPacketEncoderHandler();
+        var decoder = new MqttFrameDecoder(_options.MaximumPacketSize, _connections.TrafficMeter);
+        var encoder = new MqttPacketEncoderHandler(_connections.TrafficMeter);
         pipeline.AddLast("decoder", decoder);
         pipeline.AddLast("encoder", encoder);
         pipeline.AddLast("connection", new MqttConnection(_connections, channel, decoder, encoder));

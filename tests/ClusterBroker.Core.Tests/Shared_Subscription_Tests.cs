@@ -60,6 +60,22 @@ public class Shared_Subscription_Tests
     }
 
     [Fact]
+    public void Unacknowledged_messages_of_the_last_member_stay_in_its_session_and_are_resent_on_return()
+    {
+        var broker = new TestBroker();
+        TestClient a = broker.Connect("a", ProtocolVersion.V311, clean: false);
+        a.Subscribe("$share/g/t", QualityOfService.AtLeastOnce);
+        broker.Connect("pub").Publish("t", "1", QualityOfService.AtLeastOnce);
+        Assert.Single(a.Received);
+        a.Drop();
+
+        TestClient back = broker.Connect("a", ProtocolVersion.V311, clean: false);
+        PublishPacket again = Assert.Single(back.Received);
+        Assert.Equal("1", System.Text.Encoding.UTF8.GetString(again.Payload.Span));
+        Assert.True(again.Dup);
+    }
+
+    [Fact]
     public void No_Local_on_a_shared_subscription_is_a_protocol_error_MQTT_3_8_3_4()
     {
         var broker = new TestBroker();

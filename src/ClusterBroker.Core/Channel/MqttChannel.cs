@@ -369,14 +369,14 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
         var queued = new List<QueuedMessage>();
         foreach ((ushort id, Delivery delivery, bool released) in _inflight.TakeAll())
         {
-            if (delivery.Group is { } group && !released)
+            // A shared-group message goes to another member; with no other member it stays with this
+            // session (resent on its return), like any unacknowledged message.
+            if (delivery.Group is { } group && !released && _context.Router.Redispatch(group, delivery.ToQueued(), endpoint))
             {
-                _context.Router.Redispatch(group, delivery.ToQueued(), endpoint);
+                continue;
             }
-            else
-            {
-                inflight.Add(new InflightMessage(id, delivery.ToQueued(), released));
-            }
+
+            inflight.Add(new InflightMessage(id, delivery.ToQueued(), released));
         }
 
         KeepOrRedispatch(_pending, queued, endpoint, now);
@@ -455,11 +455,8 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
             return;
         }
 
-        if (delivery.Group is { } group)
-        {
-            _context.Router.Redispatch(group, delivery.ToQueued(), endpoint);
-        }
-        else
+        // With no other member in the group the message stays queued in this session instead.
+        if (delivery.Group is not { } group || !_context.Router.Redispatch(group, delivery.ToQueued(), endpoint))
         {
             target.Add(delivery.ToQueued());
         }

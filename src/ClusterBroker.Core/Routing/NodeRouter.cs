@@ -242,7 +242,7 @@ public sealed class NodeRouter
 
     /// <summary>
     /// Gives a shared-group message that a leaving member did not acknowledge to another member
-    /// (emqx_shared_sub's redispatch). False when no other member exists (the message is dropped).
+    /// (emqx_shared_sub's redispatch). False when no other member exists: the caller keeps it in the leaving session.
     /// </summary>
     public bool Redispatch(SharedGroup group, QueuedMessage message, SessionEndpoint leaving)
     {

@@ -8,7 +8,7 @@ namespace ClusterBroker.Transport.Internal;
 /// The live set is an intrusive doubly linked list (two fields in each connection) rather than a
 /// concurrent dictionary: it is touched only on open and close, and costs no node per connection.
 /// </remarks>
-internal sealed class ConnectionContext(IConnectionHandlerFactory handlers, ILogger logger, TimeSpan closeTimeout)
+internal sealed class ConnectionContext(IConnectionHandlerFactory handlers, ILogger logger, TimeSpan closeTimeout, ITrafficMeter? trafficMeter)
 {
     private readonly object _gate = new();
     private MqttConnection? _head;
@@ -19,6 +19,8 @@ internal sealed class ConnectionContext(IConnectionHandlerFactory handlers, ILog
     public IConnectionHandlerFactory Handlers { get; } = handlers;
 
     public ILogger Logger { get; } = logger;
+
+    public ITrafficMeter? TrafficMeter { get; } = trafficMeter;
 
     public TimeSpan CloseTimeout { get; } = closeTimeout;
 

@@ -1,3 +1,4 @@
+using ClusterBroker.Core.Connections;
 using System.Buffers;
 using ClusterBroker.Protocol;
 using ClusterBroker.Protocol.Codec;
@@ -26,6 +27,7 @@ internal sealed class MqttFrameDecoder : ChannelHandlerAdapter
     private const int MinPartialCapacity = 256;
 
     private readonly MqttPacketDecoder _decoder;
+    private readonly ITrafficMeter? _trafficMeter;
     private readonly int _maximumPacketSize;
 
     // A frame whose header is split across reads: its first bytes (at most 4).
@@ -39,8 +41,9 @@ internal sealed class MqttFrameDecoder : ChannelHandlerAdapter
 
     private bool _failed;
 
-    public MqttFrameDecoder(int maximumPacketSize)
+    public MqttFrameDecoder(int maximumPacketSize, ITrafficMeter? trafficMeter = null)
     {
+        _trafficMeter = trafficMeter;
         _maximumPacketSize = maximumPacketSize;
         _decoder = new MqttPacketDecoder(maximumPacketSize);
     }
@@ -237,6 +240,7 @@ internal sealed class MqttFrameDecoder : ChannelHandlerAdapter
         switch (result.Status)
         {
             case DecodeStatus.Packet when result.BytesConsumed == length:
+                _trafficMeter?.AddBytesReceived(length);
                 context.FireChannelRead(result.Packet!);
                 break;
             case DecodeStatus.Violation:

@@ -1,3 +1,4 @@
+using ClusterBroker.Core.Connections;
 using System.Runtime.InteropServices;
 using ClusterBroker.Protocol;
 using ClusterBroker.Protocol.Codec;
@@ -11,7 +12,7 @@ namespace ClusterBroker.Transport.Internal;
 /// Encodes outbound <see cref="MqttPacket"/> messages. A PUBLISH is written as two buffers, its header
 /// and its payload wrapped without copying (the socket writes both in one gathering send).
 /// </summary>
-internal sealed class MqttPacketEncoderHandler : ChannelHandlerAdapter
+internal sealed class MqttPacketEncoderHandler(ITrafficMeter? trafficMeter = null) : ChannelHandlerAdapter
 {
     /// <summary>The version packets are encoded with; 3.1.1 until the connection chose one.</summary>
     public ProtocolVersion Version { get; set; } = ProtocolVersion.V311;
@@ -25,6 +26,7 @@ internal sealed class MqttPacketEncoderHandler : ChannelHandlerAdapter
         try
         {
             int size = MqttPacketEncoder.GetEncodedSize(packet, Version);
+            trafficMeter?.AddBytesSent(size);
             if (packet is PublishPacket publish && !publish.Payload.IsEmpty)
             {
                 int payloadLength = publish.Payload.Length;

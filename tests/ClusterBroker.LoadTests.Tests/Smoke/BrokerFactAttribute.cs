@@ -4,7 +4,7 @@ namespace ClusterBroker.LoadTests.Tests.Smoke;
 
 /// <summary>
 /// A fact run against the test class's broker fixture; skipped, with the fixture's reason, when the
-/// fixture says its broker is not to be started (see ClusterBrokerProcess.NotServingYet).
+/// fixture says its broker is not to be started (BrokerProcess.NotStartedBecause).
 /// </summary>
 [XunitTestCaseDiscoverer("ClusterBroker.LoadTests.Tests.Smoke.BrokerFactDiscoverer", "ClusterBroker.LoadTests.Tests")]
 [AttributeUsage(AttributeTargets.Method)]

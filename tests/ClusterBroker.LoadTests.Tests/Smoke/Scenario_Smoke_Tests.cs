@@ -20,7 +20,7 @@ public abstract class Scenario_Smoke_Tests<TBroker> : IClassFixture<TBroker>
     [BrokerFact]
     public async Task Connect_opens_every_connection_holds_it_and_measures_broker_memory()
     {
-        var result = await RunAsync("connect", s => s with { Clients = 300, DurationSeconds = 3, KeepAliveSeconds = 3 });
+        var result = await RunAsync("connect", s => s with { Clients = 300, DurationSeconds = 6, KeepAliveSeconds = 6 });
 
         var connect = Assert.IsType<ConnectFigures>(result.Connect);
         Assert.Equal(300, connect.Connected);
