@@ -107,10 +107,11 @@ public class BrokerNode_Tests : IAsyncLifetime
         await Subscribe(watcher, "will/#");
         var will = new WillMessage { Topic = "will/dev", Payload = "bye"u8.ToArray(), WillDelayInterval = 1 };
         TestConnection dev = await Connect("dev", clean: false, expiry: 60, will: will);
+        var sinceClose = System.Diagnostics.Stopwatch.StartNew();
         dev.Close();
-        await Task.Delay(200);
-        Assert.Null(watcher.Find<PublishPacket>());
         Assert.Equal("will/dev", (await watcher.WaitFor<PublishPacket>()).Topic);
+        // Published only once the 1 s Will Delay Interval has passed (small margin for timer granularity).
+        Assert.True(sinceClose.Elapsed >= TimeSpan.FromMilliseconds(900), $"will published after {sinceClose.Elapsed}");
     }
 
     [Fact]

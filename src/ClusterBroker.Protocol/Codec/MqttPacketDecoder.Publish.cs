@@ -20,25 +20,9 @@ public sealed partial class MqttPacketDecoder
             return null;
         }
 
-        if (!reader.IsV5)
-        {
-            if (topic.Length == 0 && !CheckTopicName(ref reader, topic, "Topic Name", hasTopicAlias: false))
-            {
-                return null;
-            }
-
-            return new PublishPacket
-            {
-                Topic = topic,
-                QoS = qos,
-                Dup = (flags & 0x08) != 0,
-                Retain = (flags & 0x01) != 0,
-                PacketId = packetId,
-                Payload = reader.ReadRest(),
-            };
-        }
-
-        if (reader.TryReadEmptyPropertyLength())
+        // Before 5.0, and in 5.0 with an empty property block (the common case), there is nothing more
+        // than topic, identifier and payload.
+        if (!reader.IsV5 || reader.TryReadEmptyPropertyLength())
         {
             if (topic.Length == 0 && !CheckTopicName(ref reader, topic, "Topic Name", hasTopicAlias: false))
             {
