@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text;
 using DotNetty.Buffers;
 using DotNetty.Common.Utilities;
@@ -21,7 +20,6 @@ namespace ClusterBroker.Transport.WebSockets;
 /// </remarks>
 internal sealed class WebSocketServerHandler : ChannelHandlerAdapter
 {
-    private const string AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private const int MaxRequestLength = 8192;
     private const int MaxControlPayload = 125;
 
@@ -132,97 +130,15 @@ internal sealed class WebSocketServerHandler : ChannelHandlerAdapter
         _request = null;
         _requestLength = 0;
 
-        if (!TryAccept(request, out string? response, out string? rejection))
+        WebSocketHandshake.Outcome outcome = WebSocketHandshake.Answer(request, _path);
+        if (outcome.Response is not { } response)
         {
-            Reject(context, rejection!.Split('|')[0], rejection.Split('|')[1]);
+            Reject(context, outcome.Status, outcome.Reason);
             return data.Length;
         }
         _open = true;
-        _ = context.WriteAndFlushAsync(Unpooled.WrappedBuffer(Encoding.ASCII.GetBytes(response!)));
+        _ = context.WriteAndFlushAsync(Unpooled.WrappedBuffer(Encoding.ASCII.GetBytes(response)));
         return consumedFromData;
-    }
-
-    private bool TryAccept(string request, out string? response, out string? rejection)
-    {
-        response = null;
-        rejection = null;
-        string[] lines = request.Split("\r\n", StringSplitOptions.None);
-        string[] requestLine = lines[0].Split(' ');
-        if (requestLine.Length != 3 || requestLine[0] != "GET" || !requestLine[2].StartsWith("HTTP/1.1", StringComparison.Ordinal))
-        {
-            rejection = "400 Bad Request|not an HTTP/1.1 GET request";
-            return false;
-        }
-        string path = requestLine[1];
-        int query = path.IndexOf('?');
-        if (query >= 0)
-            path = path[..query];
-        if (_path != "/" && !string.Equals(path, _path, StringComparison.Ordinal))
-        {
-            rejection = $"404 Not Found|path {path} is not {_path}";
-            return false;
-        }
-
-        string? upgrade = null, connection = null, key = null, version = null, protocols = null;
-        for (int i = 1; i < lines.Length; i++)
-        {
-            string line = lines[i];
-            int colon = line.IndexOf(':');
-            if (colon <= 0)
-                continue;
-            string name = line[..colon].Trim();
-            string value = line[(colon + 1)..].Trim();
-            if (name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase))
-                upgrade = value;
-            else if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
-                connection = value;
-            else if (name.Equals("Sec-WebSocket-Key", StringComparison.OrdinalIgnoreCase))
-                key = value;
-            else if (name.Equals("Sec-WebSocket-Version", StringComparison.OrdinalIgnoreCase))
-                version = value;
-            else if (name.Equals("Sec-WebSocket-Protocol", StringComparison.OrdinalIgnoreCase))
-                protocols = protocols is null ? value : protocols + "," + value;
-        }
-        if (!string.Equals(upgrade, "websocket", StringComparison.OrdinalIgnoreCase)
-            || connection is null || !connection.Contains("upgrade", StringComparison.OrdinalIgnoreCase)
-            || string.IsNullOrEmpty(key))
-        {
-            rejection = "400 Bad Request|not a WebSocket upgrade";
-            return false;
-        }
-        if (version != "13")
-        {
-            rejection = "426 Upgrade Required|Sec-WebSocket-Version must be 13";
-            return false;
-        }
-
-        // [MQTT-6.0.0-4] the server selects "mqtt"; 3.1 clients may offer "mqttv3.1".
-        string? selected = null;
-        if (protocols is not null)
-        {
-            foreach (string offered in protocols.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (offered.Equals("mqtt", StringComparison.OrdinalIgnoreCase) || offered.Equals("mqttv3.1", StringComparison.OrdinalIgnoreCase))
-                {
-                    selected = offered;
-                    break;
-                }
-            }
-            if (selected is null)
-            {
-                rejection = "400 Bad Request|no offered subprotocol is mqtt";
-                return false;
-            }
-        }
-
-        string accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + AcceptGuid)));
-        var sb = new StringBuilder(160)
-            .Append("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ")
-            .Append(accept).Append("\r\n");
-        if (selected is not null)
-            sb.Append("Sec-WebSocket-Protocol: ").Append(selected).Append("\r\n");
-        response = sb.Append("\r\n").ToString();
-        return true;
     }
 
     private void Reject(IChannelHandlerContext context, string status, string reason)
