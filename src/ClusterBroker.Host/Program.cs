@@ -5,6 +5,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;
 
+// Before anything opens a socket: the runtime reads this once.
+SocketCompletionMode.UseInlineCompletionsUnlessConfigured();
+
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine(HostConfiguration.Usage);

@@ -76,6 +76,7 @@ public sealed class MqttServer : IAsyncDisposable
                 throw new InvalidOperationException("The server was already started.");
             _started = true;
 
+            BufferLeakDetection.DisableUnlessConfigured();
             int threads = _options.EventLoopThreads > 0 ? _options.EventLoopThreads : Environment.ProcessorCount;
             _bossGroup = new MultithreadEventLoopGroup(1);
             _workerGroup = new MultithreadEventLoopGroup(threads);
