@@ -35,7 +35,7 @@ public static class CompareCommand
             var steps = ComparisonPlan.Standard();
             var started = Stopwatch.GetTimestamp();
             var loadAtStart = MachineInfo.LoadAverage();
-            var runs = await new CompareRunner(Console.Out).RunAsync(specs, steps, directory, cancellationToken);
+            var runs = await new CompareRunner(Console.Out).RunAsync(specs, steps, directory, cancellationToken, ComparisonPlan.WarmUp());
 
             var table = new ComparisonTable(steps, runs);
             var view = new Table().Border(TableBorder.Rounded).Title("ClusterBroker side by side");

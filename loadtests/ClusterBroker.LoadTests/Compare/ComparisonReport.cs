@@ -21,6 +21,8 @@ public static class ComparisonReport
         md.AppendLine("Lost means accepted by the broker (PUBACK for QoS 1) and never delivered by the end of the drain, counted per publisher and sequence number. Every broker runs with its defaults, which bound what it queues per subscriber (mosquitto: max_queued_messages 1000; MQTTnet server: 250 pending, oldest dropped; ClusterBroker: MaxQueuedMessagesPerSession 1000, oldest dropped): a subscriber stalled by a busy machine overflows them.");
         md.AppendLine("Memory per connection is the growth of the broker's RSS from before the connect ramp to the hold, divided by the connections open. Per-run reports (Markdown, HTML with charts, JSON) are written to loadtests/reports/.");
         md.AppendLine();
+        md.AppendLine($"Before its scenarios, each broker gets an unmeasured {ComparisonPlan.WarmUp().Title}: it warms the broker and the runner alike (the runner is a .NET process whose own JIT warm-up would otherwise penalise whichever broker is measured first).");
+        md.AppendLine();
         md.AppendLine("Scenarios:");
         md.AppendLine();
         foreach (var step in steps)
