@@ -15,7 +15,7 @@ namespace ClusterBroker.Transport;
 
 /// <summary>
 /// The MQTT listeners of one node (TCP, optionally TLS and WebSocket) on DotNetty. Each accepted
-/// socket gets a pipeline [TLS | WebSocket] -> frame decoder -> encoder -> connection, and a handler
+/// socket gets a pipeline [TLS | WebSocket] -> frame decoder -> connection (which encodes what it sends), and a handler
 /// from the <see cref="IConnectionHandlerFactory"/>; no DotNetty type leaves this assembly.
 /// </summary>
 public sealed class MqttServer : IAsyncDisposable
@@ -226,10 +226,8 @@ public sealed class MqttServer : IAsyncDisposable
             pipeline.AddLast("websocket", new WebSocketServerHandler(_options.WebSocket!.Path, _connections.Logger));
 
         var decoder = new MqttFrameDecoder(_options.MaximumPacketSize, _connections.TrafficMeter);
-        var encoder = new MqttPacketEncoderHandler(_connections.TrafficMeter);
         pipeline.AddLast("decoder", decoder);
-        pipeline.AddLast("encoder", encoder);
-        pipeline.AddLast("connection", new MqttConnection(_connections, channel, decoder, encoder));
+        pipeline.AddLast("connection", new MqttConnection(_connections, channel, decoder));
     }
 
     private int CapBacklog(int requested)

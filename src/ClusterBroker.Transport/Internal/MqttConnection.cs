@@ -17,9 +17,9 @@ namespace ClusterBroker.Transport.Internal;
 /// connection's serial executor.
 /// </summary>
 /// <remarks>
-/// Flushing: packets sent while a read batch or an <see cref="Execute"/>d action runs are written and
-/// flushed once at its end (one system call for many packets); a send from anywhere else schedules a
-/// single flush task on the event loop.
+/// Flushing: packets sent while a read batch or an <see cref="Execute"/>d action runs are encoded into one
+/// <see cref="OutboundBatch"/> buffer, written and flushed once at its end (one system call for many
+/// packets); a send from anywhere else schedules a single flush task on the event loop.
 /// </remarks>
 internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
 {
@@ -31,7 +31,7 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
     private readonly ConnectionContext _shared;
     private readonly IChannel _channel;
     private readonly MqttFrameDecoder _decoder;
-    private readonly MqttPacketEncoderHandler _encoder;
+    private readonly OutboundBatch _outbound;
 
     private IChannelHandlerContext? _context;
     private IConnectionHandler? _handler;
@@ -52,12 +52,12 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
     internal MqttConnection? Next;
     internal bool Registered;
 
-    public MqttConnection(ConnectionContext shared, IChannel channel, MqttFrameDecoder decoder, MqttPacketEncoderHandler encoder)
+    public MqttConnection(ConnectionContext shared, IChannel channel, MqttFrameDecoder decoder)
     {
         _shared = shared;
         _channel = channel;
         _decoder = decoder;
-        _encoder = encoder;
+        _outbound = new OutboundBatch(shared.TrafficMeter);
     }
 
     public string RemoteEndPoint => _remoteEndPoint ??= Format(_channel.RemoteAddress);
@@ -208,6 +208,7 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
     public override void ChannelInactive(IChannelHandlerContext context)
     {
         _inactive = true;
+        _outbound.Release();
         _shared.Unregister(this);
         if (_handler is null || _closedNotified)
             return;
@@ -259,9 +260,14 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
     {
         if (_inactive || _context is null)
             return;
-        Task written = _context.WriteAsync(packet);
-        if (written.IsFaulted && written.Exception!.GetBaseException() is not ClosedChannelException)
-            _shared.Logger.LogError(written.Exception!.GetBaseException(), "Writing {PacketType} to {RemoteEndPoint} failed", packet.Type, RemoteEndPoint);
+        try
+        {
+            CheckWritten(_outbound.Append(_context, packet, _version));
+        }
+        catch (Exception ex)
+        {
+            _shared.Logger.LogError(ex, "Encoding {PacketType} for {RemoteEndPoint} failed; the packet was not sent", packet.Type, RemoteEndPoint);
+        }
         _needsFlush = true;
         if (!_batching && !_flushScheduled)
         {
@@ -281,14 +287,19 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
         if (!_needsFlush)
             return;
         _needsFlush = false;
-        _context?.Flush();
+        if (_context is null)
+            return;
+        CheckWritten(_outbound.WriteTo(_context));
+        _context.Flush();
     }
 
-    private void ApplyVersion()
+    private void CheckWritten(Task? written)
     {
-        _encoder.Version = _version;
-        _decoder.ProtocolVersion = _version;
+        if (written is { IsFaulted: true } && written.Exception!.GetBaseException() is not ClosedChannelException)
+            _shared.Logger.LogError(written.Exception!.GetBaseException(), "Writing to {RemoteEndPoint} failed", RemoteEndPoint);
     }
+
+    private void ApplyVersion() => _decoder.ProtocolVersion = _version;
 
     private void CloseOnLoop()
     {
@@ -299,6 +310,7 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
             return;
         }
         // Everything queued goes out first; a client that stops reading is cut off after the timeout.
+        CheckWritten(_outbound.WriteTo(_context));
         _context.WriteAndFlushAsync(Unpooled.Empty).ContinueWith(
             static (_, c) => ((MqttConnection)c!)._channel.CloseAsync(), this, TaskContinuationOptions.ExecuteSynchronously);
         _needsFlush = false;
