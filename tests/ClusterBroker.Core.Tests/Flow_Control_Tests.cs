@@ -116,6 +116,51 @@ public class Flow_Control_Tests
     }
 
     [Fact]
+    public void Deliveries_arriving_faster_than_the_connection_sends_are_bounded_by_the_session_queue_limit_oldest_dropped()
+    {
+        var broker = new TestBroker(o => o.MaxQueuedMessagesPerSession = 300);
+        TestClient sub = broker.Connect("sub");
+        sub.Subscribe("t", QualityOfService.AtMostOnce);
+        TestClient pub = broker.Connect("pub");
+
+        // The subscriber's event loop is busy: nothing is sent to it while 500 messages arrive.
+        sub.Connection.Held = true;
+        for (int i = 0; i < 500; i++)
+        {
+            pub.Publish("t", i.ToString(), QualityOfService.AtMostOnce);
+        }
+
+        sub.Connection.Resume();
+
+        Assert.Equal(Enumerable.Range(200, 300).Select(i => i.ToString()), sub.ReceivedPayloads);
+        Assert.Equal(200, broker.Context.Metrics.MessagesDropped);
+        Assert.Contains(broker.Logs.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.Message.Contains("mailbox is full") && e.Message.Contains("client sub"));
+    }
+
+    [Fact]
+    public void A_backlog_of_deliveries_is_sent_in_bounded_turns_so_each_turn_can_be_flushed()
+    {
+        var broker = new TestBroker();
+        TestClient sub = broker.Connect("sub");
+        sub.Subscribe("t", QualityOfService.AtMostOnce);
+        TestClient pub = broker.Connect("pub");
+        sub.Connection.Held = true;
+        for (int i = 0; i < 600; i++)
+        {
+            pub.Publish("t", i.ToString(), QualityOfService.AtMostOnce);
+        }
+
+        Assert.True(sub.Connection.RunNext());
+        Assert.Equal(256, sub.Received.Length);
+        Assert.Equal(1, sub.Connection.QueuedActions);
+        Assert.True(sub.Connection.RunNext());
+        Assert.Equal(512, sub.Received.Length);
+        sub.Connection.Resume();
+        Assert.Equal(Enumerable.Range(0, 600).Select(i => i.ToString()), sub.ReceivedPayloads);
+        Assert.Equal(0, broker.Context.Metrics.MessagesDropped);
+    }
+
+    [Fact]
     public void A_message_the_transport_refused_because_the_socket_closed_is_handed_back_with_the_session()
     {
         var broker = new TestBroker();

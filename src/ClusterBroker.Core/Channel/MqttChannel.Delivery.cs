@@ -7,13 +7,20 @@ using Microsoft.Extensions.Logging;
 namespace ClusterBroker.Core.Channel;
 
 /// <summary>
-/// Outgoing deliveries: the mailbox other threads append to, the inflight window (Receive Maximum,
+/// Outgoing deliveries: the mailbox other threads append to (bounded like the session queue, drained in
+/// turns of <see cref="DrainTurn"/> so that each turn is flushed to the socket), the inflight window (Receive Maximum,
 /// [MQTT-3.3.4-7]), the per-session queue behind it (bounded, with the drop policy), message expiry,
 /// the QoS 1/2 acknowledgements from the client, and Maximum Packet Size (a message too large for the
 /// client is dropped as if sent, [MQTT-3.1.2-25]).
 /// </summary>
 public sealed partial class MqttChannel
 {
+    /// <summary>
+    /// Deliveries handled per turn on the event loop. A turn ends with a flush; bounding it keeps a flood of
+    /// deliveries from holding everything back (unflushed bytes, other connections' reads) until it stops.
+    /// </summary>
+    private const int DrainTurn = 256;
+
     private readonly object _mailboxLock = new();
     private readonly OutboundInflight _inflight = new();
     private Queue<Delivery>? _mailbox;
@@ -24,12 +31,18 @@ public sealed partial class MqttChannel
     private ushort _clientReceiveMaximum = ushort.MaxValue;
     private ushort _clientTopicAliasMaximum;
     private long _droppedMessages;
+    private long _mailboxDropped;
     private uint? _clientMaximumPacketSize;
 
-    /// <summary>Called by routers on any thread: queues the delivery for the connection's executor.</summary>
+    /// <summary>
+    /// Called by routers on any thread: queues the delivery for the connection's executor. The mailbox holds
+    /// at most <see cref="MailboxLimit"/> deliveries: when publishers outrun the connection, the session's
+    /// drop policy applies here as it does to the session queue (counted, and logged).
+    /// </summary>
     public bool TryDeliver(in Delivery delivery)
     {
         bool schedule;
+        long dropped = 0;
         lock (_mailboxLock)
         {
             if (_mailboxClosed)
@@ -37,9 +50,29 @@ public sealed partial class MqttChannel
                 return false;
             }
 
-            (_mailbox ??= new Queue<Delivery>()).Enqueue(delivery);
+            Queue<Delivery> mailbox = _mailbox ??= new Queue<Delivery>();
+            if (mailbox.Count < MailboxLimit)
+            {
+                mailbox.Enqueue(delivery);
+            }
+            else
+            {
+                if (_context.Options.QueueDropPolicy == QueueDropPolicy.DropOldest)
+                {
+                    mailbox.Dequeue();
+                    mailbox.Enqueue(delivery);
+                }
+
+                dropped = ++_mailboxDropped;
+            }
+
             schedule = !_drainScheduled && _state == ChannelState.Connected;
             _drainScheduled |= schedule;
+        }
+
+        if (dropped > 0)
+        {
+            OnMailboxOverflow(dropped);
         }
 
         if (schedule)
@@ -48,6 +81,20 @@ public sealed partial class MqttChannel
         }
 
         return true;
+    }
+
+    /// <summary>The session queue's limit, but never below one drain turn (0 means "queue nothing" for the session queue, not "deliver nothing").</summary>
+    private int MailboxLimit => Math.Max(_context.Options.MaxQueuedMessagesPerSession, DrainTurn);
+
+    private void OnMailboxOverflow(long droppedSoFar)
+    {
+        _context.Metrics.MessageDropped();
+        if ((droppedSoFar & (droppedSoFar - 1)) == 0)
+        {
+            _context.ChannelLogger.LogWarning(
+                "Deliveries to client {ClientId} arrive faster than it is sent them: its mailbox is full ({Limit} messages, policy {DropPolicy}); {DroppedCount} message(s) dropped so far",
+                _clientId, MailboxLimit, _context.Options.QueueDropPolicy, droppedSoFar);
+        }
     }
 
     private void ScheduleDrain()
@@ -67,7 +114,7 @@ public sealed partial class MqttChannel
 
     private void Drain()
     {
-        while (true)
+        for (int handled = 0; handled < DrainTurn; handled++)
         {
             Delivery delivery;
             lock (_mailboxLock)
@@ -84,6 +131,9 @@ public sealed partial class MqttChannel
 
             ProcessDelivery(delivery);
         }
+
+        // More is waiting: the next turn runs after this one was flushed and the event loop's other work had its turn.
+        _connection.Execute(_drainAction ??= Drain);
     }
 
     private Delivery[]? CloseMailbox()

@@ -26,6 +26,12 @@ public sealed class FakeConnection : IClientConnection
 
     public List<FakeTimer> Timers { get; } = new();
 
+    /// <summary>While set, Execute only queues: the test runs the actions with <see cref="RunNext"/> or <see cref="Resume"/> (a busy event loop).</summary>
+    public bool Held { get; set; }
+
+    /// <summary>Actions queued and not yet run.</summary>
+    public int QueuedActions => _queue.Count;
+
     /// <summary>Rough size of a PUBLISH used to enforce <see cref="MaximumOutgoingPacketSize"/> in tests.</summary>
     public static int EstimateSize(MqttPacket packet) => packet is PublishPacket p ? 5 + 2 + p.Topic.Length + 2 + p.Payload.Length : 16;
 
@@ -54,11 +60,44 @@ public sealed class FakeConnection : IClientConnection
     public void Execute(Action action)
     {
         _queue.Enqueue(action);
-        if (_running)
+        if (_running || Held)
         {
             return;
         }
 
+        RunQueued();
+    }
+
+    /// <summary>Runs the oldest queued action only (while <see cref="Held"/>); false when none was queued.</summary>
+    public bool RunNext()
+    {
+        if (!_queue.TryDequeue(out Action? next))
+        {
+            return false;
+        }
+
+        _running = true;
+        try
+        {
+            next();
+        }
+        finally
+        {
+            _running = false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Stops holding and runs everything queued.</summary>
+    public void Resume()
+    {
+        Held = false;
+        RunQueued();
+    }
+
+    private void RunQueued()
+    {
         _running = true;
         try
         {
