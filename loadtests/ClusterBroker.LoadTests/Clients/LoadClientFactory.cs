@@ -23,15 +23,6 @@ public sealed class LoadClientFactory
     {
         var broker = _settings.Brokers[clientIndex % _settings.Brokers.Count].ToIPEndPoint();
         var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(tcp =>
-            {
-                tcp.BufferSize = _settings.SocketBufferBytes;
-                tcp.NoDelay = true;
-                if (_settings.SpreadSourceAddresses)
-                {
-                    tcp.LocalEndpoint = new IPEndPoint(SourceAddressPool.For(clientIndex), 0);
-                }
-            })
             .WithEndPoint(broker)
             .WithClientId(clientId)
             .WithProtocolVersion(_settings.Protocol == MqttProtocol.V500 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311)
@@ -45,6 +36,18 @@ public sealed class LoadClientFactory
             builder = builder.WithCredentials(_settings.Username, _settings.Password ?? string.Empty);
         }
 
-        return builder.Build();
+        // The TCP settings go on the built options: WithEndPoint replaces the channel options that WithTcpServer
+        // configured, which left every client with MQTTnet's 8 KiB socket buffers (16 KiB in the kernel) and the
+        // kernel dropping (and retransmitting 200 ms later) any segment larger than that.
+        MqttClientOptions options = builder.Build();
+        var tcp = (MqttClientTcpOptions)options.ChannelOptions;
+        tcp.BufferSize = _settings.SocketBufferBytes;
+        tcp.NoDelay = true;
+        if (_settings.SpreadSourceAddresses)
+        {
+            tcp.LocalEndpoint = new IPEndPoint(SourceAddressPool.For(clientIndex), 0);
+        }
+
+        return options;
     }
 }
