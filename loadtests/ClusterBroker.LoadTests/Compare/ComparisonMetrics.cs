@@ -27,6 +27,7 @@ public static class ComparisonMetrics
         _ =>
         [
             new(key, "throughput (delivered)", r => r.ReceiveRate, Units.Rate, true),
+            new(key, "publishes accepted", r => r.SendRate, Units.Rate, true),
             new(key, "latency p99", r => r.Latency.Count > 0 ? r.Latency.P99 : null, v => Units.Millis((long)v), false),
             new(key, "lost / duplicates", r => r.Delivery.Lost + r.Delivery.Duplicates, Units.Count, false),
             Cpu(key),
