@@ -146,6 +146,37 @@ public class Connection_Tests
     }
 
     [Fact]
+    public async Task Packets_sent_in_one_turn_arrive_whole_and_in_order_across_large_payloads_and_the_write_threshold()
+    {
+        (TestServer server, RawClient client, TestHandler handler) = await ConnectedAsync();
+        await using (server)
+        await using (client)
+        {
+            // Small packets are encoded into one buffer; a 10 KB payload goes out uncopied between them, and
+            // 1,500 more small ones pass the 64 KiB point at which the buffer is written without waiting for the flush.
+            byte[] large = Enumerable.Range(0, 10_000).Select(i => (byte)i).ToArray();
+            handler.Connection.Execute(() =>
+            {
+                handler.Connection.Send(new PublishPacket { Topic = "a", Payload = "first"u8.ToArray() });
+                handler.Connection.Send(new PublishPacket { Topic = "big", Payload = large });
+                for (int i = 0; i < 1500; i++)
+                {
+                    handler.Connection.Send(new PublishPacket { Topic = "n", Payload = Encoding.UTF8.GetBytes(i.ToString("D40")) });
+                }
+            });
+
+            Assert.Equal(Packets.Publish311("a", "first"), await client.ReadFrameAsync());
+            byte[] bigFrame = await client.ReadFrameAsync();
+            Assert.Equal(large, bigFrame[^large.Length..]);
+            Assert.Equal(0x30, bigFrame[0]);
+            for (int i = 0; i < 1500; i++)
+            {
+                Assert.Equal(Packets.Publish311("n", i.ToString("D40")), await client.ReadFrameAsync());
+            }
+        }
+    }
+
+    [Fact]
     public async Task Close_flushes_what_was_sent_before_it()
     {
         (TestServer server, RawClient client, TestHandler handler) = await ConnectedAsync(Packets.Connect5(1024));
