@@ -119,16 +119,7 @@ public class Flow_Control_Tests
     public void Deliveries_arriving_faster_than_the_connection_sends_are_bounded_by_the_session_queue_limit_oldest_dropped()
     {
         var broker = new TestBroker(o => o.MaxQueuedMessagesPerSession = 300);
-        TestClient sub = broker.Connect("sub");
-        sub.Subscribe("t", QualityOfService.AtMostOnce);
-        TestClient pub = broker.Connect("pub");
-
-        // The subscriber's event loop is busy: nothing is sent to it while 500 messages arrive.
-        sub.Connection.Held = true;
-        for (int i = 0; i < 500; i++)
-        {
-            pub.Publish("t", i.ToString(), QualityOfService.AtMostOnce);
-        }
+        TestClient sub = PublishToBusySubscriber(broker, 500);
 
         sub.Connection.Resume();
 
@@ -141,14 +132,7 @@ public class Flow_Control_Tests
     public void A_backlog_of_deliveries_is_sent_in_bounded_turns_so_each_turn_can_be_flushed()
     {
         var broker = new TestBroker();
-        TestClient sub = broker.Connect("sub");
-        sub.Subscribe("t", QualityOfService.AtMostOnce);
-        TestClient pub = broker.Connect("pub");
-        sub.Connection.Held = true;
-        for (int i = 0; i < 600; i++)
-        {
-            pub.Publish("t", i.ToString(), QualityOfService.AtMostOnce);
-        }
+        TestClient sub = PublishToBusySubscriber(broker, 600);
 
         Assert.True(sub.Connection.RunNext());
         Assert.Equal(256, sub.Received.Length);
@@ -171,5 +155,23 @@ public class Flow_Control_Tests
         sub.Drop();
         TestClient back = broker.Connect("sub", clean: false, customize: c => c with { SessionExpiryInterval = 60 });
         Assert.Equal(new[] { "x" }, back.ReceivedPayloads);
+    }
+
+    /// <summary>
+    /// A QoS 0 subscriber whose event loop is busy (its connection holds every action) while a publisher
+    /// sends it <paramref name="count"/> messages "0", "1", ...: nothing has been sent to it yet on return.
+    /// </summary>
+    private static TestClient PublishToBusySubscriber(TestBroker broker, int count)
+    {
+        TestClient sub = broker.Connect("sub");
+        sub.Subscribe("t", QualityOfService.AtMostOnce);
+        TestClient pub = broker.Connect("pub");
+        sub.Connection.Held = true;
+        for (int i = 0; i < count; i++)
+        {
+            pub.Publish("t", i.ToString(), QualityOfService.AtMostOnce);
+        }
+
+        return sub;
     }
 }

@@ -34,38 +34,31 @@ internal sealed class OutboundBatch(ITrafficMeter? trafficMeter) : IBufferWriter
     public Task? Append(IChannelHandlerContext context, MqttPacket packet, ProtocolVersion version)
     {
         int size = MqttPacketEncoder.GetEncodedSize(packet, version);
-        if (packet is PublishPacket { Payload.Length: > CopyPayloadLimit } publish)
+        PublishPacket? uncopied = packet is PublishPacket { Payload.Length: > CopyPayloadLimit } large ? large : null;
+        int start = Reserve(context, size - (uncopied?.Payload.Length ?? 0));
+        try
+        {
+            if (uncopied is null)
+                MqttPacketEncoder.Encode(packet, version, this);
+            else
+                MqttPacketEncoder.EncodePublishHeader(uncopied, version, this);
+        }
+        catch
+        {
+            // The stream must stay whole: take back whatever the encoder wrote before it failed.
+            _buffer!.SetWriterIndex(start);
+            throw;
+        }
+
+        if (uncopied is PublishPacket publish)
         {
             int payloadLength = publish.Payload.Length;
-            int start = Reserve(context, size - payloadLength);
-            try
-            {
-                MqttPacketEncoder.EncodePublishHeader(publish, version, this);
-            }
-            catch
-            {
-                _buffer!.SetWriterIndex(start);
-                throw;
-            }
-
             WriteTo(context);
             trafficMeter?.AddBytesSent(payloadLength);
             IByteBuffer payload = MemoryMarshal.TryGetArray(publish.Payload, out ArraySegment<byte> segment)
                 ? Unpooled.WrappedBuffer(segment.Array!, segment.Offset, segment.Count)
                 : Unpooled.WrappedBuffer(publish.Payload.ToArray());
             return context.WriteAsync(payload);
-        }
-
-        int at = Reserve(context, size);
-        try
-        {
-            MqttPacketEncoder.Encode(packet, version, this);
-        }
-        catch
-        {
-            // The stream must stay whole: take back whatever the encoder wrote before it failed.
-            _buffer!.SetWriterIndex(at);
-            throw;
         }
 
         return _buffer!.ReadableBytes >= WriteThreshold ? WriteTo(context) : null;
