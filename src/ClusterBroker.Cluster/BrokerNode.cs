@@ -57,29 +57,43 @@ public sealed class BrokerNode : IAsyncDisposable
     /// <summary>The actor system (for tests and diagnostics).</summary>
     public ActorSystem ActorSystem => _system;
 
+    public static Task<BrokerNode> StartAsync(
+        BrokerOptions options,
+        ILoggerFactory loggerFactory,
+        IAuthenticator? authenticator = null,
+        CancellationToken cancellationToken = default) =>
+        StartAsync(options, new ClusterOptions(), loggerFactory, authenticator, cancellationToken);
+
     public static async Task<BrokerNode> StartAsync(
         BrokerOptions options,
+        ClusterOptions cluster,
         ILoggerFactory loggerFactory,
         IAuthenticator? authenticator = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        ArgumentNullException.ThrowIfNull(cluster);
         options = options.Clone();
         options.Validate();
+        cluster = cluster.Clone();
+        if (cluster.GetValidationErrors() is { Count: > 0 } clusterErrors)
+        {
+            throw new ArgumentException("Invalid cluster options: " + string.Join(" ", clusterErrors));
+        }
         ILogger logger = loggerFactory.CreateLogger<BrokerNode>();
 
-        ActorSystem system = ActorSystem.Create(options.ClusterName, BuildConfig(options));
+        ActorSystem system = ActorSystem.Create(cluster.Name, BuildConfig(options, cluster));
         try
         {
             var registry = new ClusterSessionRegistry(options.TakeoverTimeout + TimeSpan.FromSeconds(10));
             var context = new BrokerContext(options, registry, loggerFactory, authenticator, new InMemoryRetainedMessageStore());
 
             // Self-join: a cluster of one node on the loopback remote address.
-            var cluster = Akka.Cluster.Cluster.Get(system);
+            var akkaCluster = Akka.Cluster.Cluster.Get(system);
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            cluster.RegisterOnMemberUp(() => up.TrySetResult());
-            cluster.Join(cluster.SelfAddress);
+            akkaCluster.RegisterOnMemberUp(() => up.TrySetResult());
+            akkaCluster.Join(akkaCluster.SelfAddress);
             await up.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
 
             // Design note 5: ClusterSharding.Get before ClusterShardingSettings.Create.
@@ -119,7 +133,7 @@ public sealed class BrokerNode : IAsyncDisposable
 
             logger.LogInformation(
                 "Broker node {Address} is up (cluster of one node, sessions sharded as '{TypeName}')",
-                cluster.SelfAddress, SessionTypeName);
+                akkaCluster.SelfAddress, SessionTypeName);
             return new BrokerNode(system, context, region, sysTimer, logger);
         }
         catch
@@ -193,7 +207,7 @@ public sealed class BrokerNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
-    private static Config BuildConfig(BrokerOptions options)
+    private static Config BuildConfig(BrokerOptions options, ClusterOptions cluster)
     {
         string hocon = $$"""
             akka {
@@ -211,8 +225,8 @@ public sealed class BrokerNode : IAsyncDisposable
                 }
               }
               remote.dot-netty.tcp {
-                hostname = "{{options.ClusterHostname}}"
-                port = {{options.ClusterPort}}
+                hostname = "{{cluster.Host}}"
+                port = {{cluster.Port}}
               }
               cluster {
                 seed-nodes = []

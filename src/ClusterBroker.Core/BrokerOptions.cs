@@ -80,15 +80,6 @@ public sealed class BrokerOptions
     /// <summary>5.0 Shared Subscription Available ($share/{group}/{filter} and $queue/{filter}).</summary>
     public bool SharedSubscriptionAvailable { get; set; } = true;
 
-    /// <summary>Host name or address the Akka.Remote endpoint binds to (the node self-joins it).</summary>
-    public string ClusterHostname { get; set; } = "127.0.0.1";
-
-    /// <summary>Akka.Remote port; 0 picks a free one (the default, for tests and single nodes).</summary>
-    public int ClusterPort { get; set; }
-
-    /// <summary>Name of the Akka actor system (all nodes of one cluster use the same).</summary>
-    public string ClusterName { get; set; } = "cluster-broker";
-
     /// <summary>How long a takeover waits for the previous connection to hand its session back.</summary>
     public TimeSpan TakeoverTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -169,21 +160,6 @@ public sealed class BrokerOptions
             errors.Add($"TakeoverTimeout must be positive (was {TakeoverTimeout}).");
         }
 
-        if (ClusterPort < 0 || ClusterPort > 65_535)
-        {
-            errors.Add($"ClusterPort must be between 0 (any free port) and 65535 (was {ClusterPort}).");
-        }
-
-        if (string.IsNullOrWhiteSpace(ClusterHostname))
-        {
-            errors.Add("ClusterHostname must not be empty.");
-        }
-
-        if (string.IsNullOrWhiteSpace(ClusterName) || !IsActorSystemName(ClusterName))
-        {
-            errors.Add($"ClusterName must be letters, digits, '-' or '_' and start with a letter or digit (was '{ClusterName}').");
-        }
-
         return errors;
     }
 
@@ -199,22 +175,4 @@ public sealed class BrokerOptions
 
     /// <summary>A copy, so a running node never sees later changes.</summary>
     public BrokerOptions Clone() => (BrokerOptions)MemberwiseClone();
-
-    private static bool IsActorSystemName(string name)
-    {
-        if (!char.IsAsciiLetterOrDigit(name[0]))
-        {
-            return false;
-        }
-
-        foreach (char c in name)
-        {
-            if (!char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_')
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 }

@@ -57,7 +57,7 @@ public sealed class BrokerHost : IAsyncDisposable
         TransportOptions transport = settings.Transport.Clone();
         transport.MaximumPacketSize = (int)Math.Min(broker.MaximumPacketSize, int.MaxValue);
 
-        BrokerNode node = await BrokerNode.StartAsync(broker, loggerFactory, authenticator: null, ct).ConfigureAwait(false);
+        BrokerNode node = await BrokerNode.StartAsync(broker, settings.Cluster, loggerFactory, authenticator: null, ct).ConfigureAwait(false);
         var server = new MqttServer(transport, node.ConnectionHandlers, loggerFactory, node.Metrics);
         try
         {

@@ -1,3 +1,4 @@
+using ClusterBroker.Cluster;
 using ClusterBroker.Core;
 using ClusterBroker.Transport;
 
@@ -11,6 +12,9 @@ public sealed class BrokerHostSettings
 
     /// <summary>Protocol limits and broker behaviour (configuration section "Broker").</summary>
     public BrokerOptions Broker { get; init; } = new();
+
+    /// <summary>Cluster membership: name, address, seed nodes (configuration section "Cluster").</summary>
+    public ClusterOptions Cluster { get; init; } = new();
 
     /// <summary>
     /// Run one compacting, decommitting collection after start-up and whenever the number of
@@ -26,6 +30,7 @@ public sealed class BrokerHostSettings
         var errors = new List<string>();
         foreach (string error in Broker.GetValidationErrors())
             errors.Add("Broker:" + error);
+        errors.AddRange(Cluster.GetValidationErrors());
         try
         {
             Transport.Validate();

@@ -1,3 +1,4 @@
+using ClusterBroker.Cluster;
 using ClusterBroker.Core;
 using ClusterBroker.Transport;
 using Microsoft.Extensions.Configuration;
@@ -31,6 +32,11 @@ internal static class HostConfiguration
         ["--max-inflight"] = "Broker:MaxInflightMessages",
         ["--max-queued"] = "Broker:MaxQueuedMessagesPerSession",
         ["--log-level"] = "Logging:LogLevel:Default",
+        ["--cluster-name"] = "Cluster:Name",
+        ["--cluster-host"] = "Cluster:Host",
+        ["--cluster-bind"] = "Cluster:BindHost",
+        ["--cluster-port"] = "Cluster:Port",
+        ["--seed-nodes"] = "Cluster:SeedNodes",
     };
 
     public const string Usage = """
@@ -43,6 +49,11 @@ internal static class HostConfiguration
           --tls-port N --tls-certificate FILE.pfx [--tls-password P]   MQTT over TLS
           --ws-port N [--ws-path /mqtt]                                MQTT over WebSocket
           --max-connections N --max-packet-size BYTES --max-inflight N --max-queued N
+          --cluster-port N         cluster (Akka.Remote) port (default 0 = any; set it to form a cluster)
+          --cluster-host NAME      address other nodes use to reach this one (default 127.0.0.1)
+          --cluster-bind ADDRESS   address the cluster port binds to (default: the cluster host)
+          --seed-nodes H:P[,H:P]   seed nodes; empty or only this node = form a new cluster
+          --cluster-name NAME      cluster name, the same on every node (default cluster-broker)
           --Section:Key VALUE      any other setting, e.g. --Broker:SysInterval 00:00:30
         Settings also come from appsettings.json and environment variables ClusterBroker__Section__Key.
         """;
@@ -60,6 +71,7 @@ internal static class HostConfiguration
         var errors = new List<string>();
         var transport = new TransportOptions();
         var broker = new BrokerOptions();
+        var cluster = new ClusterOptions();
         try
         {
             configuration.GetSection(TransportOptions.SectionName).Bind(transport);
@@ -77,11 +89,20 @@ internal static class HostConfiguration
             errors.Add(Describe(ex));
         }
 
+        try
+        {
+            configuration.GetSection(ClusterOptions.SectionName).Bind(cluster);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(Describe(ex));
+        }
+
         bool compactHeap = true;
         if (configuration["Host:CompactHeapAfterConnectionBursts"] is { } compact && !bool.TryParse(compact, out compactHeap))
             errors.Add($"Host:CompactHeapAfterConnectionBursts must be true or false (got '{compact}').");
 
-        var settings = new BrokerHostSettings { Transport = transport, Broker = broker, CompactHeapAfterConnectionBursts = compactHeap };
+        var settings = new BrokerHostSettings { Transport = transport, Broker = broker, Cluster = cluster, CompactHeapAfterConnectionBursts = compactHeap };
         if (errors.Count == 0)
             errors.AddRange(settings.GetValidationErrors());
 

@@ -12,9 +12,9 @@ public class BrokerOptions_Tests
     [Fact]
     public void Every_broken_rule_is_named_in_the_message()
     {
-        var options = new BrokerOptions { MaxConnections = 0, ReceiveMaximum = 0, MaxTopicLength = 70_000, ServerKeepAlive = 0, ClusterPort = -1, MaximumPacketSize = 2 };
+        var options = new BrokerOptions { MaxConnections = 0, ReceiveMaximum = 0, MaxTopicLength = 70_000, ServerKeepAlive = 0, MaximumPacketSize = 2 };
         var error = Assert.Throws<ArgumentException>(options.Validate);
-        foreach (string name in new[] { "MaxConnections", "ReceiveMaximum", "MaxTopicLength", "ServerKeepAlive", "ClusterPort", "MaximumPacketSize" })
+        foreach (string name in new[] { "MaxConnections", "ReceiveMaximum", "MaxTopicLength", "ServerKeepAlive", "MaximumPacketSize" })
         {
             Assert.Contains(name, error.Message);
         }
