@@ -11,17 +11,18 @@ namespace ClusterBroker.ClusterTests.Infrastructure;
 public sealed class RawMqttConnection : IAsyncDisposable
 {
     private readonly TcpClient _tcp;
-    private readonly NetworkStream _stream;
+    private NetworkStream? _stream;
     private readonly int _version;
 
     private RawMqttConnection(TcpClient tcp, int version)
     {
         _tcp = tcp;
-        _stream = tcp.GetStream();
         _version = version;
     }
 
     public bool SessionPresent { get; private set; }
+
+    private NetworkStream Stream => _stream ?? throw new InvalidOperationException("not connected");
 
     /// <summary>
     /// Connects (<paramref name="version"/> 4 = 3.1.1, 5 = 5.0) and reads a successful CONNACK. Not clean:
@@ -35,6 +36,7 @@ public sealed class RawMqttConnection : IAsyncDisposable
         {
             using var cts = new CancellationTokenSource(Timeouts.Mqtt);
             await tcp.ConnectAsync("127.0.0.1", node.MqttPort, cts.Token);
+            connection._stream = tcp.GetStream();
             var body = new List<byte>();
             AddString(body, "MQTT");
             body.Add((byte)version);
@@ -98,7 +100,7 @@ public sealed class RawMqttConnection : IAsyncDisposable
         try
         {
             var header = new byte[1];
-            if (await _stream.ReadAsync(header, cts.Token) == 0)
+            if (await Stream.ReadAsync(header, cts.Token) == 0)
             {
                 return null;
             }
@@ -106,7 +108,7 @@ public sealed class RawMqttConnection : IAsyncDisposable
             for (int shift = 0; ; shift += 7)
             {
                 var digit = new byte[1];
-                await _stream.ReadExactlyAsync(digit, cts.Token);
+                await Stream.ReadExactlyAsync(digit, cts.Token);
                 length |= (digit[0] & 0x7F) << shift;
                 if ((digit[0] & 0x80) == 0)
                 {
@@ -114,7 +116,7 @@ public sealed class RawMqttConnection : IAsyncDisposable
                 }
             }
             var body = new byte[length];
-            await _stream.ReadExactlyAsync(body, cts.Token);
+            await Stream.ReadExactlyAsync(body, cts.Token);
             return new RawPacket(header[0], body);
         }
         catch (OperationCanceledException)
@@ -167,7 +169,7 @@ public sealed class RawMqttConnection : IAsyncDisposable
         while (remaining > 0);
         packet.AddRange(body);
         using var cts = new CancellationTokenSource(Timeouts.Mqtt);
-        await _stream.WriteAsync(packet.ToArray(), cts.Token);
+        await Stream.WriteAsync(packet.ToArray(), cts.Token);
     }
 
     private static void AddString(List<byte> body, string text)
