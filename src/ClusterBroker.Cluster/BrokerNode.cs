@@ -123,10 +123,11 @@ public sealed class BrokerNode : IAsyncDisposable
             system.ActorOf(ClusterMembershipActor.Props(clusterLogger, clusterMetrics), "cluster-membership");
             IActorRef nodeActor = system.ActorOf(BrokerNodeActor.Props(context, sessions), BrokerNodeActor.Name);
 
+            // Design note 5: ClusterSharding.Get before ClusterShardingSettings.Create; and before joining, so the
+            // sharding extension (and its replicator) exists when the other members start talking to it.
+            ClusterSharding sharding = ClusterSharding.Get(system);
             await JoinAsync(system, cluster, logger, cancellationToken).ConfigureAwait(false);
 
-            // Design note 5: ClusterSharding.Get before ClusterShardingSettings.Create.
-            ClusterSharding sharding = ClusterSharding.Get(system);
             ClusterShardingSettings settings = ClusterShardingSettings.Create(system).WithRememberEntities(false);
             ILogger sessionLogger = context.SessionLogger;
             BrokerMetrics metrics = context.Metrics;

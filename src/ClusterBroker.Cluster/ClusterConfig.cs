@@ -60,6 +60,11 @@ internal static class ClusterConfig
               }
             }
             """;
-        return ConfigurationFactory.ParseString(hocon);
+        // Sharding's and distributed data's serializers must be known before the first remote message arrives
+        // (a joining node receives the coordinator's replicator traffic at once), not only after sharding starts.
+        return ConfigurationFactory.ParseString(hocon)
+            .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig())
+            .WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingleton.DefaultConfig())
+            .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
     }
 }
