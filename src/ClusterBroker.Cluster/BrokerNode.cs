@@ -2,11 +2,15 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
+using ClusterBroker.Cluster.ClientIds;
+using ClusterBroker.Cluster.Messages;
+using ClusterBroker.Cluster.Routing;
 using ClusterBroker.Cluster.Sessions;
 using ClusterBroker.Core;
 using ClusterBroker.Core.Channel;
 using ClusterBroker.Core.Connections;
 using ClusterBroker.Core.Retained;
+using ClusterBroker.Core.Routing;
 using ClusterBroker.Core.Sys;
 using ClusterBroker.Protocol;
 using Microsoft.Extensions.Logging;
@@ -14,27 +18,37 @@ using Microsoft.Extensions.Logging;
 namespace ClusterBroker.Cluster;
 
 /// <summary>
-/// A broker node: an Akka.NET cluster of one node (self-joined on its remote address) whose client
-/// sessions are Akka.Cluster.Sharding entities keyed by ClientId, a node router over the subscription
-/// trie, in-memory retained messages, $SYS publications, and the factory of per-connection protocol
-/// handlers the transport plugs in. Start with <see cref="StartAsync"/>, stop with <see cref="StopAsync"/>.
+/// A broker node: a member of an Akka.NET cluster (of one node when no seed nodes are given) whose client
+/// sessions are Akka.Cluster.Sharding entities keyed by ClientId, whose ClientIds are registered cluster-wide,
+/// whose router forwards to the other nodes through the replicated route table, with in-memory retained
+/// messages, $SYS publications, and the factory of per-connection protocol handlers the transport plugs in.
+/// Start with <see cref="StartAsync(BrokerOptions, ClusterOptions, ILoggerFactory, IAuthenticator?, CancellationToken)"/>,
+/// stop (leave the cluster gracefully) with <see cref="StopAsync"/>.
 /// </summary>
 public sealed class BrokerNode : IAsyncDisposable
 {
     /// <summary>Name of the session entity type in sharding.</summary>
     public const string SessionTypeName = "mqtt-session";
 
+    /// <summary>Name of the ClientId registry entity type in sharding.</summary>
+    public const string ClientIdTypeName = "mqtt-client-ids";
+
+    private static readonly TimeSpan s_joinTimeout = TimeSpan.FromSeconds(60);
+
     private readonly ActorSystem _system;
     private readonly BrokerContext _context;
+    private readonly ClusterSessionRegistry _sessions;
     private readonly ILogger _logger;
     private readonly ICancelable? _sysTimer;
     private int _stopped;
 
-    private BrokerNode(ActorSystem system, BrokerContext context, IActorRef sessionRegion, ICancelable? sysTimer, ILogger logger)
+    private BrokerNode(ActorSystem system, BrokerContext context, ClusterSessionRegistry sessions, ClusterRouteTable routes, ClusterMetrics clusterMetrics, ICancelable? sysTimer, ILogger logger)
     {
         _system = system;
         _context = context;
-        SessionRegion = sessionRegion;
+        _sessions = sessions;
+        Routes = routes;
+        ClusterMetrics = clusterMetrics;
         _sysTimer = sysTimer;
         _logger = logger;
         ConnectionHandlers = new MqttConnectionHandlerFactory(context);
@@ -51,11 +65,20 @@ public sealed class BrokerNode : IAsyncDisposable
     /// <summary>Counters; the transport adds bytes received/sent here.</summary>
     public BrokerMetrics Metrics => _context.Metrics;
 
+    /// <summary>Counters of the cluster layer (forwards, route deltas, members).</summary>
+    public ClusterMetrics ClusterMetrics { get; }
+
+    /// <summary>The routes other nodes announced.</summary>
+    public ClusterRouteTable Routes { get; }
+
     /// <summary>The shard region of the session entities.</summary>
-    public IActorRef SessionRegion { get; }
+    public IActorRef SessionRegion => _sessions.Region;
 
     /// <summary>The actor system (for tests and diagnostics).</summary>
     public ActorSystem ActorSystem => _system;
+
+    /// <summary>This node's address in the cluster (akka.tcp://name@host:port).</summary>
+    public Address Address => Akka.Cluster.Cluster.Get(_system).SelfAddress;
 
     public static Task<BrokerNode> StartAsync(
         BrokerOptions options,
@@ -72,8 +95,8 @@ public sealed class BrokerNode : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(loggerFactory);
         ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
         options = options.Clone();
         options.Validate();
         cluster = cluster.Clone();
@@ -81,42 +104,56 @@ public sealed class BrokerNode : IAsyncDisposable
         {
             throw new ArgumentException("Invalid cluster options: " + string.Join(" ", clusterErrors));
         }
-        ILogger logger = loggerFactory.CreateLogger<BrokerNode>();
 
-        ActorSystem system = ActorSystem.Create(cluster.Name, BuildConfig(options, cluster));
+        ILogger logger = loggerFactory.CreateLogger<BrokerNode>();
+        ILogger clusterLogger = loggerFactory.CreateLogger("ClusterBroker.Cluster");
+        ActorSystem system = ActorSystem.Create(cluster.Name, ClusterConfig.Build(options, cluster));
         try
         {
-            var registry = new ClusterSessionRegistry(options.TakeoverTimeout + TimeSpan.FromSeconds(10));
-            var context = new BrokerContext(options, registry, loggerFactory, authenticator, new InMemoryRetainedMessageStore());
+            var sessions = new ClusterSessionRegistry(system, options.TakeoverTimeout + TimeSpan.FromSeconds(10));
+            var context = new BrokerContext(options, sessions, loggerFactory, authenticator, new InMemoryRetainedMessageStore());
+            var clusterMetrics = new ClusterMetrics();
+            var routes = new ClusterRouteTable();
 
-            // Self-join: a cluster of one node on the loopback remote address.
-            var akkaCluster = Akka.Cluster.Cluster.Get(system);
-            var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            akkaCluster.RegisterOnMemberUp(() => up.TrySetResult());
-            akkaCluster.Join(akkaCluster.SelfAddress);
-            await up.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            // Routing first: no subscription may happen before the route observer is in place.
+            context.Router.Forwarder = new ClusterForwarder(routes, clusterMetrics);
+            IActorRef replicator = system.ActorOf(RouteReplicatorActor.Props(context.Router, routes, clusterMetrics, clusterLogger), RouteReplicatorActor.Name);
+            context.Router.RouteObserver = RouteReplicatorActor.Observer(replicator);
+            system.ActorOf(ForwardReceiverActor.Props(context.Router, clusterMetrics), ForwardReceiverActor.Name);
+            system.ActorOf(ClusterMembershipActor.Props(clusterLogger, clusterMetrics), "cluster-membership");
+            IActorRef nodeActor = system.ActorOf(BrokerNodeActor.Props(context, sessions), BrokerNodeActor.Name);
 
-            // Design note 5: ClusterSharding.Get before ClusterShardingSettings.Create.
+            // Design note 5: ClusterSharding.Get before ClusterShardingSettings.Create; and before joining, so the
+            // sharding extension (and its replicator) exists when the other members start talking to it.
             ClusterSharding sharding = ClusterSharding.Get(system);
+            await JoinAsync(system, cluster, logger, cancellationToken).ConfigureAwait(false);
+
             ClusterShardingSettings settings = ClusterShardingSettings.Create(system).WithRememberEntities(false);
             ILogger sessionLogger = context.SessionLogger;
             BrokerMetrics metrics = context.Metrics;
             TimeProvider time = context.TimeProvider;
-            IActorRef region = await sharding.StartAsync(
+            IActorRef sessionRegion = await sharding.StartAsync(
                 SessionTypeName,
-                clientId => SessionActor.Props(clientId, options, sessionLogger, metrics, time),
+                clientId => SessionActor.Props(clientId, options, sessionLogger, metrics, clusterMetrics, time, nodeActor),
                 settings,
-                new SessionMessageExtractor(100)).ConfigureAwait(false);
+                new SessionMessageExtractor(100),
+                ShardAllocationStrategy.LeastShardAllocationStrategy(absoluteLimit: 1, relativeLimit: 0.1),
+                HandOffSession.Instance).ConfigureAwait(false);
+            TimeSpan takeover = options.TakeoverTimeout;
+            IActorRef clientIdRegion = await sharding.StartAsync(
+                ClientIdTypeName,
+                bucket => ClientIdRegistryActor.Props(bucket, takeover, clusterLogger),
+                settings,
+                new ClientIdMessageExtractor()).ConfigureAwait(false);
+            sessions.Bind(sessionRegion, clientIdRegion, nodeActor);
 
-            await WarmUpShardingAsync(region, logger, cancellationToken).ConfigureAwait(false);
-
-            IActorRef nodeActor = system.ActorOf(BrokerNodeActor.Props(context, () => region), "broker-node");
-            registry.Bind(region, nodeActor);
+            await WarmUpShardingAsync(sessionRegion, logger, cancellationToken).ConfigureAwait(false);
+            await AwaitRoutesAsync(replicator, logger).ConfigureAwait(false);
 
             ICancelable? sysTimer = null;
             if (options.SysInterval > TimeSpan.Zero)
             {
-                var sys = new SysTopicPublisher(context);
+                var sys = new SysTopicPublisher(context, () => ClusterSysCounters(clusterMetrics, routes));
                 sys.PublishAll();
                 sysTimer = system.Scheduler.Advanced.ScheduleRepeatedlyCancelable(options.SysInterval, options.SysInterval, () =>
                 {
@@ -131,10 +168,11 @@ public sealed class BrokerNode : IAsyncDisposable
                 });
             }
 
+            var akkaCluster = Akka.Cluster.Cluster.Get(system);
             logger.LogInformation(
-                "Broker node {Address} is up (cluster of one node, sessions sharded as '{TypeName}')",
-                akkaCluster.SelfAddress, SessionTypeName);
-            return new BrokerNode(system, context, region, sysTimer, logger);
+                "Broker node {Address} is up ({Members} member(s); sessions sharded as '{TypeName}')",
+                akkaCluster.SelfAddress, akkaCluster.State.Members.Count(m => m.Status == MemberStatus.Up), SessionTypeName);
+            return new BrokerNode(system, context, sessions, routes, clusterMetrics, sysTimer, logger);
         }
         catch
         {
@@ -143,11 +181,40 @@ public sealed class BrokerNode : IAsyncDisposable
         }
     }
 
+    /// <summary>Forms a new cluster or joins the seeds, and waits until this node is Up.</summary>
+    private static async Task JoinAsync(ActorSystem system, ClusterOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        if (options.FormsOwnCluster())
+        {
+            logger.LogInformation("Cluster: forming a new cluster '{Name}' at {Address} (no other seed node given)", options.Name, cluster.SelfAddress);
+            cluster.Join(cluster.SelfAddress);
+        }
+        else
+        {
+            // Akka's seed-node process: the first seed forms the cluster only when none of the others answers,
+            // so a restarted first seed rejoins a running cluster instead of forming a second one.
+            var seeds = options.ParseSeedNodes().Select(s => new Address("akka.tcp", options.Name, s.Host, s.Port)).ToList();
+            logger.LogInformation("Cluster: joining '{Name}' through seed node(s) {Seeds} as {Address}", options.Name, string.Join(", ", seeds), cluster.SelfAddress);
+            cluster.JoinSeedNodes(seeds);
+        }
+
+        try
+        {
+            await up.Task.WaitAsync(s_joinTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"This node did not become a member of cluster '{options.Name}' within {s_joinTimeout.TotalSeconds:0} s: no seed node ({options.SeedNodes}) answered. Check the seed list, the cluster name and that the cluster port is reachable.");
+        }
+    }
+
     /// <summary>
     /// Starts one entity through the region and waits for its acknowledgement, retrying: this proves the
     /// region registered with the shard coordinator and a shard can be allocated, so the first CONNECT
-    /// neither pays for coordinator start-up nor times out on it (a region still registering may take
-    /// several of its retry intervals). The warm-up entity is an ordinary, empty session.
+    /// neither pays for coordinator start-up nor times out on it. The warm-up entity is an ordinary, empty session.
     /// </summary>
     private static async Task WarmUpShardingAsync(IActorRef region, ILogger logger, CancellationToken cancellationToken)
     {
@@ -167,10 +234,39 @@ public sealed class BrokerNode : IAsyncDisposable
         }
     }
 
+    /// <summary>A joining node serves clients once it knows the other members' routes (bounded wait).</summary>
+    private static async Task AwaitRoutesAsync(IActorRef replicator, ILogger logger)
+    {
+        try
+        {
+            await replicator.Ask<RouteReplicatorActor.RoutesSynced>(RouteReplicatorActor.AwaitRoutesSynced.Instance, TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            logger.LogWarning("Routes of some members did not arrive within 15 s; serving clients anyway (they follow as deltas)");
+        }
+    }
+
+    private static IEnumerable<KeyValuePair<string, long>> ClusterSysCounters(ClusterMetrics m, ClusterRouteTable routes) =>
+    [
+        new("$SYS/broker/cluster/members", m.Members),
+        new("$SYS/broker/cluster/routes", routes.Count),
+        new("$SYS/broker/cluster/forwards/sent", m.ForwardsSent),
+        new("$SYS/broker/cluster/forwards/received", m.ForwardsReceived),
+        new("$SYS/broker/cluster/forwards/batches", m.ForwardBatchesSent),
+        new("$SYS/broker/cluster/route-deltas/sent", m.RouteDeltasSent),
+        new("$SYS/broker/cluster/route-deltas/received", m.RouteDeltasReceived),
+        new("$SYS/broker/cluster/snapshots/sent", m.SnapshotsSent),
+        new("$SYS/broker/cluster/snapshots/received", m.SnapshotsReceived),
+        new("$SYS/broker/cluster/sessions/lost", m.SessionsLost),
+    ];
+
     /// <summary>
-    /// Shuts the node down: new CONNECTs are refused, every connected client gets DISCONNECT 0x8B
-    /// (Server shutting down, 5.0) and its socket closes; then the node leaves the cluster and the actor
-    /// system terminates.
+    /// Leaves the cluster gracefully: new CONNECTs are refused, every connected client gets DISCONNECT 0x8B
+    /// (Server shutting down, 5.0) and hands its session back to its entity; the offline endpoints of
+    /// persistent sessions (their subscriptions and routes) move to another node so messages keep reaching
+    /// them; then the node leaves (its session shards hand off, each entity passing its state to the next
+    /// owner) and the actor system terminates.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
@@ -200,51 +296,70 @@ public sealed class BrokerNode : IAsyncDisposable
             }
         }
 
+        MoveOfflineEndpoints();
         await CoordinatedShutdown.Get(_system).Run(CoordinatedShutdown.ClrExitReason.Instance).ConfigureAwait(false);
         await _system.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Broker node stopped");
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
-
-    private static Config BuildConfig(BrokerOptions options, ClusterOptions cluster)
+    /// <summary>
+    /// The persistent sessions waiting on this node for their clients keep their subscriptions here: before the
+    /// node leaves, each moves to another member (round robin), which subscribes it and announces the routes.
+    /// </summary>
+    private void MoveOfflineEndpoints()
     {
-        string hocon = $$"""
-            akka {
-              loglevel = WARNING
-              stdout-loglevel = WARNING
-              log-dead-letters = off
-              log-dead-letters-during-shutdown = off
-              actor {
-                provider = cluster
-                serializers {
-                  cluster-broker = "ClusterBroker.Cluster.Serialization.ClusterBrokerSerializer, ClusterBroker.Cluster"
-                }
-                serialization-bindings {
-                  "ClusterBroker.Cluster.Messages.IClusterBrokerMessage, ClusterBroker.Cluster" = cluster-broker
-                }
-              }
-              remote.dot-netty.tcp {
-                hostname = "{{cluster.Host}}"
-                port = {{cluster.Port}}
-              }
-              cluster {
-                seed-nodes = []
-                min-nr-of-members = 1
-                log-info = off
-                sharding {
-                  remember-entities = off
-                  passivate-idle-entity-after = off
-                  distributed-data.durable.keys = []
-                }
-                distributed-data.durable.keys = []
-              }
-              coordinated-shutdown {
-                run-by-clr-shutdown-hook = off
-                exit-clr = off
-              }
+        var cluster = Akka.Cluster.Cluster.Get(_system);
+        var targets = cluster.State.Members
+            .Where(m => m.Status == MemberStatus.Up && !m.UniqueAddress.Equals(cluster.SelfUniqueAddress))
+            .Select(m => _system.ActorSelection(new RootActorPath(m.Address) / "user" / BrokerNodeActor.Name).ResolveOne(TimeSpan.FromSeconds(3)))
+            .ToList();
+        if (targets.Count == 0)
+        {
+            return;
+        }
+
+        var resolved = new List<IActorRef>();
+        foreach (Task<IActorRef> target in targets)
+        {
+            try
+            {
+                resolved.Add(target.GetAwaiter().GetResult());
             }
-            """;
-        return ConfigurationFactory.ParseString(hocon);
+            catch (ActorNotFoundException)
+            {
+            }
+        }
+
+        if (resolved.Count == 0)
+        {
+            return;
+        }
+
+        int moved = 0;
+        foreach (SessionEndpoint endpoint in _context.Router.Endpoints())
+        {
+            if (endpoint.IsOnline)
+            {
+                continue;
+            }
+
+            List<Core.Messages.Subscription> subscriptions = _context.Router.GetSubscriptions(endpoint);
+            if (subscriptions.Count == 0)
+            {
+                continue;
+            }
+
+            IActorRef target = resolved[moved % resolved.Count];
+            target.Tell(new HostSessionEndpoint(endpoint.ClientId, subscriptions));
+            _sessions.Region.Tell(new SessionEndpointMoved(endpoint.ClientId, target));
+            moved++;
+        }
+
+        if (moved > 0)
+        {
+            _logger.LogInformation("Moved the subscriptions of {Count} offline persistent session(s) to the other node(s)", moved);
+        }
     }
+
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 }

@@ -1,37 +1,134 @@
 using Akka.Actor;
+using ClusterBroker.Cluster.ClientIds;
 using ClusterBroker.Cluster.Messages;
+using ClusterBroker.Cluster.Serialization;
+using ClusterBroker.Cluster.Sessions;
 using ClusterBroker.Core;
+using ClusterBroker.Core.Channel;
 using ClusterBroker.Core.Routing;
+using ClusterBroker.Topics;
 
 namespace ClusterBroker.Cluster;
 
 /// <summary>
-/// One per node: the address session entities use to reach this node's connections and router (close a
-/// connection on takeover, hand over a message, publish a delayed Will, forget an expired session). A thin
-/// shell over Core's <see cref="BrokerContext"/>; it never holds per-connection state.
+/// One per node (/user/broker-node): the address session entities and ClientId registry shards use to reach
+/// this node's connections and router — close a connection on takeover and confirm it, hand over a message or
+/// the attached session, publish a Will, forget or host a session's offline endpoint, report connections to
+/// a restarted registry shard. A thin shell over Core's <see cref="BrokerContext"/>; it holds no
+/// per-connection state.
 /// </summary>
-public sealed class BrokerNodeActor : ReceiveActor
+public sealed class BrokerNodeActor : UntypedActor
 {
-    public BrokerNodeActor(BrokerContext context, Func<IActorRef> sessionRegion)
+    public const string Name = "broker-node";
+
+    private readonly BrokerContext _context;
+    private readonly ClusterSessionRegistry _sessions;
+    private readonly MessagePartAssembler _assembler;
+
+    public BrokerNodeActor(BrokerContext context, ClusterSessionRegistry sessions)
     {
-        Receive<DisconnectConnection>(m => context.Connections.Disconnect(m.ConnectionId, m.ReasonCode));
-        Receive<DeliverToConnection>(m =>
-        {
-            if (!context.Connections.Deliver(m.ConnectionId, m.Message))
-            {
-                sessionRegion().Tell(new EnqueueMessage(m.ClientId, m.Message, Bounced: true));
-            }
-        });
-        Receive<PublishWill>(m => context.Publish(m.Message));
-        Receive<SessionExpired>(m =>
-        {
-            if (context.Router.TryGetEndpoint(m.ClientId, out SessionEndpoint endpoint) && !endpoint.IsOnline)
-            {
-                context.Router.RemoveEndpoint(endpoint);
-            }
-        });
+        _context = context;
+        _sessions = sessions;
+        _assembler = new MessagePartAssembler((ExtendedActorSystem)Context.System);
     }
 
-    public static Props Props(BrokerContext context, Func<IActorRef> sessionRegion) =>
-        Akka.Actor.Props.Create(() => new BrokerNodeActor(context, sessionRegion));
+    public static Props Props(BrokerContext context, ClusterSessionRegistry sessions) =>
+        Akka.Actor.Props.Create(() => new BrokerNodeActor(context, sessions));
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case DisconnectConnection m:
+                OnDisconnect(m);
+                break;
+            case DeliverToConnection m:
+                if (!_context.Connections.Deliver(m.ConnectionId, m.Message))
+                {
+                    _sessions.Region.Tell(new EnqueueMessage(m.ClientId, m.Message, Bounced: true));
+                }
+
+                break;
+            case SessionAttached m:
+                _sessions.OnAttached(m);
+                break;
+            case MessagePart m:
+                if (_assembler.Add(m) is { } whole)
+                {
+                    OnReceive(whole);
+                }
+
+                break;
+            case PublishWill m:
+                _context.Publish(m.Message);
+                break;
+            case ForgetSession m:
+                if (_context.Router.TryGetEndpoint(m.ClientId, out SessionEndpoint endpoint) && !endpoint.IsOnline)
+                {
+                    _context.Router.RemoveEndpoint(endpoint);
+                }
+
+                break;
+            case HostSessionEndpoint m:
+                HostEndpoint(m);
+                break;
+            case ReportConnections m:
+                Sender.Tell(new ConnectionsReport(ConnectionsInBucket(m.Bucket, m.BucketCount)));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void OnDisconnect(DisconnectConnection m)
+    {
+        IActorRef replyTo = Sender;
+        var closed = new ConnectionClosed(m.ClientId, m.ConnectionId);
+        if (!_context.Connections.TryGet(m.ConnectionId, out MqttChannel channel))
+        {
+            replyTo.Tell(closed);
+            return;
+        }
+
+        // Answered once the connection has ended and handed its session back.
+        channel.DisconnectFromServer(m.ReasonCode).ContinueWith(
+            static (_, state) =>
+            {
+                var (to, reply) = ((IActorRef, ConnectionClosed))state!;
+                to.Tell(reply);
+            },
+            (replyTo, closed),
+            TaskScheduler.Default);
+    }
+
+    private void HostEndpoint(HostSessionEndpoint m)
+    {
+        NodeRouter router = _context.Router;
+        SessionEndpoint endpoint = router.GetOrAddEndpoint(m.ClientId);
+        if (endpoint.IsOnline || router.GetSubscriptions(endpoint).Count > 0)
+        {
+            return; // the client is back here already, with its own subscriptions
+        }
+
+        foreach (Core.Messages.Subscription subscription in m.Subscriptions)
+        {
+            TopicValidator.ValidateSubscriptionFilter(subscription.Filter, default, out SharedSubscriptionFilter? shared);
+            router.Subscribe(endpoint, subscription, shared, 0);
+        }
+    }
+
+    private List<ConnectionEntry> ConnectionsInBucket(int bucket, int bucketCount)
+    {
+        var entries = new List<ConnectionEntry>();
+        foreach ((string clientId, long connectionId) in _context.Connections.ClientConnections())
+        {
+            if (ClientIdBuckets.Of(clientId, bucketCount) == bucket)
+            {
+                entries.Add(new ConnectionEntry(clientId, connectionId));
+            }
+        }
+
+        return entries;
+    }
 }

@@ -39,6 +39,20 @@ internal static class HostConfiguration
         ["--seed-nodes"] = "Cluster:SeedNodes",
     };
 
+    /// <summary>
+    /// The configuration sections this broker reads and the option class each binds to. Every key under a
+    /// section with a class must name one of its settings (<see cref="OptionsChecker"/> refuses the rest);
+    /// a section without a class is free-form and not checked. Adding a section is one line here.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Name, Type? Options)> Sections =
+    [
+        (TransportOptions.SectionName, typeof(TransportOptions)),
+        ("Broker", typeof(BrokerOptions)),
+        (ClusterOptions.SectionName, typeof(ClusterOptions)),
+        (HostSectionOptions.SectionName, typeof(HostSectionOptions)),
+        ("Logging", null), // Microsoft.Extensions.Logging's own keys (LogLevel:<category>, console options)
+    ];
+
     public const string Usage = """
         Usage: ClusterBroker.Host [options]
           --port N                 plain MQTT port (default 1883; 0 = any free port)
@@ -55,7 +69,9 @@ internal static class HostConfiguration
           --seed-nodes H:P[,H:P]   seed nodes; empty or only this node = form a new cluster
           --cluster-name NAME      cluster name, the same on every node (default cluster-broker)
           --Section:Key VALUE      any other setting, e.g. --Broker:SysInterval 00:00:30
-        Settings also come from appsettings.json and environment variables ClusterBroker__Section__Key.
+        Every option also takes the form --option=VALUE. Settings also come from appsettings.json and
+        environment variables ClusterBroker__Section__Key. An unknown option or setting, from any of
+        these sources, is refused with exit code 2.
         """;
 
     public static void AddSources(IConfigurationBuilder configuration, string[] args)
@@ -72,6 +88,7 @@ internal static class HostConfiguration
         var transport = new TransportOptions();
         var broker = new BrokerOptions();
         var cluster = new ClusterOptions();
+        var host = new HostSectionOptions();
         try
         {
             configuration.GetSection(TransportOptions.SectionName).Bind(transport);
@@ -98,11 +115,16 @@ internal static class HostConfiguration
             errors.Add(Describe(ex));
         }
 
-        bool compactHeap = true;
-        if (configuration["Host:CompactHeapAfterConnectionBursts"] is { } compact && !bool.TryParse(compact, out compactHeap))
-            errors.Add($"Host:CompactHeapAfterConnectionBursts must be true or false (got '{compact}').");
+        try
+        {
+            configuration.GetSection(HostSectionOptions.SectionName).Bind(host);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(Describe(ex));
+        }
 
-        var settings = new BrokerHostSettings { Transport = transport, Broker = broker, Cluster = cluster, CompactHeapAfterConnectionBursts = compactHeap };
+        var settings = new BrokerHostSettings { Transport = transport, Broker = broker, Cluster = cluster, CompactHeapAfterConnectionBursts = host.CompactHeapAfterConnectionBursts };
         if (errors.Count == 0)
             errors.AddRange(settings.GetValidationErrors());
 

@@ -14,12 +14,18 @@ if (args.Contains("--help") || args.Contains("-h"))
     return 0;
 }
 
+// Unknown options and settings stop the start (OptionsChecker says why), before anything binds or listens.
+if (OptionsChecker.Default.CheckArguments(args) is { Count: > 0 } argumentErrors)
+    return Refuse(argumentErrors);
+
 HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
 {
     Args = args,
     ContentRootPath = AppContext.BaseDirectory,
 });
 HostConfiguration.AddSources(builder.Configuration, args);
+if (OptionsChecker.Default.CheckSources(builder.Configuration) is { Count: > 0 } settingErrors)
+    return Refuse(settingErrors);
 
 BrokerHostSettings settings;
 try
@@ -59,4 +65,13 @@ catch (Exception ex)
 {
     logger.LogCritical("ClusterBroker failed: {Message}", ex.Message);
     return 1;
+}
+
+static int Refuse(IReadOnlyList<string> errors)
+{
+    foreach (string error in errors)
+        Console.Error.WriteLine("ClusterBroker: " + error);
+    Console.Error.WriteLine();
+    Console.Error.WriteLine(HostConfiguration.Usage);
+    return 2;
 }

@@ -37,14 +37,68 @@ public class Serializer_Tests : Akka.TestKit.Xunit2.TestKit
 
     public static IEnumerable<object[]> Messages()
     {
-        yield return [new DetachSession("c", 42, 60, FullSnapshot(), new PendingWill(FullMessage(), 30))];
-        yield return [new DetachSession("c", 42, 0, SessionSnapshot.Empty, null)];
+        var origin = new Akka.Cluster.UniqueAddress(new Address("akka.tcp", "cluster-broker", "127.0.0.1", 2551), 12345);
         yield return [new EnqueueMessage("c", new QueuedMessage(FullMessage(), QualityOfService.AtMostOnce, false, [3u]), Bounced: true)];
-        yield return [new SessionAttached("c", true, FullSnapshot())];
-        yield return [new DisconnectConnection(9, ReasonCode.SessionTakenOver)];
         yield return [new DeliverToConnection(9, "c", new QueuedMessage(FullMessage(), QualityOfService.ExactlyOnce, true, null))];
         yield return [new PublishWill("c", FullMessage())];
-        yield return [new SessionExpired("c")];
+        yield return [new ForgetSession("c")];
+        yield return [new DisconnectConnection("c", 9, ReasonCode.SessionTakenOver)];
+        yield return [new ConnectionClosed("c", 9)];
+        yield return [new SessionAttached("c", 42, true, 60, FullSnapshot())];
+        yield return [new ReportConnections(3, 64)];
+        yield return [new ConnectionsReport([new ConnectionEntry("a", 1), new ConnectionEntry("b", 2)])];
+        yield return [new ClientIdClaimed("c", 4)];
+        yield return [new HostSessionEndpoint("c", FullSnapshot().Subscriptions)];
+        yield return [new MessagePart("c", 77, 2, true, "SD", new byte[] { 1, 2, 3 })];
+        yield return [new RouteDelta(origin, 5, [new RouteChange(true, new Core.Routing.RouteKey("a/+")), new RouteChange(false, new Core.Routing.RouteKey("b/#", "g"))])];
+        yield return [new RouteSnapshotPart(origin, 6, true, [new Core.Routing.RouteKey("x"), new Core.Routing.RouteKey("y", "$queue")])];
+        yield return [new RequestRouteSnapshot(origin)];
+        yield return [new ForwardBatch([new ForwardedMessage(FullMessage(), true, null), new ForwardedMessage(FullMessage(), false, [new Core.Routing.RouteKey("t", "g")])])];
+    }
+
+    /// <summary>Messages that carry actor references (compared after the round trip, not byte for byte).</summary>
+    public static IEnumerable<object[]> MessagesWithActorRefs()
+    {
+        yield return ["detach"];
+        yield return ["attach"];
+        yield return ["claim"];
+        yield return ["release"];
+        yield return ["restore"];
+        yield return ["moved"];
+    }
+
+    private object Build(string kind) => kind switch
+    {
+        "detach" => new DetachSession("c", 42, TestActor, 60, FullSnapshot(), new PendingWill(FullMessage(), 30)),
+        "attach" => new AttachSession("c", true, 5, TestActor, 30),
+        "claim" => new ClaimClientId("c", 5, TestActor),
+        "release" => new ReleaseClientId("c", 5, TestActor),
+        "restore" => new RestoreSession("c", TestActor, new SessionRecord(true, 3, 99, new PendingWill(FullMessage(), 4), 100, FullSnapshot())),
+        "moved" => new SessionEndpointMoved("c", TestActor),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    [Theory]
+    [MemberData(nameof(MessagesWithActorRefs))]
+    public void Messages_naming_a_node_round_trip_with_the_node_actor_reference(string kind)
+    {
+        object message = Build(kind);
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(message);
+        byte[] bytes = serializer.ToBinary(message);
+        object back = serializer.FromBinary(bytes, serializer.Manifest(message));
+        Assert.Equal(message.GetType(), back.GetType());
+        Assert.Equal(bytes, serializer.ToBinary(back));
+    }
+
+    [Fact]
+    public void An_unknown_layout_version_is_refused_with_a_clear_error()
+    {
+        var message = new ForgetSession("c");
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(message);
+        byte[] bytes = serializer.ToBinary(message);
+        bytes[0] = 99;
+        var error = Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary(bytes, serializer.Manifest(message)));
+        Assert.Contains("version 99", error.Message);
     }
 
     [Theory]
@@ -72,9 +126,32 @@ public class Serializer_Tests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_state_too_large_for_one_frame_is_sent_in_parts_that_reassemble_to_the_same_message()
+    {
+        var queued = Enumerable.Range(0, 300).Select(i => new QueuedMessage(new BrokerMessage { Topic = "t/" + i, Payload = new byte[1000 + i] }, QualityOfService.AtLeastOnce, false, null)).ToArray();
+        var original = new DetachSession("c", 1, TestActor, 60, SessionSnapshot.Empty with { Queued = queued }, null);
+        var parts = CreateTestProbe();
+        MessageParts.Send(Sys, parts.Ref, "c", original, MessageParts.EstimateSize(original.Snapshot));
+        var assembler = new MessagePartAssembler((ExtendedActorSystem)Sys);
+        object? whole = null;
+        int count = 0;
+        while (whole is null)
+        {
+            MessagePart part = parts.ExpectMsg<MessagePart>(TimeSpan.FromSeconds(5));
+            Assert.True(part.Chunk.Length <= MessageParts.ChunkSize);
+            count++;
+            whole = assembler.Add(part);
+        }
+
+        Assert.True(count > 1);
+        var back = Assert.IsType<DetachSession>(whole);
+        Assert.Equal(queued.Select(q => q.Message.Payload.Length), back.Snapshot.Queued.Select(q => q.Message.Payload.Length));
+    }
+
+    [Fact]
     public void Fields_survive_the_round_trip()
     {
-        var original = new DetachSession("c", 42, 60, FullSnapshot(), new PendingWill(FullMessage(), 30));
+        var original = new DetachSession("c", 42, TestActor, 60, FullSnapshot(), new PendingWill(FullMessage(), 30));
         var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(original);
         var back = (DetachSession)serializer.FromBinary(serializer.ToBinary(original), serializer.Manifest(original));
         Assert.Equal(30u, back.Will!.DelaySeconds);

@@ -20,9 +20,11 @@ public sealed class SessionClusterFixture : IDisposable
         cluster.Join(cluster.SelfAddress);
         Kit.AwaitCondition(() => cluster.SelfMember.Status == Akka.Cluster.MemberStatus.Up, TimeSpan.FromSeconds(30));
         var options = new BrokerOptions { TakeoverTimeout = TimeSpan.FromSeconds(2) };
+        LocalNode = Kit.CreateTestProbe();
+        IActorRef localNode = LocalNode.Ref;
         Region = ClusterSharding.Get(system).Start(
             "session",
-            id => SessionActor.Props(id, options, NullLogger.Instance, null, TimeProvider.System),
+            id => SessionActor.Props(id, options, NullLogger.Instance, null, new ClusterMetrics(), TimeProvider.System, localNode),
             ClusterShardingSettings.Create(system),
             new SessionMessageExtractor(10));
     }
@@ -30,6 +32,9 @@ public sealed class SessionClusterFixture : IDisposable
     public Akka.TestKit.Xunit2.TestKit Kit { get; }
 
     public IActorRef Region { get; }
+
+    /// <summary>Plays the broker node actor of the node hosting the entities (Wills are published through it).</summary>
+    public Akka.TestKit.TestProbe LocalNode { get; }
 
     public void Dispose() => Kit.Dispose();
 }

@@ -70,6 +70,14 @@ public class HostProcess_Tests
     }
 
     [Fact]
+    public async Task A_misspelt_option_stops_the_start_with_exit_code_2_naming_the_option_it_meant()
+    {
+        using HostProcess host = HostProcess.Start("--prot", "1884");
+        Assert.Equal(2, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("unknown option '--prot'. Did you mean '--port'?", host.Output);
+    }
+
+    [Fact]
     public async Task A_port_already_in_use_fails_the_start_with_exit_code_1()
     {
         using var blocker = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

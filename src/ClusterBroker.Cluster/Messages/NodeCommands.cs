@@ -3,10 +3,16 @@ using ClusterBroker.Protocol;
 
 namespace ClusterBroker.Cluster.Messages;
 
-// Commands and events a session entity sends to the broker node that holds its connection (BrokerNodeActor).
+// Commands and events for the broker node that holds a connection (BrokerNodeActor), from session entities
+// and ClientId registry shards anywhere in the cluster. A connection is named by the node actor the message
+// is sent to (its address and uid) plus the node's connection number: a bare number is not unique in a cluster.
 
-/// <summary>Close the connection with a server DISCONNECT carrying the reason where 5.0 (0x8E on takeover).</summary>
-public sealed record DisconnectConnection(long ConnectionId, ReasonCode ReasonCode) : IClusterBrokerMessage;
+/// <summary>
+/// Close the connection with a server DISCONNECT carrying the reason where 5.0 (0x8E on takeover). The node
+/// answers the sender with <see cref="ConnectionClosed"/> once the connection has ended and handed its session
+/// back (at once when there is no such connection).
+/// </summary>
+public sealed record DisconnectConnection(string ClientId, long ConnectionId, ReasonCode ReasonCode) : IClusterBrokerMessage;
 
 /// <summary>Hand a message that reached the session while its client is online to the connection.</summary>
 public sealed record DeliverToConnection(long ConnectionId, string ClientId, QueuedMessage Message) : IClusterBrokerMessage;
@@ -14,5 +20,17 @@ public sealed record DeliverToConnection(long ConnectionId, string ClientId, Que
 /// <summary>Publish a Will whose delay elapsed (or whose session ended).</summary>
 public sealed record PublishWill(string ClientId, BrokerMessage Message) : IClusterBrokerMessage;
 
-/// <summary>The session expired: the node forgets its routes and endpoint.</summary>
-public sealed record SessionExpired(string ClientId) : IClusterBrokerMessage;
+/// <summary>
+/// The session no longer waits on this node (it expired, or its client resumed it on another node): the node
+/// forgets its endpoint and withdraws the routes only that session needed.
+/// </summary>
+public sealed record ForgetSession(string ClientId) : IClusterBrokerMessage;
+
+/// <summary>A ClientId registry shard that (re)started asks each node for its connections in that shard.</summary>
+public sealed record ReportConnections(int Bucket, int BucketCount) : IClusterBrokerMessage;
+
+/// <summary>
+/// Host the offline endpoint of a persistent session whose node is leaving: subscribe it here (announcing the
+/// routes) so messages published while its client is away keep reaching its session.
+/// </summary>
+public sealed record HostSessionEndpoint(string ClientId, IReadOnlyList<Subscription> Subscriptions) : IClusterBrokerMessage;

@@ -3,19 +3,30 @@ using ClusterBroker.Core.Messages;
 
 namespace ClusterBroker.Cluster.Messages;
 
-// Commands to a session entity (sharded by ClientId). Immutable records; grouped here by kind.
+// Commands to a session entity (sharded by ClientId). Immutable records; grouped here by kind. A connection
+// is (Node, ConnectionId): the node actor that holds it and that node's connection number.
 
 /// <summary>
-/// A connection on <paramref name="Node"/> asks to own the session; answered with <see cref="SessionAttached"/>.
+/// A connection asks to own the session; answered to <paramref name="Node"/> with <see cref="SessionAttached"/>.
 /// A <paramref name="SessionExpiryInterval"/> of 0 makes the session ephemeral: the entity answers and passivates.
 /// </summary>
 public sealed record AttachSession(string ClientId, bool CleanStart, long ConnectionId, IActorRef Node, uint SessionExpiryInterval = 0) : ISessionMessage;
 
 /// <summary>A connection ended and hands the session back (see Core's SessionDetachRequest).</summary>
-public sealed record DetachSession(string ClientId, long ConnectionId, uint SessionExpiryInterval, SessionSnapshot Snapshot, PendingWill? Will) : ISessionMessage;
+public sealed record DetachSession(string ClientId, long ConnectionId, IActorRef Node, uint SessionExpiryInterval, SessionSnapshot Snapshot, PendingWill? Will) : ISessionMessage;
 
 /// <summary>
 /// A message for the session. <paramref name="Bounced"/> is set when it was forwarded to a connection that had
 /// just ended: the session then keeps it instead of forwarding it again.
 /// </summary>
 public sealed record EnqueueMessage(string ClientId, QueuedMessage Message, bool Bounced = false) : ISessionMessage;
+
+/// <summary>
+/// Continue this session from the record its previous owner exported when its shard was handed off (a node
+/// leaving, or a rebalance): state does not move with a handoff by itself. <paramref name="Node"/> is the node
+/// actor of the attached connection or of the offline endpoint, if any.
+/// </summary>
+public sealed record RestoreSession(string ClientId, IActorRef? Node, SessionRecord Record) : ISessionMessage;
+
+/// <summary>The offline endpoint (subscriptions and routes) of the session now lives on <paramref name="Node"/> (its previous node is leaving).</summary>
+public sealed record SessionEndpointMoved(string ClientId, IActorRef Node) : ISessionMessage;

@@ -3,29 +3,44 @@ using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
 using ClusterBroker.Cluster.Messages;
-using ClusterBroker.Core.Messages;
 using ClusterBroker.Protocol;
+using static ClusterBroker.Cluster.Serialization.WireFormat;
 
 namespace ClusterBroker.Cluster.Serialization;
 
 /// <summary>
 /// The explicit binary serializer of every message that may cross nodes (bound to
-/// <see cref="IClusterBrokerMessage"/>): a short string manifest per type and a compact, versionable
-/// layout written by hand (length-prefixed strings and bytes, a presence byte for optional fields).
-/// Never the default JSON serializer, never Hyperion.
+/// <see cref="IClusterBrokerMessage"/>): a short string manifest per type and a compact, versioned layout
+/// written by hand (<see cref="WireFormat"/>). Never the default JSON serializer, never Hyperion. The first
+/// byte is the layout version: a node refuses (with a SerializationException naming it) a version it does not know.
 /// </summary>
 public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
     public const int SerializerId = 7311;
+    public const byte LayoutVersion = 2;
 
     private const string AttachManifest = "SA";
     private const string DetachManifest = "SD";
     private const string EnqueueManifest = "SE";
-    private const string AttachedManifest = "SR";
+    private const string PartManifest = "SP";
+    private const string AttachedManifest = "NA";
     private const string DisconnectManifest = "ND";
+    private const string ClosedManifest = "NC";
     private const string DeliverManifest = "NM";
     private const string WillManifest = "NW";
-    private const string ExpiredManifest = "NX";
+    private const string ForgetManifest = "NF";
+    private const string ReportManifest = "NR";
+    private const string ReportedManifest = "NL";
+    private const string ClaimManifest = "CC";
+    private const string ClaimedManifest = "CD";
+    private const string ReleaseManifest = "CR";
+    private const string DeltaManifest = "RD";
+    private const string SnapshotManifest = "RS";
+    private const string SnapshotRequestManifest = "RQ";
+    private const string ForwardManifest = "FB";
+    private const string RestoreManifest = "SX";
+    private const string MovedManifest = "SM";
+    private const string HostManifest = "NH";
 
     public override int Identifier => SerializerId;
 
@@ -34,11 +49,25 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
         AttachSession => AttachManifest,
         DetachSession => DetachManifest,
         EnqueueMessage => EnqueueManifest,
+        MessagePart => PartManifest,
         SessionAttached => AttachedManifest,
         DisconnectConnection => DisconnectManifest,
+        ConnectionClosed => ClosedManifest,
         DeliverToConnection => DeliverManifest,
         PublishWill => WillManifest,
-        SessionExpired => ExpiredManifest,
+        ForgetSession => ForgetManifest,
+        ReportConnections => ReportManifest,
+        ConnectionsReport => ReportedManifest,
+        ClaimClientId => ClaimManifest,
+        ClientIdClaimed => ClaimedManifest,
+        ReleaseClientId => ReleaseManifest,
+        RouteDelta => DeltaManifest,
+        RouteSnapshotPart => SnapshotManifest,
+        RequestRouteSnapshot => SnapshotRequestManifest,
+        ForwardBatch => ForwardManifest,
+        RestoreSession => RestoreManifest,
+        SessionEndpointMoved => MovedManifest,
+        HostSessionEndpoint => HostManifest,
         _ => throw new ArgumentException($"Cannot serialize {o.GetType()}.", nameof(o)),
     };
 
@@ -47,58 +76,8 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
         using var stream = new MemoryStream();
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
-            w.Write((byte)1); // layout version
-            switch (obj)
-            {
-                case AttachSession m:
-                    w.Write(m.ClientId);
-                    w.Write(m.CleanStart);
-                    w.Write(m.ConnectionId);
-                    w.Write(Akka.Serialization.Serialization.SerializedActorPath(m.Node));
-                    w.Write(m.SessionExpiryInterval);
-                    break;
-                case DetachSession m:
-                    w.Write(m.ClientId);
-                    w.Write(m.ConnectionId);
-                    w.Write(m.SessionExpiryInterval);
-                    WriteSnapshot(w, m.Snapshot);
-                    w.Write(m.Will is not null);
-                    if (m.Will is not null)
-                    {
-                        WriteMessage(w, m.Will.Message);
-                        w.Write(m.Will.DelaySeconds);
-                    }
-
-                    break;
-                case EnqueueMessage m:
-                    w.Write(m.ClientId);
-                    WriteQueued(w, m.Message);
-                    w.Write(m.Bounced);
-                    break;
-                case SessionAttached m:
-                    w.Write(m.ClientId);
-                    w.Write(m.SessionPresent);
-                    WriteSnapshot(w, m.Snapshot);
-                    break;
-                case DisconnectConnection m:
-                    w.Write(m.ConnectionId);
-                    w.Write((byte)m.ReasonCode);
-                    break;
-                case DeliverToConnection m:
-                    w.Write(m.ConnectionId);
-                    w.Write(m.ClientId);
-                    WriteQueued(w, m.Message);
-                    break;
-                case PublishWill m:
-                    w.Write(m.ClientId);
-                    WriteMessage(w, m.Message);
-                    break;
-                case SessionExpired m:
-                    w.Write(m.ClientId);
-                    break;
-                default:
-                    throw new ArgumentException($"Cannot serialize {obj.GetType()}.", nameof(obj));
-            }
+            w.Write(LayoutVersion);
+            Write(w, obj);
         }
 
         return stream.ToArray();
@@ -108,213 +87,256 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
     {
         using var r = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
         byte version = r.ReadByte();
-        if (version != 1)
+        if (version != LayoutVersion)
         {
-            throw new SerializationException($"Unknown layout version {version} for manifest {manifest}.");
+            throw new SerializationException($"Unknown layout version {version} for manifest {manifest} (this node reads version {LayoutVersion}).");
         }
 
-        return manifest switch
+        try
         {
-            AttachManifest => new AttachSession(r.ReadString(), r.ReadBoolean(), r.ReadInt64(), system.Provider.ResolveActorRef(r.ReadString()), r.ReadUInt32()),
-            DetachManifest => new DetachSession(r.ReadString(), r.ReadInt64(), r.ReadUInt32(), ReadSnapshot(r), r.ReadBoolean() ? new PendingWill(ReadMessage(r), r.ReadUInt32()) : null),
-            EnqueueManifest => new EnqueueMessage(r.ReadString(), ReadQueued(r), r.ReadBoolean()),
-            AttachedManifest => new SessionAttached(r.ReadString(), r.ReadBoolean(), ReadSnapshot(r)),
-            DisconnectManifest => new DisconnectConnection(r.ReadInt64(), (ReasonCode)r.ReadByte()),
-            DeliverManifest => new DeliverToConnection(r.ReadInt64(), r.ReadString(), ReadQueued(r)),
-            WillManifest => new PublishWill(r.ReadString(), ReadMessage(r)),
-            ExpiredManifest => new SessionExpired(r.ReadString()),
-            _ => throw new SerializationException($"Unknown manifest '{manifest}'."),
-        };
-    }
-
-    private static void WriteSnapshot(BinaryWriter w, SessionSnapshot s)
-    {
-        w.Write(s.Subscriptions.Count);
-        foreach (Subscription sub in s.Subscriptions)
-        {
-            w.Write(sub.Filter);
-            w.Write((byte)sub.QoS);
-            w.Write(sub.NoLocal);
-            w.Write(sub.RetainAsPublished);
-            w.Write((byte)sub.RetainHandling);
-            WriteOptionalValue(w, sub.SubscriptionIdentifier, static (w, v) => w.Write(v));
+            return Read(r, manifest);
         }
-
-        w.Write(s.Inflight.Count);
-        foreach (InflightMessage m in s.Inflight)
+        catch (EndOfStreamException ex)
         {
-            w.Write(m.PacketId);
-            w.Write(m.Released);
-            WriteQueued(w, m.Delivery);
-        }
-
-        w.Write(s.Queued.Count);
-        foreach (QueuedMessage m in s.Queued)
-        {
-            WriteQueued(w, m);
-        }
-
-        w.Write(s.IncomingQoS2.Count);
-        foreach (ushort id in s.IncomingQoS2)
-        {
-            w.Write(id);
+            throw new SerializationException($"Truncated message with manifest '{manifest}'.", ex);
         }
     }
 
-    private static SessionSnapshot ReadSnapshot(BinaryReader r)
+    private static void Write(BinaryWriter w, object obj)
     {
-        var subscriptions = new Subscription[r.ReadInt32()];
-        for (int i = 0; i < subscriptions.Length; i++)
+        switch (obj)
         {
-            subscriptions[i] = new Subscription(
-                r.ReadString(),
-                (QualityOfService)r.ReadByte(),
-                r.ReadBoolean(),
-                r.ReadBoolean(),
-                (RetainHandling)r.ReadByte(),
-                r.ReadBoolean() ? r.ReadUInt32() : null);
-        }
+            case AttachSession m:
+                w.Write(m.ClientId);
+                w.Write(m.CleanStart);
+                w.Write(m.ConnectionId);
+                WriteActorRef(w, m.Node);
+                w.Write(m.SessionExpiryInterval);
+                break;
+            case DetachSession m:
+                w.Write(m.ClientId);
+                w.Write(m.ConnectionId);
+                WriteActorRef(w, m.Node);
+                w.Write(m.SessionExpiryInterval);
+                WriteSnapshot(w, m.Snapshot);
+                WriteWill(w, m.Will);
+                break;
+            case EnqueueMessage m:
+                w.Write(m.ClientId);
+                WriteQueued(w, m.Message);
+                w.Write(m.Bounced);
+                break;
+            case MessagePart m:
+                w.Write(m.ClientId);
+                w.Write(m.TransferId);
+                w.Write(m.Index);
+                w.Write(m.Last);
+                w.Write(m.Manifest);
+                WriteBytes(w, m.Chunk);
+                break;
+            case SessionAttached m:
+                w.Write(m.ClientId);
+                w.Write(m.ConnectionId);
+                w.Write(m.SessionPresent);
+                w.Write(m.SessionExpiryInterval);
+                WriteSnapshot(w, m.Snapshot);
+                break;
+            case DisconnectConnection m:
+                w.Write(m.ClientId);
+                w.Write(m.ConnectionId);
+                w.Write((byte)m.ReasonCode);
+                break;
+            case ConnectionClosed m:
+                w.Write(m.ClientId);
+                w.Write(m.ConnectionId);
+                break;
+            case DeliverToConnection m:
+                w.Write(m.ConnectionId);
+                w.Write(m.ClientId);
+                WriteQueued(w, m.Message);
+                break;
+            case PublishWill m:
+                w.Write(m.ClientId);
+                WriteMessage(w, m.Message);
+                break;
+            case ForgetSession m:
+                w.Write(m.ClientId);
+                break;
+            case ReportConnections m:
+                w.Write(m.Bucket);
+                w.Write(m.BucketCount);
+                break;
+            case ConnectionsReport m:
+                w.Write(m.Connections.Count);
+                foreach (ConnectionEntry entry in m.Connections)
+                {
+                    w.Write(entry.ClientId);
+                    w.Write(entry.ConnectionId);
+                }
 
-        var inflight = new InflightMessage[r.ReadInt32()];
-        for (int i = 0; i < inflight.Length; i++)
-        {
-            ushort id = r.ReadUInt16();
-            bool released = r.ReadBoolean();
-            inflight[i] = new InflightMessage(id, ReadQueued(r), released);
-        }
+                break;
+            case ClaimClientId m:
+                w.Write(m.ClientId);
+                w.Write(m.ConnectionId);
+                WriteActorRef(w, m.Node);
+                break;
+            case ClientIdClaimed m:
+                w.Write(m.ClientId);
+                w.Write(m.ConnectionId);
+                break;
+            case ReleaseClientId m:
+                w.Write(m.ClientId);
+                w.Write(m.ConnectionId);
+                WriteActorRef(w, m.Node);
+                break;
+            case RouteDelta m:
+                WriteUniqueAddress(w, m.Origin);
+                w.Write(m.Sequence);
+                w.Write(m.Changes.Count);
+                foreach (RouteChange change in m.Changes)
+                {
+                    w.Write(change.Added);
+                    WriteRoute(w, change.Route);
+                }
 
-        var queued = new QueuedMessage[r.ReadInt32()];
-        for (int i = 0; i < queued.Length; i++)
-        {
-            queued[i] = ReadQueued(r);
-        }
+                break;
+            case RouteSnapshotPart m:
+                WriteUniqueAddress(w, m.Origin);
+                w.Write(m.Sequence);
+                w.Write(m.Last);
+                WriteRoutes(w, m.Routes);
+                break;
+            case RequestRouteSnapshot m:
+                WriteUniqueAddress(w, m.Requester);
+                break;
+            case ForwardBatch m:
+                w.Write(m.Messages.Count);
+                foreach (ForwardedMessage forward in m.Messages)
+                {
+                    WriteMessage(w, forward.Message);
+                    w.Write(forward.Plain);
+                    WriteRoutes(w, forward.Groups);
+                }
 
-        var incoming = new ushort[r.ReadInt32()];
-        for (int i = 0; i < incoming.Length; i++)
-        {
-            incoming[i] = r.ReadUInt16();
-        }
+                break;
+            case RestoreSession m:
+                w.Write(m.ClientId);
+                w.Write(m.Node is not null);
+                if (m.Node is not null)
+                {
+                    WriteActorRef(w, m.Node);
+                }
 
-        return new SessionSnapshot(subscriptions, inflight, queued, incoming);
+                w.Write(m.Record.Exists);
+                w.Write(m.Record.AttachedConnectionId ?? -1);
+                w.Write(m.Record.ExpiresAtUnixMs);
+                WriteWill(w, m.Record.Will);
+                w.Write(m.Record.WillDueAtUnixMs);
+                WriteSnapshot(w, m.Record.Offline);
+                break;
+            case SessionEndpointMoved m:
+                w.Write(m.ClientId);
+                WriteActorRef(w, m.Node);
+                break;
+            case HostSessionEndpoint m:
+                w.Write(m.ClientId);
+                WriteSubscriptions(w, m.Subscriptions);
+                break;
+            default:
+                throw new ArgumentException($"Cannot serialize {obj.GetType()}.", nameof(obj));
+        }
     }
 
-    private static void WriteQueued(BinaryWriter w, QueuedMessage m)
+    private object Read(BinaryReader r, string manifest)
     {
-        WriteMessage(w, m.Message);
-        w.Write((byte)m.QoS);
-        w.Write(m.Retain);
-        int count = m.SubscriptionIdentifiers?.Count ?? -1;
-        w.Write(count);
-        for (int i = 0; i < count; i++)
+        switch (manifest)
         {
-            w.Write(m.SubscriptionIdentifiers![i]);
-        }
-    }
-
-    private static QueuedMessage ReadQueued(BinaryReader r)
-    {
-        BrokerMessage message = ReadMessage(r);
-        var qos = (QualityOfService)r.ReadByte();
-        bool retain = r.ReadBoolean();
-        int count = r.ReadInt32();
-        uint[]? ids = null;
-        if (count >= 0)
-        {
-            ids = new uint[count];
-            for (int i = 0; i < count; i++)
+            case AttachManifest:
+                return new AttachSession(r.ReadString(), r.ReadBoolean(), r.ReadInt64(), ReadActorRef(r, system), r.ReadUInt32());
+            case DetachManifest:
+                return new DetachSession(r.ReadString(), r.ReadInt64(), ReadActorRef(r, system), r.ReadUInt32(), ReadSnapshot(r), ReadWill(r));
+            case EnqueueManifest:
+                return new EnqueueMessage(r.ReadString(), ReadQueued(r), r.ReadBoolean());
+            case PartManifest:
+                return new MessagePart(r.ReadString(), r.ReadInt64(), r.ReadInt32(), r.ReadBoolean(), r.ReadString(), ReadBytes(r));
+            case AttachedManifest:
+                return new SessionAttached(r.ReadString(), r.ReadInt64(), r.ReadBoolean(), r.ReadUInt32(), ReadSnapshot(r));
+            case DisconnectManifest:
+                return new DisconnectConnection(r.ReadString(), r.ReadInt64(), (ReasonCode)r.ReadByte());
+            case ClosedManifest:
+                return new ConnectionClosed(r.ReadString(), r.ReadInt64());
+            case DeliverManifest:
+                return new DeliverToConnection(r.ReadInt64(), r.ReadString(), ReadQueued(r));
+            case WillManifest:
+                return new PublishWill(r.ReadString(), ReadMessage(r));
+            case ForgetManifest:
+                return new ForgetSession(r.ReadString());
+            case ReportManifest:
+                return new ReportConnections(r.ReadInt32(), r.ReadInt32());
+            case ReportedManifest:
             {
-                ids[i] = r.ReadUInt32();
+                var entries = new ConnectionEntry[r.ReadInt32()];
+                for (int i = 0; i < entries.Length; i++)
+                {
+                    entries[i] = new ConnectionEntry(r.ReadString(), r.ReadInt64());
+                }
+
+                return new ConnectionsReport(entries);
             }
-        }
 
-        return new QueuedMessage(message, qos, retain, ids);
-    }
-
-    private static void WriteMessage(BinaryWriter w, BrokerMessage m)
-    {
-        w.Write(m.Topic);
-        WriteBytes(w, m.Payload);
-        w.Write((byte)m.QoS);
-        w.Write(m.Retain);
-        WriteOptional(w, m.PublisherId, static (w, v) => w.Write(v));
-        w.Write(m.ExpiresAtUnixMs);
-        WriteOptionalValue(w, m.PayloadFormatIndicator, static (w, v) => w.Write(v));
-        WriteOptional(w, m.ContentType, static (w, v) => w.Write(v));
-        WriteOptional(w, m.ResponseTopic, static (w, v) => w.Write(v));
-        WriteOptionalValue(w, m.CorrelationData, static (w, v) => WriteBytes(w, v));
-        int count = m.UserProperties?.Count ?? -1;
-        w.Write(count);
-        for (int i = 0; i < count; i++)
-        {
-            w.Write(m.UserProperties![i].Name);
-            w.Write(m.UserProperties[i].Value);
-        }
-    }
-
-    private static BrokerMessage ReadMessage(BinaryReader r)
-    {
-        string topic = r.ReadString();
-        byte[] payload = ReadBytes(r);
-        var qos = (QualityOfService)r.ReadByte();
-        bool retain = r.ReadBoolean();
-        string? publisher = r.ReadBoolean() ? r.ReadString() : null;
-        long expires = r.ReadInt64();
-        byte? format = r.ReadBoolean() ? r.ReadByte() : null;
-        string? contentType = r.ReadBoolean() ? r.ReadString() : null;
-        string? responseTopic = r.ReadBoolean() ? r.ReadString() : null;
-        ReadOnlyMemory<byte>? correlation = r.ReadBoolean() ? new ReadOnlyMemory<byte>(ReadBytes(r)) : (ReadOnlyMemory<byte>?)null;
-        int count = r.ReadInt32();
-        UserProperty[]? properties = null;
-        if (count >= 0)
-        {
-            properties = new UserProperty[count];
-            for (int i = 0; i < count; i++)
+            case ClaimManifest:
+                return new ClaimClientId(r.ReadString(), r.ReadInt64(), ReadActorRef(r, system));
+            case ClaimedManifest:
+                return new ClientIdClaimed(r.ReadString(), r.ReadInt64());
+            case ReleaseManifest:
+                return new ReleaseClientId(r.ReadString(), r.ReadInt64(), ReadActorRef(r, system));
+            case DeltaManifest:
             {
-                properties[i] = new UserProperty(r.ReadString(), r.ReadString());
+                var origin = ReadUniqueAddress(r);
+                long sequence = r.ReadInt64();
+                var changes = new RouteChange[r.ReadInt32()];
+                for (int i = 0; i < changes.Length; i++)
+                {
+                    changes[i] = new RouteChange(r.ReadBoolean(), ReadRoute(r));
+                }
+
+                return new RouteDelta(origin, sequence, changes);
             }
-        }
 
-        return new BrokerMessage
-        {
-            Topic = topic,
-            Payload = payload,
-            QoS = qos,
-            Retain = retain,
-            PublisherId = publisher,
-            ExpiresAtUnixMs = expires,
-            PayloadFormatIndicator = format,
-            ContentType = contentType,
-            ResponseTopic = responseTopic,
-            CorrelationData = correlation,
-            UserProperties = properties,
-        };
-    }
+            case SnapshotManifest:
+                return new RouteSnapshotPart(ReadUniqueAddress(r), r.ReadInt64(), r.ReadBoolean(), ReadRoutes(r) ?? []);
+            case SnapshotRequestManifest:
+                return new RequestRouteSnapshot(ReadUniqueAddress(r));
+            case ForwardManifest:
+            {
+                var messages = new ForwardedMessage[r.ReadInt32()];
+                for (int i = 0; i < messages.Length; i++)
+                {
+                    messages[i] = new ForwardedMessage(ReadMessage(r), r.ReadBoolean(), ReadRoutes(r));
+                }
 
-    private static void WriteBytes(BinaryWriter w, ReadOnlyMemory<byte> bytes)
-    {
-        w.Write(bytes.Length);
-        w.Write(bytes.Span);
-    }
+                return new ForwardBatch(messages);
+            }
 
-    private static byte[] ReadBytes(BinaryReader r) => r.ReadBytes(r.ReadInt32());
+            case RestoreManifest:
+            {
+                string clientId = r.ReadString();
+                IActorRef? node = r.ReadBoolean() ? ReadActorRef(r, system) : null;
+                bool exists = r.ReadBoolean();
+                long attached = r.ReadInt64();
+                long expires = r.ReadInt64();
+                var will = ReadWill(r);
+                long willDue = r.ReadInt64();
+                var record = new ClusterBroker.Core.Messages.SessionRecord(exists, attached < 0 ? null : attached, expires, will, willDue, ReadSnapshot(r));
+                return new RestoreSession(clientId, node, record);
+            }
 
-    private static void WriteOptional<T>(BinaryWriter w, T? value, Action<BinaryWriter, T> write)
-        where T : class
-    {
-        w.Write(value is not null);
-        if (value is not null)
-        {
-            write(w, value);
-        }
-    }
-
-    private static void WriteOptionalValue<T>(BinaryWriter w, T? value, Action<BinaryWriter, T> write)
-        where T : struct
-    {
-        w.Write(value.HasValue);
-        if (value.HasValue)
-        {
-            write(w, value.Value);
+            case MovedManifest:
+                return new SessionEndpointMoved(r.ReadString(), ReadActorRef(r, system));
+            case HostManifest:
+                return new HostSessionEndpoint(r.ReadString(), ReadSubscriptions(r));
+            default:
+                throw new SerializationException($"Unknown manifest '{manifest}'.");
         }
     }
 }

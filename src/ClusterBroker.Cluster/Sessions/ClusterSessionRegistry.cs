@@ -1,54 +1,88 @@
+using System.Collections.Concurrent;
 using Akka.Actor;
 using ClusterBroker.Cluster.Messages;
+using ClusterBroker.Cluster.Serialization;
 using ClusterBroker.Core.Messages;
 using ClusterBroker.Core.Sessions;
 
 namespace ClusterBroker.Cluster.Sessions;
 
 /// <summary>
-/// Core's view of the session owners: every call becomes a message to the session shard region
-/// (the entity named by the ClientId, wherever it lives in the cluster).
+/// Core's view of the session owners (<see cref="ISessionRegistry"/>). Attaching first claims the ClientId in
+/// the cluster-wide registry (which closes any other connection of the client, on any node, before
+/// answering), then asks the session entity (sharded by ClientId) for the session. The entity answers this
+/// node's actor, which completes the waiting attach here; an answer that comes after the connection gave up
+/// is handed straight back to the entity, so a timed-out attach never loses the session.
 /// </summary>
-public sealed class ClusterSessionRegistry(TimeSpan attachTimeout) : ISessionRegistry
+public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTimeout) : ISessionRegistry
 {
+    private static readonly SessionAttachResult s_newEphemeralSession = new(false, SessionSnapshot.Empty);
+
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<SessionAttachResult>> _waiting = new();
     private IActorRef _region = ActorRefs.Nobody;
+    private IActorRef _clientIds = ActorRefs.Nobody;
     private IActorRef _node = ActorRefs.Nobody;
 
+    /// <summary>The session entities' shard region.</summary>
     public IActorRef Region => _region;
 
-    /// <summary>Connects the registry to the shard region and to this node's actor (once, at start-up).</summary>
-    public void Bind(IActorRef region, IActorRef node)
+    /// <summary>This node's actor (the connections' address in the cluster).</summary>
+    public IActorRef Node => _node;
+
+    /// <summary>Connects the registry to the shard regions and to this node's actor (once, at start-up).</summary>
+    public void Bind(IActorRef sessionRegion, IActorRef clientIdRegion, IActorRef node)
     {
-        _region = region;
+        _region = sessionRegion;
+        _clientIds = clientIdRegion;
         _node = node;
     }
 
-    private static readonly Task<SessionAttachResult> s_newEphemeralSession = Task.FromResult(new SessionAttachResult(false, SessionSnapshot.Empty));
-
-    public Task<SessionAttachResult> AttachAsync(SessionAttachRequest request, CancellationToken cancellationToken)
+    public async Task<SessionAttachResult> AttachAsync(SessionAttachRequest request, CancellationToken cancellationToken)
     {
+        await _clientIds.Ask<ClientIdClaimed>(new ClaimClientId(request.ClientId, request.ConnectionId, _node), attachTimeout, cancellationToken).ConfigureAwait(false);
         var attach = new AttachSession(request.ClientId, request.CleanStart, request.ConnectionId, _node, request.SessionExpiryInterval);
         if (request.CleanStart && request.IsEphemeral)
         {
-            // Nothing to resume and nothing to keep: the answer is known. The entity still gets the attach (it ends any
-            // older session and publishes its pending Will) but the connection does not wait for the round trip,
-            // which keeps connection storms of clean clients off the sharding path.
+            // Nothing to resume and nothing to keep: the answer is known. The entity still gets the attach (it ends
+            // any older session and publishes its pending Will), but the connection does not wait for it.
             _region.Tell(attach, ActorRefs.NoSender);
             return s_newEphemeralSession;
         }
 
-        return AskAsync(attach, cancellationToken);
+        var waiting = new TaskCompletionSource<SessionAttachResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waiting[request.ConnectionId] = waiting;
+        _region.Tell(attach, ActorRefs.NoSender);
+        try
+        {
+            return await waiting.Task.WaitAsync(attachTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _waiting.TryRemove(new KeyValuePair<long, TaskCompletionSource<SessionAttachResult>>(request.ConnectionId, waiting));
+        }
     }
 
-    private async Task<SessionAttachResult> AskAsync(AttachSession attach, CancellationToken cancellationToken)
+    /// <summary>The entity's answer (on this node's actor): completes the waiting attach, or hands the session back.</summary>
+    internal void OnAttached(SessionAttached attached)
     {
-        SessionAttached attached = await _region.Ask<SessionAttached>(
-            attach, attachTimeout, cancellationToken).ConfigureAwait(false);
-        return new SessionAttachResult(attached.SessionPresent, attached.Snapshot);
+        if (_waiting.TryRemove(attached.ConnectionId, out TaskCompletionSource<SessionAttachResult>? waiting)
+            && waiting.TrySetResult(new SessionAttachResult(attached.SessionPresent, attached.Snapshot)))
+        {
+            return;
+        }
+
+        // The connection gave up (timeout) or is gone: the session goes straight back, nothing is lost.
+        Detach(new SessionDetachRequest(attached.ClientId, attached.ConnectionId, attached.SessionExpiryInterval, attached.Snapshot, null));
     }
 
-    public void Detach(SessionDetachRequest request) =>
-        _region.Tell(new DetachSession(request.ClientId, request.ConnectionId, request.SessionExpiryInterval, request.Snapshot, request.Will));
+    public void Detach(SessionDetachRequest request)
+    {
+        var detach = new DetachSession(request.ClientId, request.ConnectionId, _node, request.SessionExpiryInterval, request.Snapshot, request.Will);
+        MessageParts.Send(system, _region, request.ClientId, detach, MessageParts.EstimateSize(request.Snapshot));
+    }
+
+    public void ConnectionEnded(string clientId, long connectionId) =>
+        _clientIds.Tell(new ReleaseClientId(clientId, connectionId, _node), ActorRefs.NoSender);
 
     public void EnqueueOffline(string clientId, QueuedMessage message) => _region.Tell(new EnqueueMessage(clientId, message));
 }

@@ -1,6 +1,8 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using ClusterBroker.Cluster.Messages;
+using ClusterBroker.Cluster.Serialization;
 using ClusterBroker.Core;
 using ClusterBroker.Core.Messages;
 using ClusterBroker.Core.Sessions;
@@ -11,35 +13,59 @@ namespace ClusterBroker.Cluster.Sessions;
 
 /// <summary>
 /// The sharded entity owning one client's session (entity id = ClientId): a thin shell around Core's
-/// <see cref="SessionState"/> that adds what only an actor can do — serialise takeovers (a second
-/// AttachSession closes the first connection with 0x8E and waits for its DetachSession, or the takeover
-/// timeout, before answering), timers for the Will Delay and the Session Expiry, and passivation when the
-/// session ends so that all its memory is released.
+/// <see cref="SessionState"/> that adds what only an actor can do in a cluster — serialise takeovers (a
+/// second AttachSession closes the first connection with 0x8E, wherever it is, and waits for its
+/// DetachSession before answering; further attaches wait in the stash), timers for the Will Delay and the
+/// Session Expiry, death watch on the node holding the connection, handing the state on when its shard
+/// moves, and passivation when the session ends so that all its memory is released.
 /// </summary>
-public sealed class SessionActor : UntypedActor, IWithTimers
+/// <remarks>
+/// A connection is (node actor, connection number): <c>_node</c> is the node holding the attached connection,
+/// or, while the client is away, the node whose router keeps the session's subscriptions (its offline
+/// endpoint). Replies go to that node actor, never to a temporary asker, so a late answer is handed back
+/// rather than lost.
+/// </remarks>
+public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStash
 {
+    /// <summary>How long a takeover waits for the hand-back after the old node said its connection closed.</summary>
+    public static readonly TimeSpan DetachGrace = TimeSpan.FromSeconds(2);
+
     private const string TakeoverTimer = "takeover";
     private const string WillTimer = "will";
     private const string ExpiryTimer = "expiry";
 
     private readonly SessionState _state;
     private readonly BrokerOptions _options;
+    private readonly ILogger _logger;
+    private readonly ClusterMetrics _clusterMetrics;
     private readonly TimeProvider _time;
+    private readonly IActorRef _localNode;
     private IActorRef? _node;
-    private (AttachSession Request, IActorRef ReplyTo)? _pendingAttach;
+    private AttachSession? _pendingAttach;
+    private int _stashed;
+    private MessagePartAssembler? _assembler;
 
-    public SessionActor(string clientId, BrokerOptions options, ILogger logger, BrokerMetrics? metrics, TimeProvider time)
+    public SessionActor(string clientId, BrokerOptions options, ILogger logger, BrokerMetrics? metrics, ClusterMetrics clusterMetrics, TimeProvider time, IActorRef localNode)
     {
         _options = options;
+        _logger = logger;
+        _clusterMetrics = clusterMetrics;
         _time = time;
+        _localNode = localNode;
         _state = new SessionState(clientId, options, logger, metrics);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    public IStash Stash { get; set; } = null!;
+
     /// <summary>Props without an expression tree (cheap per entity).</summary>
-    public static Props Props(string clientId, BrokerOptions options, ILogger logger, BrokerMetrics? metrics, TimeProvider time) =>
-        Akka.Actor.Props.Create(typeof(SessionActor), clientId, options, logger, metrics!, time);
+    public static Props Props(string clientId, BrokerOptions options, ILogger logger, BrokerMetrics? metrics, ClusterMetrics clusterMetrics, TimeProvider time, IActorRef localNode) =>
+        Akka.Actor.Props.Create(typeof(SessionActor), clientId, options, logger, metrics!, clusterMetrics, time, localNode);
+
+    private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private string ClientId => _state.ClientId;
 
     // An untyped actor: a ReceiveActor builds handler tables per instance, which costs memory per session.
     protected override void OnReceive(object message)
@@ -49,13 +75,40 @@ public sealed class SessionActor : UntypedActor, IWithTimers
             case EnqueueMessage m:
                 OnEnqueue(m);
                 break;
+            case AttachSession m when _pendingAttach is not null:
+                Stash.Stash();
+                _stashed++;
+                break;
             case AttachSession m:
                 OnAttach(m);
                 break;
             case DetachSession m:
                 OnDetach(m);
                 break;
+            case MessagePart m:
+                if ((_assembler ??= new MessagePartAssembler((ExtendedActorSystem)Context.System)).Add(m) is { } whole)
+                {
+                    OnReceive(whole);
+                }
+
+                break;
+            case ConnectionClosed m:
+                OnConnectionClosed(m);
+                break;
+            case Terminated m:
+                OnNodeTerminated(m.ActorRef);
+                break;
+            case RestoreSession m:
+                OnRestore(m);
+                break;
+            case SessionEndpointMoved m:
+                OnEndpointMoved(m);
+                break;
+            case HandOffSession:
+                OnHandOff();
+                break;
             case TakeoverTimedOut:
+                _logger.LogWarning("Takeover of client {ClientId}: the previous connection did not hand its session back in time; its live state is lost", ClientId);
                 CompletePendingAttach();
                 break;
             case WillDue:
@@ -70,50 +123,56 @@ public sealed class SessionActor : UntypedActor, IWithTimers
         }
     }
 
-    private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
+    private bool IsAttachedTo(IActorRef node, long connectionId) =>
+        _state.AttachedConnectionId == connectionId && node.Equals(_node);
 
     private void OnAttach(AttachSession request)
     {
-        if (_pendingAttach is { } previous)
+        if (_state.AttachedConnectionId is long current && _node is not null && !IsAttachedTo(request.Node, request.ConnectionId))
         {
-            // A third connection while a takeover is pending: the newest wins, the waiting one is refused.
-            previous.ReplyTo.Tell(new Status.Failure(new InvalidOperationException("Session taken over by a newer connection.")));
-            _pendingAttach = null;
-            Timers.Cancel(TakeoverTimer);
-        }
-
-        if (_state.AttachedConnectionId is long current && current != request.ConnectionId)
-        {
-            // [MQTT-3.1.4-3] The existing connection is closed (DISCONNECT 0x8E) before the new one gets the session.
-            _pendingAttach = (request, Sender);
-            _node?.Tell(new DisconnectConnection(current, ReasonCode.SessionTakenOver));
+            // [MQTT-3.1.4-3] The existing connection is closed (DISCONNECT 0x8E) and hands the session back before
+            // the new one gets it. Its node answers ConnectionClosed even when the connection is already gone.
+            _pendingAttach = request;
+            _node.Tell(new DisconnectConnection(ClientId, current, ReasonCode.SessionTakenOver), Self);
             Timers.StartSingleTimer(TakeoverTimer, TakeoverTimedOut.Instance, _options.TakeoverTimeout);
             return;
         }
 
-        CompleteAttach(request, Sender);
+        CompleteAttach(request);
     }
 
-    private void CompleteAttach(AttachSession request, IActorRef replyTo)
+    private void CompleteAttach(AttachSession request)
     {
+        Timers.Cancel(TakeoverTimer);
         Timers.Cancel(WillTimer);
         Timers.Cancel(ExpiryTimer);
         var attach = new SessionAttachRequest(request.ClientId, request.CleanStart, request.ConnectionId, request.SessionExpiryInterval);
         SessionAttachResult result = _state.Attach(attach, Now, out PendingWill? will);
         if (will is not null)
         {
-            request.Node.Tell(new PublishWill(request.ClientId, will.Message));
+            _localNode.Tell(new PublishWill(request.ClientId, will.Message));
         }
 
-        _node = request.Node;
-        replyTo.Tell(new SessionAttached(request.ClientId, result.SessionPresent, result.Snapshot));
-        if (attach.IsEphemeral)
+        // The node the client left keeps no endpoint and no routes for the session (no ghost routes, no duplicates).
+        if (_node is not null && !_node.Equals(request.Node))
+        {
+            _node.Tell(new ForgetSession(request.ClientId));
+        }
+
+        SetNode(request.Node);
+        var attached = new SessionAttached(request.ClientId, request.ConnectionId, result.SessionPresent, request.SessionExpiryInterval, result.Snapshot);
+        long size = request.Node.Path.Address.HasLocalScope ? 0 : MessageParts.EstimateSize(result.Snapshot);
+        MessageParts.Send(Context.System, request.Node, request.ClientId, attached, size, Self);
+        if (attach.IsEphemeral && _stashed == 0)
         {
             // The session ends with its connection and nothing of it is durable: keep no actor (and its ~3 KB)
-            // per online client. The connection's node closes an older connection of the same client itself.
+            // per online client. The ClientId registry knows the connection; the node closes it on takeover.
             _state.End();
             Passivate();
+            return;
         }
+
+        UnstashWaitingAttaches();
     }
 
     private void CompletePendingAttach()
@@ -122,23 +181,60 @@ public sealed class SessionActor : UntypedActor, IWithTimers
         {
             _pendingAttach = null;
             Timers.Cancel(TakeoverTimer);
-            CompleteAttach(pending.Request, pending.ReplyTo);
+            CompleteAttach(pending);
+        }
+    }
+
+    private void UnstashWaitingAttaches()
+    {
+        if (_stashed > 0)
+        {
+            _stashed = 0;
+            Stash.UnstashAll();
+        }
+    }
+
+    private void OnConnectionClosed(ConnectionClosed closed)
+    {
+        if (_pendingAttach is not null && _state.AttachedConnectionId == closed.ConnectionId)
+        {
+            // The connection ended; its hand-back travels on another path and is normally here already or
+            // moments away. Wait a little for it, not the whole takeover timeout.
+            Timers.StartSingleTimer(TakeoverTimer, TakeoverTimedOut.Instance, DetachGrace);
         }
     }
 
     private void OnDetach(DetachSession detach)
     {
         long now = Now;
+        if (!IsAttachedTo(detach.Node, detach.ConnectionId))
+        {
+            if (!_state.Exists && _state.AttachedConnectionId is null && _pendingAttach is null && detach.SessionExpiryInterval > 0)
+            {
+                // This entity started after the one that attached the connection was lost with its node: adopt the
+                // session the connection hands back rather than dropping it.
+                _state.Attach(new SessionAttachRequest(detach.ClientId, false, detach.ConnectionId, detach.SessionExpiryInterval), now, out _);
+                SetNode(detach.Node);
+            }
+            else
+            {
+                if (_state.Exists && detach.SessionExpiryInterval > 0 && !detach.Snapshot.IsEmpty)
+                {
+                    _logger.LogWarning(
+                        "Client {ClientId}: a hand-back from a connection that no longer owns the session arrived late and was dropped ({Queued} queued, {Inflight} inflight)",
+                        detach.ClientId, detach.Snapshot.Queued.Count, detach.Snapshot.Inflight.Count);
+                }
+
+                PassivateIfEmpty();
+                return;
+            }
+        }
+
         bool keep = _state.Detach(new SessionDetachRequest(detach.ClientId, detach.ConnectionId, detach.SessionExpiryInterval, detach.Snapshot, detach.Will), now);
         if (_pendingAttach is not null)
         {
             CompletePendingAttach();
             return;
-        }
-
-        if (_state.AttachedConnectionId is not null)
-        {
-            return; // a stale detach from a connection that was taken over
         }
 
         if (!keep)
@@ -147,6 +243,11 @@ public sealed class SessionActor : UntypedActor, IWithTimers
             return;
         }
 
+        ArmOfflineTimers(now);
+    }
+
+    private void ArmOfflineTimers(long now)
+    {
         if (_state.Will is not null)
         {
             Timers.StartSingleTimer(WillTimer, WillDue.Instance, TimeSpan.FromMilliseconds(Math.Max(0, _state.WillDueAtUnixMs - now)));
@@ -166,22 +267,144 @@ public sealed class SessionActor : UntypedActor, IWithTimers
 
         if (!_state.Exists)
         {
-            if (_state.AttachedConnectionId is null && _pendingAttach is null)
-            {
-                Passivate(); // started by a stray message for a session that no longer exists
-            }
-
+            PassivateIfEmpty(); // started by a stray message for a session that no longer exists
             return;
         }
 
         _state.Enqueue(message.Message, Now);
     }
 
+    private void OnNodeTerminated(IActorRef node)
+    {
+        if (!node.Equals(_node))
+        {
+            return;
+        }
+
+        _node = null;
+        if (_state.AttachedConnectionId is not null)
+        {
+            // The connection's node was removed from the cluster: the live state (subscriptions, inflight, queue)
+            // was in that connection and is gone. Say so; the client starts a new session (Session Present 0).
+            _logger.LogWarning("Session of client {ClientId} lost: the node holding its connection left the cluster without handing it back", ClientId);
+            _clusterMetrics.SessionLost();
+            _state.LoseConnection();
+            if (_pendingAttach is not null)
+            {
+                CompletePendingAttach();
+                return;
+            }
+
+            Passivate();
+        }
+
+        // Otherwise the session waits here with its state; only the routes of its offline endpoint went with the node.
+    }
+
+    private void OnRestore(RestoreSession restore)
+    {
+        if (_state.Exists || _state.AttachedConnectionId is not null || _pendingAttach is not null)
+        {
+            // The client reattached to this new incarnation before the state arrived: give it what was queued.
+            _logger.LogWarning("Session of client {ClientId}: its handed-off state arrived after the client reattached; delivering its {Count} queued message(s)", ClientId, restore.Record.Offline.Queued.Count);
+            foreach (QueuedMessage queued in restore.Record.Offline.Queued)
+            {
+                OnEnqueue(new EnqueueMessage(ClientId, queued));
+            }
+
+            return;
+        }
+
+        _state.Restore(restore.Record);
+        if (restore.Node is not null)
+        {
+            SetNode(restore.Node);
+        }
+
+        if (!_state.Exists && _state.AttachedConnectionId is null)
+        {
+            Passivate();
+            return;
+        }
+
+        if (_state.AttachedConnectionId is null)
+        {
+            ArmOfflineTimers(Now);
+        }
+    }
+
+    private void OnEndpointMoved(SessionEndpointMoved moved)
+    {
+        if (_state.AttachedConnectionId is not null || !_state.Exists)
+        {
+            if (!moved.Node.Equals(_node))
+            {
+                moved.Node.Tell(new ForgetSession(ClientId)); // the client is back elsewhere (or the session ended)
+            }
+
+            return;
+        }
+
+        SetNode(moved.Node);
+    }
+
+    private void OnHandOff()
+    {
+        if (_state.Exists || _state.AttachedConnectionId is not null)
+        {
+            SessionRecord record = _state.Export(Now);
+            if (FindOtherRegion() is { } region)
+            {
+                var restore = new RestoreSession(ClientId, _node, record);
+                MessageParts.Send(Context.System, region, ClientId, restore, MessageParts.EstimateSize(record.Offline), Self);
+            }
+            else
+            {
+                _logger.LogWarning("Session of client {ClientId} lost at shutdown: no other node to take it over", ClientId);
+                _clusterMetrics.SessionLost();
+            }
+        }
+
+        Context.Stop(Self);
+    }
+
+    /// <summary>The session shard region of another member that is not leaving; it buffers until the shard's new home is known.</summary>
+    private ActorSelection? FindOtherRegion()
+    {
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        foreach (Member member in cluster.State.Members)
+        {
+            if (member.Status == MemberStatus.Up && !member.UniqueAddress.Equals(cluster.SelfUniqueAddress)
+                && !cluster.State.Unreachable.Contains(member))
+            {
+                return Context.ActorSelection(new RootActorPath(member.Address) / "system" / "sharding" / BrokerNode.SessionTypeName);
+            }
+        }
+
+        return null;
+    }
+
+    private void SetNode(IActorRef node)
+    {
+        if (node.Equals(_node))
+        {
+            return;
+        }
+
+        if (_node is not null)
+        {
+            Context.Unwatch(_node);
+        }
+
+        _node = node;
+        Context.Watch(node);
+    }
+
     private void OnWillDue()
     {
         if (_state.TakeDueWill(Now) is { } will)
         {
-            _node?.Tell(new PublishWill(_state.ClientId, will.Message));
+            _localNode.Tell(new PublishWill(ClientId, will.Message));
         }
     }
 
@@ -201,12 +424,20 @@ public sealed class SessionActor : UntypedActor, IWithTimers
         // [MQTT-3.1.3-9] A Will still waiting when the session ends is published now.
         if (_state.TakeDueWill(now) is { } will)
         {
-            _node?.Tell(new PublishWill(_state.ClientId, will.Message));
+            _localNode.Tell(new PublishWill(ClientId, will.Message));
         }
 
         _state.End();
-        _node?.Tell(new SessionExpired(_state.ClientId));
+        _node?.Tell(new ForgetSession(ClientId));
         Passivate();
+    }
+
+    private void PassivateIfEmpty()
+    {
+        if (!_state.Exists && _state.AttachedConnectionId is null && _pendingAttach is null && _stashed == 0)
+        {
+            Passivate();
+        }
     }
 
     private void Passivate()

@@ -40,6 +40,21 @@ public sealed class ConnectionRegistry
     internal void ReleaseClientId(string clientId, MqttChannel channel) =>
         _byClientId.TryRemove(new KeyValuePair<string, MqttChannel>(clientId, channel));
 
+    /// <summary>The connection with this node-local number, if it is still open.</summary>
+    public bool TryGet(long connectionId, out MqttChannel channel) => _channels.TryGetValue(connectionId, out channel!);
+
+    /// <summary>The client id and connection number of every connection holding a client id here (a copy).</summary>
+    public List<(string ClientId, long ConnectionId)> ClientConnections()
+    {
+        var connections = new List<(string, long)>(_byClientId.Count);
+        foreach (KeyValuePair<string, MqttChannel> entry in _byClientId)
+        {
+            connections.Add((entry.Key, entry.Value.ConnectionId));
+        }
+
+        return connections;
+    }
+
     /// <summary>The connection of this client id on this node, if any.</summary>
     public bool TryGetByClientId(string clientId, out MqttChannel channel) => _byClientId.TryGetValue(clientId, out channel!);
 

@@ -34,6 +34,7 @@ public sealed partial class MqttChannel
             if (_ownsClientId)
             {
                 _context.Connections.ReleaseClientId(_clientId!, this);
+                _context.Sessions.ConnectionEnded(_clientId!, _connectionId);
             }
 
             _terminatedDone = true;

@@ -55,6 +55,12 @@ public sealed class NodeRouter
     /// <summary>Where deliveries for clients that are not online go.</summary>
     public ISessionRegistry Sessions { get; }
 
+    /// <summary>Told when a route of this node appears or disappears (the cluster's route replication); set before clients connect.</summary>
+    public IRouteObserver? RouteObserver { get; set; }
+
+    /// <summary>The other nodes of the cluster; set before clients connect. Null: this node alone.</summary>
+    public IClusterForwarder? Forwarder { get; set; }
+
     /// <summary>Subscriptions on this node (plain and shared).</summary>
     public int SubscriptionCount => Volatile.Read(ref _subscriptionCount);
 
@@ -74,6 +80,9 @@ public sealed class NodeRouter
             _endpoints.TryRemove(new KeyValuePair<string, SessionEndpoint>(clientId, endpoint));
         }
     }
+
+    /// <summary>Every session endpoint on this node (a moment's view).</summary>
+    public IEnumerable<SessionEndpoint> Endpoints() => _endpoints.Values;
 
     public bool TryGetEndpoint(string clientId, out SessionEndpoint endpoint) => _endpoints.TryGetValue(clientId, out endpoint!);
 
@@ -98,13 +107,19 @@ public sealed class NodeRouter
                     group = new SharedGroup(s.Group, s.Filter);
                     _groups.Add((s.Group, s.Filter), group);
                     _shared.AddOrUpdate(s.Filter, group, group);
+                    RouteObserver?.RouteAdded(new RouteKey(s.Filter, s.Group));
                 }
 
                 group.AddOrUpdate(endpoint, subscription);
             }
             else
             {
+                bool firstOfFilter = RouteObserver is not null && !_direct.ContainsFilter(subscription.Filter);
                 _direct.AddOrUpdate(subscription.Filter, endpoint, subscription);
+                if (firstOfFilter)
+                {
+                    RouteObserver!.RouteAdded(new RouteKey(subscription.Filter));
+                }
             }
 
             if (!exists)
@@ -183,7 +198,66 @@ public sealed class NodeRouter
     /// Delivers the message to every matching session on this node: one copy per session for its plain
     /// subscriptions, and one copy per shared group to one member. Returns the number of copies routed.
     /// </summary>
-    public int Publish(BrokerMessage message)
+    public int Publish(BrokerMessage message) => Publish(message, deliverPlain: true, forward: true, groupNames: null);
+
+    /// <summary>
+    /// Delivers a message another node forwarded here: to this node's plain subscribers when
+    /// <paramref name="plain"/>, and to one member of each named shared group the sender placed on this node
+    /// (identified by group name and filter). Never forwards again (at most one hop).
+    /// </summary>
+    public int DeliverForwarded(BrokerMessage message, bool plain, IReadOnlyList<RouteKey>? groups) =>
+        Publish(message, plain, forward: false, groups);
+
+    /// <summary>The shared group of this node with that name and filter, if it has members here.</summary>
+    public bool TryGetGroup(RouteKey key, out SharedGroup group)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _groups.TryGetValue((key.Group!, key.Filter), out group!);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Every route of this node (a filter with local subscribers, a group with local members), for a snapshot.</summary>
+    public List<RouteKey> GetRoutes()
+    {
+        var routes = new List<RouteKey>();
+        _lock.EnterReadLock();
+        try
+        {
+            var filters = new HashSet<string>(StringComparer.Ordinal);
+            foreach (SessionEndpoint endpoint in _endpoints.Values)
+            {
+                if (endpoint.Subscriptions is { } table)
+                {
+                    foreach (string filter in table.Keys)
+                    {
+                        if (!SharedSubscriptionFilter.IsShared(filter) && filters.Add(filter))
+                        {
+                            routes.Add(new RouteKey(filter));
+                        }
+                    }
+                }
+            }
+
+            foreach ((string group, string filter) in _groups.Keys)
+            {
+                routes.Add(new RouteKey(filter, group));
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        return routes;
+    }
+
+    private int Publish(BrokerMessage message, bool deliverPlain, bool forward, IReadOnlyList<RouteKey>? groupNames)
     {
         List<TrieMatch<SessionEndpoint, Subscription>> matches = t_matches ??= new List<TrieMatch<SessionEndpoint, Subscription>>();
         List<SharedGroup> groups = t_groups ??= new List<SharedGroup>();
@@ -192,8 +266,23 @@ public sealed class NodeRouter
         _lock.EnterReadLock();
         try
         {
-            _direct.Match(message.Topic, ref collector);
-            if (_groups.Count > 0)
+            if (deliverPlain)
+            {
+                _direct.Match(message.Topic, ref collector);
+            }
+
+            if (groupNames is not null)
+            {
+                // Forwarded: only the groups the sending node placed here.
+                for (int i = 0; i < groupNames.Count; i++)
+                {
+                    if (_groups.TryGetValue((groupNames[i].Group!, groupNames[i].Filter), out SharedGroup? named))
+                    {
+                        groups.Add(named);
+                    }
+                }
+            }
+            else if (forward && _groups.Count > 0)
             {
                 _shared.Match(message.Topic, ref groupCollector);
             }
@@ -206,6 +295,12 @@ public sealed class NodeRouter
         int routed = 0;
         try
         {
+            if (forward && Forwarder is { } forwarder)
+            {
+                // Before local delivery: the forwarder decides which node serves each shared group.
+                forwarder.Forward(message, groups);
+            }
+
             if (matches.Count == 1)
             {
                 TrieMatch<SessionEndpoint, Subscription> only = matches[0];
@@ -340,12 +435,17 @@ public sealed class NodeRouter
                 {
                     _groups.Remove((s.Group, s.Filter));
                     _shared.Remove(s.Filter, group);
+                    RouteObserver?.RouteRemoved(new RouteKey(s.Filter, s.Group));
                 }
             }
         }
         else
         {
             _direct.Remove(filter, endpoint);
+            if (RouteObserver is not null && !_direct.ContainsFilter(filter))
+            {
+                RouteObserver.RouteRemoved(new RouteKey(filter));
+            }
         }
 
         return true;

@@ -21,4 +21,14 @@ public interface ISessionRegistry
 
     /// <summary>Queues a QoS 1/2 message for a session whose client is not online here (fire and forget).</summary>
     void EnqueueOffline(string clientId, QueuedMessage message);
+
+    /// <summary>
+    /// The connection that attached (or tried to attach) as <paramref name="clientId"/> ended: the ClientId is
+    /// free again unless a newer connection holds it. Called for every such connection, ephemeral or not,
+    /// after any <see cref="Detach"/>. An owner that tracks connections only through attach and detach (one
+    /// process, one node) has nothing to do here.
+    /// </summary>
+    void ConnectionEnded(string clientId, long connectionId)
+    {
+    }
 }

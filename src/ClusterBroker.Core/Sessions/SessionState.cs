@@ -146,6 +146,50 @@ public sealed class SessionState(string clientId, BrokerOptions options, ILogger
         return will;
     }
 
+    /// <summary>Everything this owner holds, for a new owner to continue from (<see cref="Restore"/>).</summary>
+    public SessionRecord Export(long nowUnixMs)
+    {
+        var queued = new List<QueuedMessage>(_queue.Count);
+        _queue.DrainTo(queued, nowUnixMs);
+        foreach (QueuedMessage message in queued)
+        {
+            _queue.EnqueueUnbounded(message);
+        }
+
+        return new SessionRecord(Exists, AttachedConnectionId, ExpiresAtUnixMs, Will, WillDueAtUnixMs, new SessionSnapshot(_subscriptions, _inflight, queued, _incomingQoS2));
+    }
+
+    /// <summary>Continues a session another owner exported; replaces whatever this one held.</summary>
+    public void Restore(SessionRecord record)
+    {
+        End();
+        Exists = record.Exists;
+        AttachedConnectionId = record.AttachedConnectionId;
+        ExpiresAtUnixMs = record.ExpiresAtUnixMs;
+        Will = record.Will;
+        WillDueAtUnixMs = record.WillDueAtUnixMs;
+        _subscriptions = record.Offline.Subscriptions;
+        _inflight = record.Offline.Inflight;
+        _incomingQoS2 = record.Offline.IncomingQoS2;
+        foreach (QueuedMessage message in record.Offline.Queued)
+        {
+            _queue.EnqueueUnbounded(message);
+        }
+    }
+
+    /// <summary>
+    /// The connection holding the session vanished without handing it back (its node was removed from the
+    /// cluster): the live state it held is gone, so the session ends; the client starts a new one.
+    /// </summary>
+    public void LoseConnection()
+    {
+        if (AttachedConnectionId is not null)
+        {
+            AttachedConnectionId = null;
+            End();
+        }
+    }
+
     /// <summary>Ends the session: releases every message and subscription.</summary>
     public void End()
     {

@@ -11,7 +11,8 @@ namespace ClusterBroker.Core.Sys;
 /// composition root calls <see cref="PublishAll"/> every <see cref="BrokerOptions.SysInterval"/>.
 /// Topics starting with '$' are not matched by filters starting with a wildcard ([MQTT-4.7.2-1]).
 /// </summary>
-public sealed class SysTopicPublisher(BrokerContext context)
+/// <remarks>Other layers add their own counters (the cluster's) through <c>extraCounters</c>, read at each publication.</remarks>
+public sealed class SysTopicPublisher(BrokerContext context, Func<IEnumerable<KeyValuePair<string, long>>>? extraCounters = null)
 {
     public const string Version = "$SYS/broker/version";
     public const string Uptime = "$SYS/broker/uptime";
@@ -40,6 +41,13 @@ public sealed class SysTopicPublisher(BrokerContext context)
         Publish(SubscriptionsCount, context.Router.SubscriptionCount);
 
         Publish(RetainedCount, context.Retained.Count);
+        if (extraCounters is not null)
+        {
+            foreach (KeyValuePair<string, long> counter in extraCounters())
+            {
+                Publish(counter.Key, counter.Value);
+            }
+        }
     }
 
     private void Publish(string topic, long value) => Publish(topic, value.ToString(CultureInfo.InvariantCulture));

@@ -1,0 +1,207 @@
+using Akka.Actor;
+using Akka.Cluster;
+using ClusterBroker.Cluster.Messages;
+using ClusterBroker.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterBroker.Cluster.ClientIds;
+
+/// <summary>
+/// One bucket of the cluster-wide ClientId registry (a sharded entity; see <see cref="ClientIdBuckets"/>): the
+/// connection of every online ClientId in the bucket, clean or persistent, as (node actor, connection number).
+/// A claim by a new connection closes the one holding the ClientId (DISCONNECT 0x8E) and waits until it has
+/// ended and handed its session back, so a ClientId is connected once in the whole cluster and the new
+/// CONNACK comes after the old connection is gone. A few hundred bytes per online client, and no actor per
+/// client. When a node is removed its entries go; when a bucket (re)starts — its node died, or a rebalance —
+/// it asks every node for its connections in the bucket, so no online client is forgotten.
+/// </summary>
+public sealed class ClientIdRegistryActor : UntypedActor, IWithTimers
+{
+    private readonly int _bucket;
+    private readonly TimeSpan _takeoverTimeout;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, Holder> _holders = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Claim> _claims = new(StringComparer.Ordinal);
+    private readonly Akka.Cluster.Cluster _cluster;
+
+    public ClientIdRegistryActor(string bucket, TimeSpan takeoverTimeout, ILogger logger)
+    {
+        _bucket = int.Parse(bucket, System.Globalization.CultureInfo.InvariantCulture);
+        _takeoverTimeout = takeoverTimeout;
+        _logger = logger;
+        _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Online ClientIds in this bucket.</summary>
+    public int Count => _holders.Count;
+
+    public static Props Props(string bucket, TimeSpan takeoverTimeout, ILogger logger) =>
+        Akka.Actor.Props.Create(() => new ClientIdRegistryActor(bucket, takeoverTimeout, logger));
+
+    protected override void PreStart()
+    {
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+        foreach (Member member in _cluster.State.Members)
+        {
+            if (member.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.WeaklyUp)
+            {
+                Context.ActorSelection(new RootActorPath(member.Address) / "user" / BrokerNodeActor.Name)
+                    .Tell(new ReportConnections(_bucket, ClientIdBuckets.Count), Self);
+            }
+        }
+    }
+
+    protected override void PostStop() => _cluster.Unsubscribe(Self);
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case ClaimClientId claim:
+                OnClaim(claim);
+                break;
+            case ReleaseClientId release:
+                if (_holders.TryGetValue(release.ClientId, out Holder holder) && holder.Is(release.Node, release.ConnectionId))
+                {
+                    _holders.Remove(release.ClientId);
+                }
+
+                break;
+            case ConnectionClosed closed:
+                CompleteClaim(closed.ClientId, closed.ConnectionId);
+                break;
+            case ClaimTimedOut timedOut:
+                if (_claims.ContainsKey(timedOut.ClientId))
+                {
+                    _logger.LogWarning("ClientId {ClientId}: the previous connection did not confirm it closed within {Timeout}; the new connection takes the ClientId", timedOut.ClientId, _takeoverTimeout);
+                    CompleteClaim(timedOut.ClientId, null);
+                }
+
+                break;
+            case ConnectionsReport report:
+                foreach (ConnectionEntry entry in report.Connections)
+                {
+                    // A claim made meanwhile is newer than what the node reports.
+                    if (!_holders.ContainsKey(entry.ClientId) && !_claims.ContainsKey(entry.ClientId))
+                    {
+                        _holders[entry.ClientId] = new Holder(Sender, entry.ConnectionId);
+                    }
+                }
+
+                break;
+            case ClusterEvent.MemberRemoved removed:
+                ForgetNode(removed.Member.Address);
+                break;
+            case ClusterEvent.IClusterDomainEvent:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void OnClaim(ClaimClientId claim)
+    {
+        var holder = new Holder(claim.Node, claim.ConnectionId);
+        if (_claims.TryGetValue(claim.ClientId, out Claim? pending))
+        {
+            // A third connection while a takeover is pending: the newest wins; the waiting one is refused.
+            pending.ReplyTo.Tell(new Status.Failure(new InvalidOperationException("The ClientId was claimed by a newer connection.")));
+            _claims[claim.ClientId] = new Claim(holder, Sender, pending.Closing);
+            return;
+        }
+
+        if (!_holders.TryGetValue(claim.ClientId, out Holder current) || current.Is(claim.Node, claim.ConnectionId) || !IsMember(current.Node))
+        {
+            _holders[claim.ClientId] = holder;
+            Sender.Tell(new ClientIdClaimed(claim.ClientId, claim.ConnectionId));
+            return;
+        }
+
+        // [MQTT-3.1.4-3] Close the existing connection first; its node answers ConnectionClosed once it has ended.
+        _claims[claim.ClientId] = new Claim(holder, Sender, current);
+        current.Node.Tell(new DisconnectConnection(claim.ClientId, current.ConnectionId, ReasonCode.SessionTakenOver), Self);
+        Timers.StartSingleTimer(claim.ClientId, new ClaimTimedOut(claim.ClientId), _takeoverTimeout);
+    }
+
+    private void CompleteClaim(string clientId, long? closedConnection)
+    {
+        if (!_claims.TryGetValue(clientId, out Claim? claim) || (closedConnection is long id && id != claim.Closing.ConnectionId))
+        {
+            return;
+        }
+
+        _claims.Remove(clientId);
+        Timers.Cancel(clientId);
+        _holders[clientId] = claim.Claimant;
+        claim.ReplyTo.Tell(new ClientIdClaimed(clientId, claim.Claimant.ConnectionId));
+    }
+
+    private void ForgetNode(Address address)
+    {
+        List<string>? gone = null;
+        foreach ((string clientId, Holder holder) in _holders)
+        {
+            if (holder.Node.Path.Address.Equals(address))
+            {
+                (gone ??= new List<string>()).Add(clientId);
+            }
+        }
+
+        if (gone is not null)
+        {
+            foreach (string clientId in gone)
+            {
+                _holders.Remove(clientId);
+            }
+        }
+
+        List<string>? waiting = null;
+        foreach ((string clientId, Claim claim) in _claims)
+        {
+            if (claim.Closing.Node.Path.Address.Equals(address))
+            {
+                (waiting ??= new List<string>()).Add(clientId);
+            }
+        }
+
+        if (waiting is not null)
+        {
+            foreach (string clientId in waiting)
+            {
+                CompleteClaim(clientId, null);
+            }
+        }
+    }
+
+    private bool IsMember(IActorRef node)
+    {
+        Address address = node.Path.Address;
+        if (address.HasLocalScope || address.Equals(_cluster.SelfAddress))
+        {
+            return true;
+        }
+
+        foreach (Member member in _cluster.State.Members)
+        {
+            if (member.Address.Equals(address))
+            {
+                return member.Status != MemberStatus.Removed && member.Status != MemberStatus.Down;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The connection holding a ClientId: its node actor and that node's connection number.</summary>
+    private readonly record struct Holder(IActorRef Node, long ConnectionId)
+    {
+        public bool Is(IActorRef node, long connectionId) => ConnectionId == connectionId && Node.Equals(node);
+    }
+
+    private sealed record Claim(Holder Claimant, IActorRef ReplyTo, Holder Closing);
+
+    private sealed record ClaimTimedOut(string ClientId);
+}

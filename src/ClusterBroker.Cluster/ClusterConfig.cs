@@ -1,0 +1,70 @@
+using Akka.Configuration;
+using ClusterBroker.Core;
+
+namespace ClusterBroker.Cluster;
+
+/// <summary>The Akka configuration of a node, every setting that matters written out deliberately.</summary>
+internal static class ClusterConfig
+{
+    public static Config Build(BrokerOptions options, ClusterOptions cluster)
+    {
+        // A forwarded PUBLISH of the maximum packet size must fit one frame (batches close at 60 KiB, session
+        // state moves in 60 KiB parts, so nothing else needs more).
+        long frame = Math.Max(cluster.MaximumFrameSize, Math.Min((long)options.MaximumPacketSize + (64 * 1024), int.MaxValue - 1));
+        string bind = string.IsNullOrWhiteSpace(cluster.BindHost) ? cluster.Host : cluster.BindHost;
+        string stableAfter = ((long)cluster.StableAfter.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) + "ms";
+        string hocon = $$"""
+            akka {
+              loglevel = WARNING
+              stdout-loglevel = WARNING
+              log-dead-letters = off
+              log-dead-letters-during-shutdown = off
+              actor {
+                provider = cluster
+                serializers {
+                  cluster-broker = "ClusterBroker.Cluster.Serialization.ClusterBrokerSerializer, ClusterBroker.Cluster"
+                }
+                serialization-bindings {
+                  "ClusterBroker.Cluster.Messages.IClusterBrokerMessage, ClusterBroker.Cluster" = cluster-broker
+                }
+              }
+              remote.dot-netty.tcp {
+                hostname = "{{bind}}"
+                public-hostname = "{{cluster.Host}}"
+                port = {{cluster.Port}}
+                maximum-frame-size = {{frame}}b
+                send-buffer-size = {{Math.Max(frame, 256000)}}b
+                receive-buffer-size = {{Math.Max(frame, 256000)}}b
+              }
+              cluster {
+                seed-nodes = []
+                min-nr-of-members = 1
+                log-info = off
+                downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+                split-brain-resolver {
+                  active-strategy = keep-majority
+                  stable-after = {{stableAfter}}
+                  down-all-when-unstable = on
+                }
+                sharding {
+                  state-store-mode = ddata
+                  remember-entities = off
+                  passivate-idle-entity-after = off
+                  distributed-data.durable.keys = []
+                }
+                distributed-data.durable.keys = []
+              }
+              coordinated-shutdown {
+                run-by-clr-shutdown-hook = off
+                exit-clr = off
+              }
+            }
+            """;
+        // Sharding's and distributed data's serializers must be known before the first remote message arrives
+        // (a joining node receives the coordinator's replicator traffic at once), not only after sharding starts.
+        return ConfigurationFactory.ParseString(hocon)
+            .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig())
+            .WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingleton.DefaultConfig())
+            .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
+    }
+}

@@ -1,0 +1,60 @@
+namespace ClusterBroker.Cluster;
+
+/// <summary>
+/// Counters of the cluster layer (published in $SYS/broker/cluster/..., updated with interlocked
+/// operations from any thread): members, forwards, route deltas and snapshots.
+/// </summary>
+public sealed class ClusterMetrics
+{
+    private long _members;
+    private long _forwardsSent;
+    private long _forwardsReceived;
+    private long _forwardBatchesSent;
+    private long _routeDeltasSent;
+    private long _routeDeltasReceived;
+    private long _snapshotsSent;
+    private long _snapshotsReceived;
+    private long _sessionsLost;
+
+    /// <summary>Members with status Up, this node included.</summary>
+    public long Members => Volatile.Read(ref _members);
+
+    /// <summary>Messages forwarded to other nodes (one per destination node per message).</summary>
+    public long ForwardsSent => Volatile.Read(ref _forwardsSent);
+
+    /// <summary>Messages other nodes forwarded to this one.</summary>
+    public long ForwardsReceived => Volatile.Read(ref _forwardsReceived);
+
+    /// <summary>Forward batches sent (messages per batch = ForwardsSent / ForwardBatchesSent).</summary>
+    public long ForwardBatchesSent => Volatile.Read(ref _forwardBatchesSent);
+
+    public long RouteDeltasSent => Volatile.Read(ref _routeDeltasSent);
+
+    public long RouteDeltasReceived => Volatile.Read(ref _routeDeltasReceived);
+
+    /// <summary>Complete route snapshots sent to other nodes (to joining nodes, or on request after a gap).</summary>
+    public long SnapshotsSent => Volatile.Read(ref _snapshotsSent);
+
+    public long SnapshotsReceived => Volatile.Read(ref _snapshotsReceived);
+
+    /// <summary>Persistent sessions ended because the node holding their client's state was removed from the cluster.</summary>
+    public long SessionsLost => Volatile.Read(ref _sessionsLost);
+
+    public void SetMembers(int count) => Volatile.Write(ref _members, count);
+
+    public void ForwardSent() => Interlocked.Increment(ref _forwardsSent);
+
+    public void AddForwardsReceived(int count) => Interlocked.Add(ref _forwardsReceived, count);
+
+    public void ForwardBatchSent() => Interlocked.Increment(ref _forwardBatchesSent);
+
+    public void RouteDeltaSent(int destinations) => Interlocked.Add(ref _routeDeltasSent, destinations);
+
+    public void RouteDeltaReceived() => Interlocked.Increment(ref _routeDeltasReceived);
+
+    public void SnapshotSent() => Interlocked.Increment(ref _snapshotsSent);
+
+    public void SnapshotReceived() => Interlocked.Increment(ref _snapshotsReceived);
+
+    public void SessionLost() => Interlocked.Increment(ref _sessionsLost);
+}

@@ -1,0 +1,320 @@
+using Akka.Actor;
+using Akka.Cluster;
+using ClusterBroker.Cluster.Messages;
+using ClusterBroker.Core.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterBroker.Cluster.Routing;
+
+/// <summary>
+/// Replicates routes between nodes (design.md section 2): this node's route changes go to every other
+/// member as batched deltas with a per-origin sequence number; a member that comes up gets a snapshot; a
+/// receiver that sees a gap asks for one; a member that leaves or is downed has its routes purged. Also
+/// owns one <see cref="ForwardSenderActor"/> per other member. Not Akka DistributedData: route counts may
+/// reach millions, and a route is one (filter, node) entry, cheap to stream.
+/// </summary>
+public sealed class RouteReplicatorActor : UntypedActor
+{
+    public const string Name = "cluster-routes";
+
+    /// <summary>Routes per snapshot part: well below the transport's frame limit even for long filters.</summary>
+    public const int SnapshotPartSize = 500;
+
+    private readonly NodeRouter _router;
+    private readonly ClusterRouteTable _table;
+    private readonly ClusterMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly Akka.Cluster.Cluster _cluster;
+    private readonly Dictionary<UniqueAddress, Origin> _origins = new();
+    private readonly List<RouteChange> _pending = new();
+    private readonly List<IActorRef> _syncWaiters = new();
+    private long _sequence;
+    private bool _flushQueued;
+
+    public RouteReplicatorActor(NodeRouter router, ClusterRouteTable table, ClusterMetrics metrics, ILogger logger)
+    {
+        _router = router;
+        _table = table;
+        _metrics = metrics;
+        _logger = logger;
+        _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    }
+
+    public static Props Props(NodeRouter router, ClusterRouteTable table, ClusterMetrics metrics, ILogger logger) =>
+        Akka.Actor.Props.Create(() => new RouteReplicatorActor(router, table, metrics, logger));
+
+    /// <summary>The observer the node router calls (under its lock): it only tells this actor.</summary>
+    public static IRouteObserver Observer(IActorRef replicator) => new TellingObserver(replicator);
+
+    protected override void PreStart() =>
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved));
+
+    protected override void PostStop() => _cluster.Unsubscribe(Self);
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case RouteChange change:
+                _pending.Add(change);
+                if (!_flushQueued)
+                {
+                    _flushQueued = true;
+                    Self.Tell(FlushDeltas.Instance);
+                }
+
+                break;
+            case FlushDeltas:
+                _flushQueued = false;
+                Flush();
+                break;
+            case ClusterEvent.MemberUp up when !up.Member.UniqueAddress.Equals(_cluster.SelfUniqueAddress):
+                OnMemberUp(up.Member);
+                break;
+            case ClusterEvent.MemberRemoved removed:
+                OnMemberRemoved(removed.Member);
+                break;
+            case RouteDelta delta:
+                OnDelta(delta);
+                break;
+            case RouteSnapshotPart part:
+                OnSnapshotPart(part);
+                break;
+            case RequestRouteSnapshot request:
+                Flush();
+                SendSnapshot(Sender);
+                break;
+            case AwaitRoutesSynced:
+                _syncWaiters.Add(Sender);
+                AnswerSyncWaiters();
+                break;
+            case ClusterEvent.IMemberEvent:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private ActorSelection ReplicatorOf(Address address) => Context.ActorSelection(new RootActorPath(address) / "user" / Name);
+
+    private void Flush()
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        _sequence++;
+        var delta = new RouteDelta(_cluster.SelfUniqueAddress, _sequence, _pending.ToArray());
+        _pending.Clear();
+        int sent = 0;
+        foreach (Origin origin in _origins.Values)
+        {
+            ReplicatorOf(origin.Node.Address.Address).Tell(delta, Self);
+            sent++;
+        }
+
+        _metrics.RouteDeltaSent(sent);
+    }
+
+    private void OnMemberUp(Member member)
+    {
+        Origin origin = GetOrAddOrigin(member.UniqueAddress);
+        // Everything changed so far goes out as a delta to the members known before; the new member gets the
+        // whole set as of the current sequence, so later deltas continue where its snapshot ends.
+        Flush();
+        SendSnapshot(ReplicatorOf(member.Address));
+        _logger.LogDebug("Routes: sent a snapshot of {Count} route(s) to {Member}", _router.GetRoutes().Count, member.Address);
+        _ = origin;
+    }
+
+    private void OnMemberRemoved(Member member)
+    {
+        if (!_origins.Remove(member.UniqueAddress, out Origin? origin))
+        {
+            return;
+        }
+
+        int purged = _table.Purge(origin.Node);
+        Context.Stop(origin.Node.Sender);
+        _logger.LogInformation("Routes: purged {Count} route(s) of {Member}, which left the cluster", purged, member.Address);
+        AnswerSyncWaiters();
+    }
+
+    private Origin GetOrAddOrigin(UniqueAddress address)
+    {
+        if (!_origins.TryGetValue(address, out Origin? origin))
+        {
+            string childName = "forward-" + Uri.EscapeDataString(address.Address.HostPort()) + "-" + address.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            IActorRef sender = Context.ActorOf(
+                ForwardSenderActor.Props(Context.ActorSelection(new RootActorPath(address.Address) / "user" / ForwardReceiverActor.Name), _metrics),
+                childName);
+            origin = new Origin(new RemoteNode(address, sender));
+            _origins.Add(address, origin);
+        }
+
+        return origin;
+    }
+
+    private void OnDelta(RouteDelta delta)
+    {
+        _metrics.RouteDeltaReceived();
+        if (!IsMember(delta.Origin))
+        {
+            return; // a delta from a node that is not (or no longer) a member: nothing to keep
+        }
+
+        Origin origin = GetOrAddOrigin(delta.Origin);
+        if (origin.AwaitingSnapshot || delta.Sequence <= origin.Sequence)
+        {
+            return;
+        }
+
+        if (delta.Sequence != origin.Sequence + 1)
+        {
+            _logger.LogInformation(
+                "Routes: gap in the deltas of {Origin} (expected {Expected}, got {Sequence}); asking for a snapshot",
+                delta.Origin.Address, origin.Sequence + 1, delta.Sequence);
+            origin.AwaitingSnapshot = true;
+            Sender.Tell(new RequestRouteSnapshot(_cluster.SelfUniqueAddress), Self);
+            return;
+        }
+
+        foreach (RouteChange change in delta.Changes)
+        {
+            if (change.Added)
+            {
+                _table.Add(origin.Node, change.Route);
+            }
+            else
+            {
+                _table.Remove(origin.Node, change.Route);
+            }
+        }
+
+        origin.Sequence = delta.Sequence;
+    }
+
+    private void OnSnapshotPart(RouteSnapshotPart part)
+    {
+        if (!IsMember(part.Origin))
+        {
+            return;
+        }
+
+        Origin origin = GetOrAddOrigin(part.Origin);
+        if (origin.Incoming is null || origin.IncomingSequence != part.Sequence)
+        {
+            origin.Incoming = new List<RouteKey>();
+            origin.IncomingSequence = part.Sequence;
+        }
+
+        origin.Incoming.AddRange(part.Routes);
+        if (!part.Last)
+        {
+            return;
+        }
+
+        _table.Replace(origin.Node, origin.Incoming);
+        origin.Sequence = part.Sequence;
+        origin.Incoming = null;
+        origin.AwaitingSnapshot = false;
+        origin.Synced = true;
+        _metrics.SnapshotReceived();
+        AnswerSyncWaiters();
+    }
+
+    private void SendSnapshot(ICanTell destination)
+    {
+        List<RouteKey> routes = _router.GetRoutes();
+        // The router's current set already includes every change still pending here (they were flushed above).
+        int offset = 0;
+        do
+        {
+            int count = Math.Min(SnapshotPartSize, routes.Count - offset);
+            RouteKey[] part = routes.GetRange(offset, count).ToArray();
+            offset += count;
+            destination.Tell(new RouteSnapshotPart(_cluster.SelfUniqueAddress, _sequence, offset >= routes.Count, part), Self);
+        }
+        while (offset < routes.Count);
+        _metrics.SnapshotSent();
+    }
+
+    private bool IsMember(UniqueAddress address)
+    {
+        foreach (Member member in _cluster.State.Members)
+        {
+            if (member.UniqueAddress.Equals(address))
+            {
+                return member.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting or MemberStatus.Joining or MemberStatus.WeaklyUp;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Answers those waiting for the routes of every other Up member (a joining node before it listens).</summary>
+    private void AnswerSyncWaiters()
+    {
+        if (_syncWaiters.Count == 0)
+        {
+            return;
+        }
+
+        foreach (Member member in _cluster.State.Members)
+        {
+            if (member.Status == MemberStatus.Up && !member.UniqueAddress.Equals(_cluster.SelfUniqueAddress)
+                && (!_origins.TryGetValue(member.UniqueAddress, out Origin? origin) || !origin.Synced))
+            {
+                return;
+            }
+        }
+
+        foreach (IActorRef waiter in _syncWaiters)
+        {
+            waiter.Tell(RoutesSynced.Instance);
+        }
+
+        _syncWaiters.Clear();
+    }
+
+    /// <summary>Ask: answered with <see cref="RoutesSynced"/> once every other Up member's routes arrived.</summary>
+    public sealed class AwaitRoutesSynced
+    {
+        public static readonly AwaitRoutesSynced Instance = new();
+    }
+
+    public sealed class RoutesSynced
+    {
+        public static readonly RoutesSynced Instance = new();
+    }
+
+    private sealed class FlushDeltas
+    {
+        public static readonly FlushDeltas Instance = new();
+    }
+
+    /// <summary>What this node knows of another node's routes.</summary>
+    private sealed class Origin(RemoteNode node)
+    {
+        public RemoteNode Node { get; } = node;
+
+        public long Sequence { get; set; }
+
+        public bool AwaitingSnapshot { get; set; }
+
+        public bool Synced { get; set; }
+
+        public List<RouteKey>? Incoming { get; set; }
+
+        public long IncomingSequence { get; set; }
+    }
+
+    private sealed class TellingObserver(IActorRef replicator) : IRouteObserver
+    {
+        public void RouteAdded(RouteKey route) => replicator.Tell(new RouteChange(true, route), ActorRefs.NoSender);
+
+        public void RouteRemoved(RouteKey route) => replicator.Tell(new RouteChange(false, route), ActorRefs.NoSender);
+    }
+}

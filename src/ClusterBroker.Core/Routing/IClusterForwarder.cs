@@ -1,0 +1,18 @@
+using ClusterBroker.Core.Messages;
+
+namespace ClusterBroker.Core.Routing;
+
+/// <summary>
+/// The other nodes, as seen by the router of this one. For a message published on this node it sends ONE
+/// forward to every other node with a matching route (however many of that node's clients match), and
+/// places each matching shared group on exactly one node of the cluster.
+/// </summary>
+public interface IClusterForwarder
+{
+    /// <summary>
+    /// Forwards <paramref name="message"/> (published on this node) to the other nodes that need it.
+    /// <paramref name="localGroups"/> holds the shared groups matched on this node; the forwarder removes
+    /// from it every group it placed on another node (this node delivers to the groups left in it).
+    /// </summary>
+    void Forward(BrokerMessage message, List<SharedGroup> localGroups);
+}
