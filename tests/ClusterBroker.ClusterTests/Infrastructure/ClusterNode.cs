@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -15,8 +16,13 @@ public sealed partial class ClusterNode : IAsyncDisposable
     private const int SigKill = 9;
     private const int SigTerm = 15;
 
+    /// <summary>Nodes started and not yet exited: killed when the test process exits, should a fixture never be disposed.</summary>
+    private static readonly ConcurrentDictionary<ClusterNode, bool> Running = new();
+
     private readonly Process _process;
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    static ClusterNode() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillRunning();
 
     private ClusterNode(int number, int run, int mqttPort, int clusterPort, IReadOnlyList<string> arguments, Process process)
     {
@@ -97,6 +103,7 @@ public sealed partial class ClusterNode : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => node.OnLine(e.Data);
         process.Exited += (_, _) => node.OnExited();
         process.Start();
+        Running[node] = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return node;
@@ -204,6 +211,20 @@ public sealed partial class ClusterNode : IAsyncDisposable
         return null;
     }
 
+    private static void KillRunning()
+    {
+        foreach (ClusterNode node in Running.Keys)
+        {
+            try
+            {
+                node._process.Kill(entireProcessTree: true);
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+            }
+        }
+    }
+
     private static bool IsMembershipEvent(string line, ClusterNode other, string membershipEvent) =>
         line.Contains($"Cluster: {other.Address} {membershipEvent}", StringComparison.Ordinal);
 
@@ -240,6 +261,7 @@ public sealed partial class ClusterNode : IAsyncDisposable
         {
             code = -1;
         }
+        Running.TryRemove(this, out _);
         Log.Add($"[test harness] {Name} exited with code {code}");
         _exited.TrySetResult(code);
     }
