@@ -44,11 +44,13 @@ public sealed class Session_Migration_Tests(SharedClusterFixture fixture, ITestO
         // on node 2: the session with everything that was not acknowledged
         await using MqttTestClient onNode2 = await MqttTestClient.ConnectPersistentAsync(Cluster[2], clientId, version);
         Assert.True(onNode2.ConnectResult.IsSessionPresent, "the session was not present on node 2");
-        await onNode2.Messages.WaitUntilAsync(list => list.Count(m => !m.IsControl) >= Inflight + Queued, $"{Inflight} inflight and {Queued} queued messages on node 2");
+        await onNode2.Messages.TryWaitUntilAsync(list => list.Count(m => !m.IsControl) >= Inflight + Queued, Timeouts.Default);
+        await Fence.PassAsync(publisher, $"{root}/fence", onNode2);
         IReadOnlyList<ReceivedMessage> moved = onNode2.ApplicationMessages;
         output.WriteLine("received on node 2: " + string.Join(", ", moved.Select(m => $"{m.Payload}{(m.Dup ? " (dup)" : "")}")));
         string[] expected = [.. Enumerable.Range(1, Inflight).Select(i => $"inflight-{i}"), .. Enumerable.Range(1, Queued).Select(i => $"queued-{i}")];
-        Assert.Equal(expected.Order(StringComparer.Ordinal), moved.Select(m => m.Payload).Order(StringComparer.Ordinal));
+        Assert.True(expected.Order(StringComparer.Ordinal).SequenceEqual(moved.Select(m => m.Payload).Order(StringComparer.Ordinal)),
+            $"lost [{string.Join(", ", expected.Except(moved.Select(m => m.Payload)))}]; received on node 2 [{string.Join(", ", moved.Select(m => $"{m.Payload}{(m.Dup ? " (dup)" : "")}"))}]");
         Assert.All(moved.Where(m => m.Payload.StartsWith("inflight-", StringComparison.Ordinal)), m => Assert.True(m.Dup, $"{m} was sent again without DUP [MQTT-3.3.1-1]"));
 
         // afterwards: each new message once
