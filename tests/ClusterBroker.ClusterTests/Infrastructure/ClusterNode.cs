@@ -181,6 +181,25 @@ public sealed partial class ClusterNode : IAsyncDisposable
             string.Join(Environment.NewLine, lines.TakeLast(tailLines));
     }
 
+    /// <summary>
+    /// The lines logged after the first <paramref name="linesBefore"/> (the last <paramref name="tailLines"/> of them);
+    /// when there are none, the last few before, so the reader sees the node's state.
+    /// </summary>
+    public string DescribeSince(int linesBefore, int tailLines)
+    {
+        IReadOnlyList<string> lines = Log.Snapshot();
+        string state = HasExited ? $"exited with code {Exited.Result}" : "running";
+        IEnumerable<string> during = lines.Skip(linesBefore);
+        int count = lines.Count - linesBefore;
+        string header = $"=== {Name}: mqtt {MqttPort}, cluster {ClusterPort}, pid {ProcessId}, {state}; ";
+        if (count <= 0)
+        {
+            return header + $"no lines during the test, the last before it: ===" + Environment.NewLine + string.Join(Environment.NewLine, lines.TakeLast(5));
+        }
+        string skipped = count > tailLines ? $"the last {tailLines} of " : "";
+        return header + $"{skipped}{count} line(s) during the test ===" + Environment.NewLine + string.Join(Environment.NewLine, during.TakeLast(tailLines));
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -74,6 +74,7 @@ public sealed class MqttTestClient : IAsyncDisposable
             .WithProtocolVersion(version)
             .WithTimeout(Timeouts.Mqtt);
         configure?.Invoke(builder);
+        var elapsed = Stopwatch.StartNew();
         try
         {
             using var cts = new CancellationTokenSource(Timeouts.Mqtt);
@@ -83,7 +84,7 @@ public sealed class MqttTestClient : IAsyncDisposable
         catch (Exception e)
         {
             client.Dispose();
-            throw new Xunit.Sdk.XunitException($"{clientId} could not connect to {node.Name} (port {node.MqttPort}): {e.GetType().Name}: {e.Message}", e);
+            throw new Xunit.Sdk.XunitException($"{clientId} could not connect to {node.Name} (port {node.MqttPort}) after {elapsed.ElapsedMilliseconds} ms: {e.GetType().Name}: {e.Message}", e);
         }
     }
 

@@ -114,27 +114,15 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>The tail of every node's log (current and earlier runs), for failure messages.</summary>
-    public string DescribeLogs(int tailLines = LogTailLines)
-    {
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Node logs (seed nodes {SeedNodes}; time now {DateTime.UtcNow:HH:mm:ss.fff}Z):");
-        ClusterNode[] started;
-        lock (_started)
-        {
-            started = [.. _started];
-        }
-        foreach (ClusterNode node in started.OrderBy(n => n.Number).ThenBy(n => n.Run))
-        {
-            text.AppendLine(node.Describe(tailLines));
-        }
-        return text.ToString();
-    }
+    public string DescribeLogs(int tailLines = LogTailLines) => DescribeLogs(tailLines, since: null);
 
     /// <summary>
-    /// Runs a test body; if it fails, the failure message carries the tail of every node's log.
+    /// Runs a test body; if it fails, the failure message carries every node's log lines written while
+    /// the body ran (the last <see cref="LogTailLines"/> of them) or, when a node wrote none, its last lines before.
     /// </summary>
     public async Task VerifyAsync(Func<Task> body)
     {
+        Dictionary<ClusterNode, int> linesBefore = StartedNodes().ToDictionary(n => n, n => n.Log.Count);
         try
         {
             await body();
@@ -142,19 +130,31 @@ public sealed class TestCluster : IAsyncDisposable
         catch (Exception e)
         {
             throw new Xunit.Sdk.XunitException(
-                $"{e.GetType().Name}: {e.Message}{Environment.NewLine}{e.StackTrace}{Environment.NewLine}{Environment.NewLine}{DescribeLogs()}", e);
+                $"{e.GetType().Name}: {e.Message}{Environment.NewLine}{e.StackTrace}{Environment.NewLine}{Environment.NewLine}{DescribeLogs(LogTailLines, linesBefore)}", e);
         }
     }
 
-    public async ValueTask DisposeAsync()
+    private string DescribeLogs(int tailLines, Dictionary<ClusterNode, int>? since)
     {
-        ClusterNode[] started;
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Node logs (seed nodes {SeedNodes}; time now {DateTime.UtcNow:HH:mm:ss.fff}Z):");
+        foreach (ClusterNode node in StartedNodes().OrderBy(n => n.Number).ThenBy(n => n.Run))
+        {
+            text.AppendLine(since is not null && since.TryGetValue(node, out int before) ? node.DescribeSince(before, tailLines) : node.Describe(tailLines));
+        }
+        return text.ToString();
+    }
+
+    private ClusterNode[] StartedNodes()
+    {
         lock (_started)
         {
-            started = [.. _started];
+            return [.. _started];
         }
-        await Task.WhenAll(started.Select(n => n.DisposeAsync().AsTask()));
     }
+
+    public async ValueTask DisposeAsync() =>
+        await Task.WhenAll(StartedNodes().Select(n => n.DisposeAsync().AsTask()));
 
     private string[] ArgumentsOf(int mqttPort, int clusterPort) =>
     [
