@@ -145,7 +145,7 @@ public sealed class BrokerNode : IAsyncDisposable
                 new SessionMessageExtractor(100),
                 ShardAllocationStrategy.LeastShardAllocationStrategy(absoluteLimit: 1, relativeLimit: 0.1),
                 HandOffSession.Instance).ConfigureAwait(false);
-            sessions.Bind(sessionRegion, clientIdRegion, nodeActor);
+            sessions.Bind(sessionRegion, clientIdRegion, nodeActor, replicator, connection => context.Connections.TryGet(connection, out _));
 
             await WarmUpShardingAsync(sessionRegion, logger, cancellationToken).ConfigureAwait(false);
             await AwaitRoutesAsync(replicator, logger).ConfigureAwait(false);

@@ -240,6 +240,11 @@ public sealed partial class MqttChannel
                 TopicValidator.ValidateSubscriptionFilter(subscription.Filter, default, out SharedSubscriptionFilter? shared);
                 router.Subscribe(endpoint, subscription, shared, 0);
             }
+
+            if (result.Snapshot.Subscriptions.Count > 0)
+            {
+                _context.Sessions.SubscriptionsRestored(_clientId!, _connectionId);
+            }
         }
 
         if (result.Snapshot.IncomingQoS2.Count > 0)
