@@ -107,7 +107,7 @@ public sealed class Passwd_Command_Tests : IDisposable
     public void A_file_mosquitto_passwd_wrote_is_edited_and_still_read()
     {
         RunTool("mosquitto_passwd", "-c", "-b", FilePath, "alice", "from-mosquitto");
-        Assert.Equal(0, Run(null, "-b", FilePath, "bob", "from-us"));
+        Assert.Equal(0, Run(null, "--scram", "-b", FilePath, "bob", "from-us"));
         RunTool("mosquitto_passwd", "-b", FilePath, "carol", "again-mosquitto");
 
         PasswordFile file = Read();
@@ -115,12 +115,13 @@ public sealed class Passwd_Command_Tests : IDisposable
         Assert.True(file.Users["alice"].Verify("from-mosquitto"u8));
         Assert.True(file.Users["bob"].Verify("from-us"u8));
         Assert.True(file.Users["carol"].Verify("again-mosquitto"u8));
+        Assert.Equal(["bob"], file.Scram.Keys); // mosquitto_passwd kept bob's line, SCRAM field included
     }
 
     [Fact]
-    public async Task Mosquitto_accepts_the_users_of_a_file_the_executable_wrote()
+    public async Task Mosquitto_accepts_the_users_of_a_file_the_executable_wrote_SCRAM_field_included()
     {
-        using (HostProcess passwd = HostProcess.Start("passwd", "--password", "ours", FilePath, "alice"))
+        using (HostProcess passwd = HostProcess.Start("passwd", "--scram", "--password", "ours", FilePath, "alice"))
             Assert.Equal(0, await passwd.WaitForExitAsync(TimeSpan.FromSeconds(60)));
 
         int port = HostProcess.FreePort();

@@ -17,6 +17,9 @@ public sealed partial class MqttChannel
     /// <summary>The client's ACL state once authenticated; null when the node has no authorizer.</summary>
     private ConnectionAccess? _access;
 
+    /// <summary>The user name of CONNECT, or the one enhanced authentication established.</summary>
+    private string? _username;
+
     private void OnConnectTimeout()
     {
         if (_state == ChannelState.AwaitingConnect)
@@ -91,9 +94,9 @@ public sealed partial class MqttChannel
             }
         }
 
-        if (connect.AuthenticationMethod is not null)
+        if (connect.AuthenticationMethod is { } method && !OffersAuthenticationMethod(method))
         {
-            Refuse(ReasonCode.BadAuthenticationMethod, "MQTT-3.1.2-29", $"Authentication method '{connect.AuthenticationMethod}' is not supported.");
+            Refuse(ReasonCode.BadAuthenticationMethod, "MQTT-4.12.0-1", $"Authentication method '{Truncate(method)}' is not supported.");
             return;
         }
 
@@ -117,6 +120,13 @@ public sealed partial class MqttChannel
         }
 
         _state = ChannelState.Connecting;
+        _username = connect.Username;
+        if (connect.AuthenticationMethod is { } authenticationMethod)
+        {
+            BeginEnhancedAuthentication(connect, authenticationMethod, assigned);
+            return;
+        }
+
         var request = new AuthenticationRequest(clientId, connect.Username, connect.Password, _connection.RemoteEndPoint, _version, connect.AuthenticationMethod, connect.AuthenticationData);
         ValueTask<AuthenticationResult> authentication;
         try
@@ -154,13 +164,13 @@ public sealed partial class MqttChannel
 
         if (!result.IsSuccess)
         {
-            OnAuthenticationFailed(result, connect.Username);
+            OnAuthenticationFailed(result, _username);
             return;
         }
 
         if (_context.Authorizer is { } authorizer)
         {
-            _access = new ConnectionAccess(authorizer, new AccessSubject(_clientId!, connect.Username, _connection.RemoteEndPoint));
+            _access = new ConnectionAccess(authorizer, new AccessSubject(_clientId!, _username, _connection.RemoteEndPoint));
         }
 
         if (_will is { } will && !MayPublish(will.Topic))
@@ -354,6 +364,8 @@ public sealed partial class MqttChannel
             SubscriptionIdentifiersAvailable = options.SubscriptionIdentifiersAvailable,
             SharedSubscriptionAvailable = options.SharedSubscriptionAvailable,
             ServerKeepAlive = options.ServerKeepAlive,
+            AuthenticationMethod = _authMethod,
+            AuthenticationData = _authMethod is null ? null : _authFinalData,
         });
     }
 }

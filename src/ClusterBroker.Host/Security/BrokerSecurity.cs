@@ -6,7 +6,8 @@ namespace ClusterBroker.Host.Security;
 
 /// <summary>
 /// The authenticator and authorizer a node uses, built from <see cref="SecurityOptions"/>: the password file's
-/// authenticator (or the anonymous one) behind the brute-force throttle, the ACL file's authorizer (or none),
+/// authenticator (or the anonymous one) behind the brute-force throttle, with a password file also SCRAM-SHA-256/512
+/// enhanced authentication for the users that have SCRAM keys, the ACL file's authorizer (or none),
 /// and the reloader that keeps both files in force. Logs one line saying how open the broker is, loudly
 /// (Warning) when anyone may connect.
 /// </summary>
@@ -82,7 +83,17 @@ public sealed class BrokerSecurity : IDisposable
         }
 
         var throttle = new FailedAttemptTracker(options.MaxFailedAttempts, options.FailureWindow, options.BanDuration);
-        var authenticator = new ThrottlingAuthenticator(inner, throttle, options.FailureDelay, logger: logger);
+        IAuthenticator authenticator = new ThrottlingAuthenticator(inner, throttle, options.FailureDelay, logger: logger);
+        if (passwords is not null)
+        {
+            // SCRAM for the users whose line carries SCRAM keys (passwd --scram); read through the authenticator so reloads apply.
+            var scram = new ThrottlingEnhancedAuthenticator(new ScramAuthenticator(() => passwords.Users), throttle, logger);
+            authenticator = new CombinedAuthenticator(authenticator, scram);
+            logger.LogInformation(
+                "Security: MQTT 5 enhanced authentication {Methods} offered; {Users} user(s) have SCRAM keys (passwd --scram)",
+                string.Join(", ", scram.Methods), passwords.Users.Scram.Count);
+        }
+
         SecurityFileReloader? reloader = passwordFile is null && aclFile is null
             ? null
             : new SecurityFileReloader(passwordFile, passwords, aclFile, authorizer, options.ReloadCheckInterval, logger);

@@ -14,6 +14,7 @@ namespace ClusterBroker.Host.Security;
 /// passwd -D FILE USER                    delete USER
 /// passwd -c ...                          start a new file (replacing an existing one)
 /// --iterations N                         PBKDF2 iterations (default 101, as mosquitto_passwd)
+/// --scram                                also store SCRAM-SHA-256/512 keys (a third field Mosquitto ignores)
 /// </code>
 /// A missing file is created (readable by its owner only). Exit codes: 0 done, 1 failed, 2 usage error.
 /// Never prints a password or a hash.
@@ -21,14 +22,16 @@ namespace ClusterBroker.Host.Security;
 internal sealed class PasswdCommand(TextReader input, TextWriter output, TextWriter error, Func<string, string?>? readSecret)
 {
     public const string Usage = """
-        Usage: ClusterBroker.Host passwd [-c] [--iterations N] [--password P] FILE USER
-               ClusterBroker.Host passwd [-c] -b FILE USER PASSWORD
+        Usage: ClusterBroker.Host passwd [-c] [--scram] [--iterations N] [--password P] FILE USER
+               ClusterBroker.Host passwd [-c] [--scram] -b FILE USER PASSWORD
                ClusterBroker.Host passwd -D FILE USER
           -c               create a new file, replacing an existing one
           -b               batch mode: the password is the third argument
           -D               delete the user
           --password P     the password (else it is asked for twice, or read from standard input when redirected)
           --iterations N   PBKDF2-SHA512 iterations (default 101)
+          --scram          also store the user's SCRAM-SHA-256/512 keys (4096 iterations) for MQTT 5 enhanced
+                           authentication; mosquitto ignores this third field of the line
         The file uses Mosquitto 2's format (user:$7$...), readable by mosquitto and editable with mosquitto_passwd.
         """;
 
@@ -38,7 +41,7 @@ internal sealed class PasswdCommand(TextReader input, TextWriter output, TextWri
 
     public int Execute(IReadOnlyList<string> args)
     {
-        bool create = false, batch = false, delete = false;
+        bool create = false, batch = false, delete = false, scram = false;
         string? password = null;
         int iterations = PasswordHash.DefaultIterations;
         var positional = new List<string>();
@@ -58,6 +61,9 @@ internal sealed class PasswdCommand(TextReader input, TextWriter output, TextWri
                     break;
                 case "-D":
                     delete = true;
+                    break;
+                case "--scram":
+                    scram = true;
                     break;
                 case "--password" when i + 1 < args.Count:
                     password = args[++i];
@@ -103,7 +109,8 @@ internal sealed class PasswdCommand(TextReader input, TextWriter output, TextWri
             if (Encoding.UTF8.GetByteCount(password) > 65_535)
                 return Fail(2, "the password is longer than MQTT allows (65,535 bytes).");
 
-            editor.Set(user, PasswordHash.Create(Encoding.UTF8.GetBytes(password), iterations));
+            byte[] secret = Encoding.UTF8.GetBytes(password);
+            editor.Set(user, PasswordHash.Create(secret, iterations), scram ? ScramCredentials.Create(secret) : null);
             editor.Save();
             output.WriteLine(editor.Exists && !create ? $"Set the password of '{user}' in {file}." : $"Created {file} with user '{user}'.");
             return 0;

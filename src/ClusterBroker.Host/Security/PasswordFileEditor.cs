@@ -30,10 +30,10 @@ internal sealed class PasswordFileEditor
         return new PasswordFileEditor(path, lines) { Exists = exists };
     }
 
-    /// <summary>Sets the user's hash: replaces every line of that user by one, or appends it.</summary>
-    public void Set(string user, PasswordHash hash)
+    /// <summary>Sets the user's hash (and SCRAM keys, as a third field): replaces every line of that user by one, or appends it.</summary>
+    public void Set(string user, PasswordHash hash, ScramCredentials? scram = null)
     {
-        string line = user + ":" + hash;
+        string line = user + ":" + hash + (scram is null ? "" : ":" + scram);
         int first = Remove(user, keepFirstSlot: true);
         if (first >= 0)
             _lines[first] = line;
