@@ -71,6 +71,32 @@ public class HostProcess_Tests
     }
 
     [Fact]
+    public async Task A_broken_ACL_file_stops_the_start_naming_its_lines_and_a_missing_one_is_a_configuration_error()
+    {
+        DirectoryInfo directory = Directory.CreateTempSubdirectory("cb-badacl-");
+        try
+        {
+            string acl = Path.Combine(directory.FullName, "acl");
+            File.WriteAllText(acl, "topic read ok/#\ntopic raed typo/#\n");
+            using (HostProcess host = HostProcess.Start("--port", "0", "--bind", "127.0.0.1", "--acl-file", acl))
+            {
+                Assert.NotEqual(0, await host.WaitForExitAsync(s_startTimeout));
+                Assert.Contains("line 2: unknown access 'raed'", host.Output);
+            }
+
+            using (HostProcess missing = HostProcess.Start("--port", "0", "--acl-file", Path.Combine(directory.FullName, "nope")))
+            {
+                Assert.Equal(2, await missing.WaitForExitAsync(s_startTimeout));
+                Assert.Contains("Security:AclFile", missing.Output);
+            }
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task SIGHUP_reloads_the_ACL_for_connected_clients()
     {
         const int SigHup = 1;
