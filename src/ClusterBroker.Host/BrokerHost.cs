@@ -1,6 +1,7 @@
 using System.Net;
 using ClusterBroker.Cluster;
 using ClusterBroker.Core;
+using ClusterBroker.Storage.Redis.Retained;
 using ClusterBroker.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -19,11 +20,13 @@ public sealed class BrokerHost : IAsyncDisposable
     private bool _stopped;
 
     private readonly HeapCompactor? _compactor;
+    private readonly RedisStores? _redis;
 
-    private BrokerHost(BrokerNode node, MqttServer server, ILogger logger, bool compactHeap)
+    private BrokerHost(BrokerNode node, MqttServer server, RedisStores? redis, ILogger logger, bool compactHeap)
     {
         Node = node;
         _server = server;
+        _redis = redis;
         _logger = logger;
         if (compactHeap)
             _compactor = new HeapCompactor(() => server.ConnectionCount, logger);
@@ -36,6 +39,9 @@ public sealed class BrokerHost : IAsyncDisposable
     public IReadOnlyList<IPEndPoint> EndPoints => _server.BoundEndPoints;
 
     public BrokerNode Node { get; }
+
+    /// <summary>The Redis-backed retained store, when Redis is configured (for tests and diagnostics).</summary>
+    public RedisRetainedMessageStore? RedisRetained => _redis?.Retained;
 
     /// <summary>Open client connections.</summary>
     public int ConnectionCount => _server.ConnectionCount;
@@ -57,7 +63,21 @@ public sealed class BrokerHost : IAsyncDisposable
         TransportOptions transport = settings.Transport.Clone();
         transport.MaximumPacketSize = (int)Math.Min(broker.MaximumPacketSize, int.MaxValue);
 
-        BrokerNode node = await BrokerNode.StartAsync(broker, settings.Cluster, loggerFactory, authenticator: null, ct).ConfigureAwait(false);
+        RedisStores? redis = settings.Redis.IsConfigured ? await RedisStores.StartAsync(settings.Redis, loggerFactory).ConfigureAwait(false) : null;
+        if (redis is null)
+            logger.LogInformation("Retained messages: in memory, this node's alone (no Redis configured)");
+        BrokerNode node;
+        try
+        {
+            node = await BrokerNode.StartAsync(broker, settings.Cluster, loggerFactory, authenticator: null, redis?.NodeStores, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (redis is not null)
+                await redis.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         var server = new MqttServer(transport, node.ConnectionHandlers, loggerFactory, node.Metrics);
         try
         {
@@ -68,6 +88,8 @@ public sealed class BrokerHost : IAsyncDisposable
             await server.StopAsync().ConfigureAwait(false);
             await node.StopAsync(CancellationToken.None).ConfigureAwait(false);
             await node.DisposeAsync().ConfigureAwait(false);
+            if (redis is not null)
+                await redis.DisposeAsync().ConfigureAwait(false);
             throw;
         }
 
@@ -85,7 +107,7 @@ public sealed class BrokerHost : IAsyncDisposable
         if (ceiling >= 0 && ceiling < broker.MaxConnections)
             logger.LogDebug("Broker:MaxConnections {MaxConnections} exceeds what the open files limit allows ({Ceiling})", broker.MaxConnections, ceiling);
 
-        return new BrokerHost(node, server, logger, settings.CompactHeapAfterConnectionBursts);
+        return new BrokerHost(node, server, redis, logger, settings.CompactHeapAfterConnectionBursts);
     }
 
     /// <summary>
@@ -112,6 +134,9 @@ public sealed class BrokerHost : IAsyncDisposable
             {
                 await _server.StopAsync().ConfigureAwait(false);
                 await Node.DisposeAsync().ConfigureAwait(false);
+                // After the node: the Wills and retained messages of the last clients are written before the connection closes.
+                if (_redis is not null)
+                    await _redis.DisposeAsync().ConfigureAwait(false);
             }
             _logger.LogInformation("ClusterBroker stopped");
         }

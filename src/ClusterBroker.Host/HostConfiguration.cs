@@ -1,5 +1,6 @@
 using ClusterBroker.Cluster;
 using ClusterBroker.Core;
+using ClusterBroker.Storage.Redis;
 using ClusterBroker.Transport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -37,6 +38,7 @@ internal static class HostConfiguration
         ["--cluster-bind"] = "Cluster:BindHost",
         ["--cluster-port"] = "Cluster:Port",
         ["--seed-nodes"] = "Cluster:SeedNodes",
+        ["--redis"] = "Redis:Configuration",
     };
 
     /// <summary>
@@ -50,6 +52,7 @@ internal static class HostConfiguration
         ("Broker", typeof(BrokerOptions)),
         (ClusterOptions.SectionName, typeof(ClusterOptions)),
         (HostSectionOptions.SectionName, typeof(HostSectionOptions)),
+        (RedisOptions.SectionName, typeof(RedisOptions)),
         ("Logging", null), // Microsoft.Extensions.Logging's own keys (LogLevel:<category>, console options)
     ];
 
@@ -68,6 +71,10 @@ internal static class HostConfiguration
           --cluster-bind ADDRESS   address the cluster port binds to (default: the cluster host)
           --seed-nodes H:P[,H:P]   seed nodes; empty or only this node = form a new cluster
           --cluster-name NAME      cluster name, the same on every node (default cluster-broker)
+          --redis CONFIG           Redis for the cluster's shared state (retained messages), a StackExchange.Redis
+                                   configuration string: host:port, several endpoints, serviceName= (Sentinel),
+                                   ssl=true, password=...; required with --seed-nodes naming other nodes, unless
+                                   --Cluster:InMemoryStores true (each node keeps its own retained messages)
           --Section:Key VALUE      any other setting, e.g. --Broker:SysInterval 00:00:30
         Every option also takes the form --option=VALUE. Settings also come from appsettings.json and
         environment variables ClusterBroker__Section__Key. An unknown option or setting, from any of
@@ -89,6 +96,7 @@ internal static class HostConfiguration
         var broker = new BrokerOptions();
         var cluster = new ClusterOptions();
         var host = new HostSectionOptions();
+        var redis = new RedisOptions();
         try
         {
             configuration.GetSection(TransportOptions.SectionName).Bind(transport);
@@ -124,7 +132,16 @@ internal static class HostConfiguration
             errors.Add(Describe(ex));
         }
 
-        var settings = new BrokerHostSettings { Transport = transport, Broker = broker, Cluster = cluster, CompactHeapAfterConnectionBursts = host.CompactHeapAfterConnectionBursts };
+        try
+        {
+            configuration.GetSection(RedisOptions.SectionName).Bind(redis);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(Describe(ex));
+        }
+
+        var settings = new BrokerHostSettings { Transport = transport, Broker = broker, Cluster = cluster, Redis = redis, CompactHeapAfterConnectionBursts = host.CompactHeapAfterConnectionBursts };
         if (errors.Count == 0)
             errors.AddRange(settings.GetValidationErrors());
 
