@@ -132,6 +132,13 @@ public sealed class RedisOptions
             options.AsyncTimeout = (int)OperationTimeout.TotalMilliseconds;
         }
 
+        if (!lower.Contains("connectretry=", StringComparison.Ordinal))
+        {
+            // One attempt at start (bounded by ConnectTimeout), so a node whose Redis is down starts at once; the
+            // multiplexer keeps reconnecting in the background.
+            options.ConnectRetry = 1;
+        }
+
         options.ClientName ??= "clusterbroker";
         return options;
     }

@@ -36,6 +36,14 @@ public sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Starts a server on the given port (one a test found free and handed to a node before Redis was up).</summary>
+    public static async Task<RedisServer> StartOnAsync(int port)
+    {
+        var server = new RedisServer(port, null);
+        await server.StartAgainAsync();
+        return server;
+    }
+
     /// <summary>A port nobody listens on (for "Redis is down" tests), reserved by no server.</summary>
     public static int FreePort()
     {
