@@ -133,8 +133,8 @@ public sealed class RedisRetainedMessageStore : IRetainedMessageStore, IAsyncDis
         }
     }
 
-    /// <summary>Topics in this node's index (expired ones not yet deleted included).</summary>
-    internal int IndexedCount => Volatile.Read(ref _index).Count;
+    /// <summary>Topics in this node's index (expired ones not yet deleted included): the cluster-wide count without this node's $SYS topics.</summary>
+    public int IndexedCount => Volatile.Read(ref _index).Count;
 
     /// <summary>The last version of the change log this node's index applied without a gap.</summary>
     internal long AppliedVersion
