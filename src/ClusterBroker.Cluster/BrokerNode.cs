@@ -129,7 +129,7 @@ public sealed class BrokerNode : IAsyncDisposable
             context.Router.Forwarder = new ClusterForwarder(routes, clusterMetrics);
             IActorRef replicator = system.ActorOf(RouteReplicatorActor.Props(context.Router, routes, clusterMetrics, clusterLogger), RouteReplicatorActor.Name);
             context.Router.RouteObserver = RouteReplicatorActor.Observer(replicator);
-            system.ActorOf(ForwardReceiverActor.Props(context.Router, clusterMetrics), ForwardReceiverActor.Name);
+            system.ActorOf(ForwardReceiverActor.Props(context.Router, routes, clusterMetrics, clusterLogger), ForwardReceiverActor.Name);
             system.ActorOf(ClusterMembershipActor.Props(clusterLogger, clusterMetrics), "cluster-membership");
             IActorRef nodeActor = system.ActorOf(BrokerNodeActor.Props(context, sessions), BrokerNodeActor.Name);
 
@@ -272,6 +272,7 @@ public sealed class BrokerNode : IAsyncDisposable
         new("$SYS/broker/cluster/snapshots/sent", m.SnapshotsSent),
         new("$SYS/broker/cluster/snapshots/received", m.SnapshotsReceived),
         new("$SYS/broker/cluster/sessions/lost", m.SessionsLost),
+        new("$SYS/broker/cluster/shared/dropped", m.SharedMessagesDropped),
     ];
 
     /// <summary>

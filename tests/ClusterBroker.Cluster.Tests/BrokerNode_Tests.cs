@@ -124,4 +124,36 @@ public class BrokerNode_Tests : IAsyncLifetime
         Assert.Equal(ReasonCode.ServerShuttingDown, b.Find<DisconnectPacket>()!.ReasonCode);
         Assert.True(a.Closed && b.Closed);
     }
+
+    [Fact]
+    public async Task A_session_answer_that_arrives_after_its_connection_gave_up_is_handed_back_not_lost()
+    {
+        TestConnection sub = await Connect("late", clean: false, expiry: 60);
+        await Subscribe(sub, "late/t");
+        sub.Receive(DisconnectPacket.Normal);
+        await WaitUntil(() => _node.Context.Connections.Count == 0);
+
+        TestConnection pub = await Connect("late-pub");
+        pub.Receive(new PublishPacket { Topic = "late/t", Payload = "queued"u8.ToArray(), QoS = QualityOfService.AtLeastOnce, PacketId = 1 });
+        await pub.WaitFor<PubAckPacket>();
+
+        // An attach from a connection that no longer waits (as after an attach timeout): the entity hands the
+        // session, with the queued message, to this node's actor, which finds nobody waiting and hands it back.
+        var sessions = (Sessions.ClusterSessionRegistry)_node.Context.Sessions;
+        _node.SessionRegion.Tell(new Messages.AttachSession("late", false, 999_999, sessions.Node, 60), Akka.Actor.ActorRefs.NoSender);
+        TestConnection back = await Connect("late", clean: false, expiry: 60);
+        Assert.True(back.Find<ConnAckPacket>()!.SessionPresent);
+        PublishPacket delivered = await back.WaitFor<PublishPacket>(p => p.Topic == "late/t");
+        Assert.Equal("queued", System.Text.Encoding.UTF8.GetString(delivered.Payload.Span));
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 20 s");
+            await Task.Delay(20);
+        }
+    }
 }

@@ -42,7 +42,7 @@ public sealed class ClientIdRegistryActor : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
-        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved), typeof(ClusterEvent.UnreachableMember));
         foreach (Member member in _cluster.State.Members)
         {
             if (member.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.WeaklyUp)
@@ -94,6 +94,10 @@ public sealed class ClientIdRegistryActor : UntypedActor, IWithTimers
             case ClusterEvent.MemberRemoved removed:
                 ForgetNode(removed.Member.Address);
                 break;
+            case ClusterEvent.UnreachableMember unreachable:
+                // A crashed node never confirms its connections closed: do not make its clients wait for it.
+                CompleteClaimsClosingOn(unreachable.Member.Address);
+                break;
             case ClusterEvent.IClusterDomainEvent:
                 break;
             default:
@@ -113,7 +117,7 @@ public sealed class ClientIdRegistryActor : UntypedActor, IWithTimers
             return;
         }
 
-        if (!_holders.TryGetValue(claim.ClientId, out Holder current) || current.Is(claim.Node, claim.ConnectionId) || !IsMember(current.Node))
+        if (!_holders.TryGetValue(claim.ClientId, out Holder current) || current.Is(claim.Node, claim.ConnectionId) || !IsReachableMember(current.Node))
         {
             _holders[claim.ClientId] = holder;
             Sender.Tell(new ClientIdClaimed(claim.ClientId, claim.ConnectionId));
@@ -158,6 +162,11 @@ public sealed class ClientIdRegistryActor : UntypedActor, IWithTimers
             }
         }
 
+        CompleteClaimsClosingOn(address);
+    }
+
+    private void CompleteClaimsClosingOn(Address address)
+    {
         List<string>? waiting = null;
         foreach ((string clientId, Claim claim) in _claims)
         {
@@ -176,12 +185,26 @@ public sealed class ClientIdRegistryActor : UntypedActor, IWithTimers
         }
     }
 
-    private bool IsMember(IActorRef node)
+    /// <summary>
+    /// False when the node holding a connection is gone or unreachable: its connection cannot be closed
+    /// cleanly, and the new connection does not wait for it. (In a network partition this lets a client
+    /// reconnect on the majority side at once; the split-brain resolver then downs the minority, which
+    /// closes its connections.)
+    /// </summary>
+    private bool IsReachableMember(IActorRef node)
     {
         Address address = node.Path.Address;
         if (address.HasLocalScope || address.Equals(_cluster.SelfAddress))
         {
             return true;
+        }
+
+        foreach (Member member in _cluster.State.Unreachable)
+        {
+            if (member.Address.Equals(address))
+            {
+                return false;
+            }
         }
 
         foreach (Member member in _cluster.State.Members)

@@ -216,6 +216,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                     WriteMessage(w, forward.Message);
                     w.Write(forward.Plain);
                     WriteRoutes(w, forward.Groups);
+                    w.Write(forward.Hops);
                 }
 
                 break;
@@ -312,7 +313,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                 var messages = new ForwardedMessage[r.ReadInt32()];
                 for (int i = 0; i < messages.Length; i++)
                 {
-                    messages[i] = new ForwardedMessage(ReadMessage(r), r.ReadBoolean(), ReadRoutes(r));
+                    messages[i] = new ForwardedMessage(ReadMessage(r), r.ReadBoolean(), ReadRoutes(r), r.ReadByte());
                 }
 
                 return new ForwardBatch(messages);

@@ -128,6 +128,12 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
 
     private void OnAttach(AttachSession request)
     {
+        if (_state.AttachedConnectionId is not null && _node is not null && !IsAttachedTo(request.Node, request.ConnectionId) && IsUnreachable(_node))
+        {
+            // The connection's node crashed (or is cut off): its live state cannot come back. Say so and start over.
+            LoseSession("the node holding its connection is unreachable");
+        }
+
         if (_state.AttachedConnectionId is long current && _node is not null && !IsAttachedTo(request.Node, request.ConnectionId))
         {
             // [MQTT-3.1.4-3] The existing connection is closed (DISCONNECT 0x8E) and hands the session back before
@@ -139,6 +145,26 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
         }
 
         CompleteAttach(request);
+    }
+
+    /// <summary>A node the failure detector lost cannot hand the session back: the takeover does not wait for it.</summary>
+    private static bool IsUnreachable(IActorRef node)
+    {
+        Address address = node.Path.Address;
+        if (address.HasLocalScope)
+        {
+            return false;
+        }
+
+        foreach (Member member in Akka.Cluster.Cluster.Get(Context.System).State.Unreachable)
+        {
+            if (member.Address.Equals(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void CompleteAttach(AttachSession request)
@@ -286,9 +312,7 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
         {
             // The connection's node was removed from the cluster: the live state (subscriptions, inflight, queue)
             // was in that connection and is gone. Say so; the client starts a new session (Session Present 0).
-            _logger.LogWarning("Session of client {ClientId} lost: the node holding its connection left the cluster without handing it back", ClientId);
-            _clusterMetrics.SessionLost();
-            _state.LoseConnection();
+            LoseSession("the node holding its connection left the cluster without handing it back");
             if (_pendingAttach is not null)
             {
                 CompletePendingAttach();
@@ -299,6 +323,13 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
         }
 
         // Otherwise the session waits here with its state; only the routes of its offline endpoint went with the node.
+    }
+
+    private void LoseSession(string why)
+    {
+        _logger.LogWarning("Session of client {ClientId} lost: {Reason}; the client starts a new session (Session Present 0)", ClientId, why);
+        _clusterMetrics.SessionLost();
+        _state.LoseConnection();
     }
 
     private void OnRestore(RestoreSession restore)
