@@ -167,4 +167,31 @@ public sealed class Retained_Store_Tests(RedisServerFixture redis) : IClassFixtu
         await node.RetainAsync(deep, "");
         Assert.Empty(await node.MatchAsync("#"));
     }
+
+    [Fact]
+    public async Task Beyond_the_cache_budget_and_above_the_size_limit_messages_are_indexed_without_payload_and_read_from_redis()
+    {
+        string prefix = Unique.Prefix();
+        Action<RedisOptions> small = o =>
+        {
+            o.RetainedCacheBytes = 2000;
+            o.RetainedCachedMessageBytes = 1024;
+        };
+        await using var a = await StoreNode.StartAsync(Configuration, prefix, small);
+        await using var b = await StoreNode.StartAsync(Configuration, prefix, small);
+        string large = new('L', 5000);
+
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => a.RetainAsync($"budget/{i:D2}", $"p{i:D2}")));
+        await a.RetainAsync("budget/large", large);
+
+        await Eventually.AssertAsync(() => b.Store.Count == 51, "node B indexed every message");
+        Assert.InRange(b.Store.CachedBytes, 1, 2000);
+        List<string> payloads = await b.PayloadsAsync("budget/#");
+        Assert.Equal(51, payloads.Count);
+        Assert.Contains(large, payloads);
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"p{i:D2}"), payloads.Where(p => p != large));
+        await using var c = await StoreNode.StartAsync(Configuration, prefix, small);
+        Assert.InRange(c.Store.CachedBytes, 1, 2000);
+        Assert.Equal(51, (await c.MatchAsync("budget/+")).Count);
+    }
 }

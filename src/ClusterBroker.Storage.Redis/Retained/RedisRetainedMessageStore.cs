@@ -61,6 +61,9 @@ public sealed class RedisRetainedMessageStore : IRetainedMessageStore, IAsyncDis
     private const int LoggedKeysLimit = 10_000;
     private static readonly TimeSpan s_lossLogInterval = TimeSpan.FromSeconds(10);
 
+    /// <summary>The notification body that tells the write script to publish 'S' + the message it stores.</summary>
+    private static readonly RedisValue s_wholeMessage = "S";
+
     private readonly RedisConnection _connection;
     private readonly RedisOptions _options;
     private readonly IDatabase _db;
@@ -136,6 +139,9 @@ public sealed class RedisRetainedMessageStore : IRetainedMessageStore, IAsyncDis
     /// <summary>Topics in this node's index (expired ones not yet deleted included): the cluster-wide count without this node's $SYS topics.</summary>
     public int IndexedCount => Volatile.Read(ref _index).Count;
 
+    /// <summary>Bytes of messages this node's index caches (at most <see cref="RedisOptions.RetainedCacheBytes"/>).</summary>
+    internal long CachedBytes => Volatile.Read(ref _index).CachedBytes;
+
     /// <summary>The last version of the change log this node's index applied without a gap.</summary>
     internal long AppliedVersion
     {
@@ -201,7 +207,7 @@ public sealed class RedisRetainedMessageStore : IRetainedMessageStore, IAsyncDis
                 byte[] encoded = RetainedMessageCodec.Encode(message);
                 value = encoded;
                 body = encoded.Length <= _options.RetainedCachedMessageBytes
-                    ? Concat((byte)'S', encoded)
+                    ? s_wholeMessage
                     : Concat((byte)'M', RetainedMessageCodec.Header(message.ExpiresAtUnixMs), Encoding.UTF8.GetBytes(message.Topic));
             }
 

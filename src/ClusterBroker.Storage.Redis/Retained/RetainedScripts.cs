@@ -35,14 +35,20 @@ internal static class RetainedScripts
 
         """;
 
-    /// <summary>ARGV: topic, encoded message ('' = delete), channel, notification body, change-log window. Returns the version, or 0 when a delete found nothing.</summary>
+    /// <summary>
+    /// ARGV: topic, encoded message ('' = delete), channel, notification body, change-log window. A body of just "S"
+    /// means 'S' + the encoded message (so a small message crosses the network once). Returns the version, or 0
+    /// when a delete found nothing.
+    /// </summary>
     public const string Write = Record + """
         if ARGV[2] == '' then
           if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
         else
           redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
         end
-        return record(ARGV[1], ARGV[3], ARGV[4], tonumber(ARGV[5]))
+        local body = ARGV[4]
+        if body == 'S' then body = 'S' .. ARGV[2] end
+        return record(ARGV[1], ARGV[3], body, tonumber(ARGV[5]))
         """;
 
     /// <summary>
