@@ -58,6 +58,36 @@ public sealed class Two_Brokers_Sharing_Redis_Tests(RedisServerFixture redis) : 
         await Eventually.AssertAsync(() => a.RedisRetained!.IndexedCount == 1 && b.RedisRetained!.IndexedCount == 1, "both nodes index the one message left");
     }
 
+    [Fact]
+    public async Task A_retained_publish_is_routed_at_once_but_acknowledged_after_redis_stored_it_and_later_acknowledgements_wait_behind_it()
+    {
+        string prefix = Unique.Prefix();
+        await using BrokerHost a = await StartBrokerAsync(prefix);
+        await using var publisher = await MqttTestClient.ConnectAsync(a.Port);
+        await using var subscriber = await MqttTestClient.ConnectAsync(a.Port);
+        string root = Unique.Topic("acks");
+        await subscriber.SubscribeAsync($"{root}/#");
+        await using var raw = await RawRedis.ConnectAsync(redis.Server, prefix);
+        // Redis holds every write command (the retained write script included) for 3 s.
+        await raw.PauseWritesAsync(TimeSpan.FromSeconds(3));
+        Task retained = publisher.PublishRetainedAsync($"{root}/retained", "r");
+        Task plain = publisher.Client.PublishAsync(new MQTTnet.MqttApplicationMessageBuilder().WithTopic($"{root}/plain").WithPayload("p")
+            .WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        // Both are delivered while Redis still holds the write: publishing never waits on Redis.
+        await subscriber.WaitForCountAsync($"{root}/retained", 1);
+        await subscriber.WaitForCountAsync($"{root}/plain", 1);
+
+        // PINGRESP follows every packet the broker sent before it: no PUBACK yet, not even the plain one, which
+        // waits behind the retained one ([MQTT-4.6.0-2]: PUBACKs in the order of the PUBLISH packets).
+        await publisher.PingAsync();
+        Assert.False(retained.IsCompleted, "the retained PUBLISH was acknowledged before Redis stored it");
+        Assert.False(plain.IsCompleted, "a later PUBACK overtook the one waiting for Redis");
+
+        await Task.WhenAll(retained, plain).WaitAsync(TestTimeouts.Default);
+        Assert.Equal(1, await raw.CountAsync());
+    }
+
     private async Task<BrokerHost> StartBrokerAsync(string prefix)
     {
         var settings = new BrokerHostSettings

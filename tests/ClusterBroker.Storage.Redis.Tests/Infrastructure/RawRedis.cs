@@ -47,6 +47,10 @@ public sealed class RawRedis : IAsyncDisposable
     public Task WriteWithLostNotificationAsync(string topic, string payload, long expiresAtUnixMs = 0) =>
         WriteWithLostNotificationAsync(topic, RetainedMessageCodec.Encode(StoreNode.Message(topic, payload, expiresAtUnixMs)));
 
+    /// <summary>CLIENT PAUSE ... WRITE: the server holds every client's write commands (scripts included) for the duration.</summary>
+    public Task PauseWritesAsync(TimeSpan duration) =>
+        Db.ExecuteAsync("CLIENT", "PAUSE", ((long)duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "WRITE");
+
     /// <summary>How often the server ran the command (INFO commandstats), e.g. "hscan".</summary>
     public async Task<long> CommandCallsAsync(string command)
     {
