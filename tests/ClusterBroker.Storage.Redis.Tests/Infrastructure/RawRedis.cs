@@ -51,6 +51,10 @@ public sealed class RawRedis : IAsyncDisposable
     public Task PauseWritesAsync(TimeSpan duration) =>
         Db.ExecuteAsync("CLIENT", "PAUSE", ((long)duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "WRITE");
 
+    /// <summary>CLIENT PAUSE ... ALL: the server answers no client's command for the duration.</summary>
+    public Task PauseAllAsync(TimeSpan duration) =>
+        Db.ExecuteAsync("CLIENT", "PAUSE", ((long)duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "ALL");
+
     /// <summary>How often the server ran the command (INFO commandstats), e.g. "hscan".</summary>
     public async Task<long> CommandCallsAsync(string command)
     {

@@ -5,10 +5,10 @@ using ClusterBroker.Transport;
 namespace ClusterBroker.Storage.Redis.Tests;
 
 /// <summary>
-/// Two broker nodes in process (BrokerHost, real listeners) sharing one redis-server, with real MQTTnet clients:
+/// Broker nodes in process (BrokerHost, real listeners) on one redis-server, with real MQTTnet clients:
 /// retained messages behave the same whichever node a client uses.
 /// </summary>
-public sealed class Two_Brokers_Sharing_Redis_Tests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+public sealed class Brokers_Sharing_Redis_Tests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     [Fact]
     public async Task A_retained_message_acknowledged_on_one_node_is_delivered_by_the_other_to_a_subscriber_that_subscribes_right_after()
@@ -86,6 +86,27 @@ public sealed class Two_Brokers_Sharing_Redis_Tests(RedisServerFixture redis) : 
 
         await Task.WhenAll(retained, plain).WaitAsync(TestTimeouts.Default);
         Assert.Equal(1, await raw.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_new_subscriber_gets_the_retained_message_before_a_message_published_while_redis_was_being_asked()
+    {
+        string prefix = Unique.Prefix();
+        await using BrokerHost a = await StartBrokerAsync(prefix);
+        await using var publisher = await MqttTestClient.ConnectAsync(a.Port);
+        await using var subscriber = await MqttTestClient.ConnectAsync(a.Port);
+        await using var raw = await RawRedis.ConnectAsync(redis.Server, prefix);
+        string topic = Unique.Topic("order");
+        await publisher.PublishRetainedAsync(topic, "retained");
+
+        // Redis answers nothing for 2 s: the subscription's retained lookup waits, the live message does not.
+        await raw.PauseAllAsync(TimeSpan.FromSeconds(2));
+        await subscriber.SubscribeAsync(topic);
+        await publisher.Client.PublishAsync(new MQTTnet.MqttApplicationMessageBuilder().WithTopic(topic).WithPayload("live")
+            .WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        var received = await subscriber.WaitForCountAsync(topic, 2);
+        Assert.Equal([("retained", true), ("live", false)], received.Select(m => (m.Payload, m.Retain)));
     }
 
     private async Task<BrokerHost> StartBrokerAsync(string prefix)
