@@ -142,19 +142,19 @@ public sealed class BrokerNode : IAsyncDisposable
             ILogger sessionLogger = context.SessionLogger;
             BrokerMetrics metrics = context.Metrics;
             TimeProvider time = context.TimeProvider;
-            IActorRef sessionRegion = await sharding.StartAsync(
-                SessionTypeName,
-                clientId => SessionActor.Props(clientId, options, sessionLogger, metrics, clusterMetrics, time, nodeActor),
-                settings,
-                new SessionMessageExtractor(100),
-                ShardAllocationStrategy.LeastShardAllocationStrategy(absoluteLimit: 1, relativeLimit: 0.1),
-                HandOffSession.Instance).ConfigureAwait(false);
             TimeSpan takeover = options.TakeoverTimeout;
             IActorRef clientIdRegion = await sharding.StartAsync(
                 ClientIdTypeName,
                 bucket => ClientIdRegistryActor.Props(bucket, takeover, clusterLogger),
                 settings,
                 new ClientIdMessageExtractor()).ConfigureAwait(false);
+            IActorRef sessionRegion = await sharding.StartAsync(
+                SessionTypeName,
+                clientId => SessionActor.Props(clientId, options, sessionLogger, metrics, clusterMetrics, time, nodeActor, clientIdRegion),
+                settings,
+                new SessionMessageExtractor(100),
+                ShardAllocationStrategy.LeastShardAllocationStrategy(absoluteLimit: 1, relativeLimit: 0.1),
+                HandOffSession.Instance).ConfigureAwait(false);
             sessions.Bind(sessionRegion, clientIdRegion, nodeActor);
 
             await WarmUpShardingAsync(sessionRegion, logger, cancellationToken).ConfigureAwait(false);
