@@ -2,6 +2,7 @@ using System.Net;
 using ClusterBroker.Cluster;
 using ClusterBroker.Core;
 using ClusterBroker.Host.Security;
+using ClusterBroker.Storage.Redis.Retained;
 using ClusterBroker.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,12 +21,14 @@ public sealed class BrokerHost : IAsyncDisposable
     private bool _stopped;
 
     private readonly HeapCompactor? _compactor;
+    private readonly RedisStores? _redis;
 
-    private BrokerHost(BrokerNode node, MqttServer server, BrokerSecurity security, ILogger logger, bool compactHeap)
+    private BrokerHost(BrokerNode node, MqttServer server, BrokerSecurity security, RedisStores? redis, ILogger logger, bool compactHeap)
     {
         Node = node;
         Security = security;
         _server = server;
+        _redis = redis;
         _logger = logger;
         if (compactHeap)
             _compactor = new HeapCompactor(() => server.ConnectionCount, logger);
@@ -41,6 +44,8 @@ public sealed class BrokerHost : IAsyncDisposable
 
     /// <summary>The authenticator, the ACL and the reload of their files.</summary>
     public BrokerSecurity Security { get; }
+    /// <summary>The Redis-backed retained store, when Redis is configured (for tests and diagnostics).</summary>
+    public RedisRetainedMessageStore? RedisRetained => _redis?.Retained;
 
     /// <summary>Open client connections.</summary>
     public int ConnectionCount => _server.ConnectionCount;
@@ -63,14 +68,19 @@ public sealed class BrokerHost : IAsyncDisposable
         transport.MaximumPacketSize = (int)Math.Min(broker.MaximumPacketSize, int.MaxValue);
 
         BrokerSecurity security = BrokerSecurity.Create(settings.Security.Clone(), loggerFactory);
+        RedisStores? redis = settings.Redis.IsConfigured ? await RedisStores.StartAsync(settings.Redis, loggerFactory).ConfigureAwait(false) : null;
+        if (redis is null)
+            logger.LogInformation("Retained messages: in memory, this node's alone (no Redis configured)");
         BrokerNode node;
         try
         {
-            node = await BrokerNode.StartAsync(broker, settings.Cluster, loggerFactory, security.Authenticator, security.Authorizer, ct).ConfigureAwait(false);
+            node = await BrokerNode.StartAsync(broker, settings.Cluster, loggerFactory, security.Authenticator, security.Authorizer, redis?.NodeStores, ct).ConfigureAwait(false);
         }
         catch
         {
             security.Dispose();
+            if (redis is not null)
+                await redis.DisposeAsync().ConfigureAwait(false);
             throw;
         }
 
@@ -85,6 +95,8 @@ public sealed class BrokerHost : IAsyncDisposable
             await node.StopAsync(CancellationToken.None).ConfigureAwait(false);
             await node.DisposeAsync().ConfigureAwait(false);
             security.Dispose();
+            if (redis is not null)
+                await redis.DisposeAsync().ConfigureAwait(false);
             throw;
         }
 
@@ -102,7 +114,7 @@ public sealed class BrokerHost : IAsyncDisposable
         if (ceiling >= 0 && ceiling < broker.MaxConnections)
             logger.LogDebug("Broker:MaxConnections {MaxConnections} exceeds what the open files limit allows ({Ceiling})", broker.MaxConnections, ceiling);
 
-        return new BrokerHost(node, server, security, logger, settings.CompactHeapAfterConnectionBursts);
+        return new BrokerHost(node, server, security, redis, logger, settings.CompactHeapAfterConnectionBursts);
     }
 
     /// <summary>
@@ -130,6 +142,9 @@ public sealed class BrokerHost : IAsyncDisposable
                 await _server.StopAsync().ConfigureAwait(false);
                 await Node.DisposeAsync().ConfigureAwait(false);
                 Security.Dispose();
+                // After the node: the Wills and retained messages of the last clients are written before the connection closes.
+                if (_redis is not null)
+                    await _redis.DisposeAsync().ConfigureAwait(false);
             }
             _logger.LogInformation("ClusterBroker stopped");
         }

@@ -1,6 +1,7 @@
 using ClusterBroker.Cluster;
 using ClusterBroker.Core;
 using ClusterBroker.Host.Security;
+using ClusterBroker.Storage.Redis;
 using ClusterBroker.Transport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -41,6 +42,7 @@ internal static class HostConfiguration
         ["--allow-anonymous"] = "Security:AllowAnonymous",
         ["--password-file"] = "Security:PasswordFile",
         ["--acl-file"] = "Security:AclFile",
+        ["--redis"] = "Redis:Configuration",
     };
 
     /// <summary>
@@ -55,6 +57,7 @@ internal static class HostConfiguration
         (ClusterOptions.SectionName, typeof(ClusterOptions)),
         (HostSectionOptions.SectionName, typeof(HostSectionOptions)),
         (SecurityOptions.SectionName, typeof(SecurityOptions)),
+        (RedisOptions.SectionName, typeof(RedisOptions)),
         ("Logging", null), // Microsoft.Extensions.Logging's own keys (LogLevel:<category>, console options)
     ];
 
@@ -77,6 +80,10 @@ internal static class HostConfiguration
           --password-file FILE     Mosquitto password file (user:$7$... lines); reloaded when it changes
           --acl-file FILE          Mosquitto ACL file (user/topic/pattern lines); reloaded when it changes
           --allow-anonymous B      true|false: clients without a user name (default: true only without a password file)
+          --redis CONFIG           Redis for the cluster's shared state (retained messages), a StackExchange.Redis
+                                   configuration string: host:port, several endpoints, serviceName= (Sentinel),
+                                   ssl=true, password=...; required with --seed-nodes naming other nodes, unless
+                                   --Cluster:InMemoryStores true (each node keeps its own retained messages)
           --Section:Key VALUE      any other setting, e.g. --Broker:SysInterval 00:00:30
         Every option also takes the form --option=VALUE. Settings also come from appsettings.json and
         environment variables ClusterBroker__Section__Key. An unknown option or setting, from any of
@@ -99,6 +106,7 @@ internal static class HostConfiguration
         var cluster = new ClusterOptions();
         var host = new HostSectionOptions();
         var security = new SecurityOptions();
+        var redis = new RedisOptions();
         try
         {
             configuration.GetSection(TransportOptions.SectionName).Bind(transport);
@@ -137,13 +145,14 @@ internal static class HostConfiguration
         try
         {
             configuration.GetSection(SecurityOptions.SectionName).Bind(security);
+            configuration.GetSection(RedisOptions.SectionName).Bind(redis);
         }
         catch (InvalidOperationException ex)
         {
             errors.Add(Describe(ex));
         }
 
-        var settings = new BrokerHostSettings { Transport = transport, Broker = broker, Cluster = cluster, Security = security, CompactHeapAfterConnectionBursts = host.CompactHeapAfterConnectionBursts };
+        var settings = new BrokerHostSettings { Transport = transport, Broker = broker, Cluster = cluster, Security = security, Redis = redis, CompactHeapAfterConnectionBursts = host.CompactHeapAfterConnectionBursts };
         if (errors.Count == 0)
             errors.AddRange(settings.GetValidationErrors());
 

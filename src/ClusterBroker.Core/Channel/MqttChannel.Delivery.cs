@@ -119,9 +119,10 @@ public sealed partial class MqttChannel
             Delivery delivery;
             lock (_mailboxLock)
             {
-                if (_state != ChannelState.Connected || _mailbox is not { Count: > 0 })
+                if (_state != ChannelState.Connected || _mailbox is not { Count: > 0 } || _retainedLookups > 0)
                 {
                     // The queue is kept once a delivery arrived: allocating one per message burst costs more than it saves.
+                    // While retained messages are being looked up, newer deliveries wait behind them (ScheduleDrain follows).
                     _drainScheduled = false;
                     return;
                 }

@@ -10,6 +10,9 @@ namespace ClusterBroker.Core.Channel;
 /// <summary>SUBSCRIBE and UNSUBSCRIBE: filter validation, authorization, limits, granted QoS, retained messages on subscribe.</summary>
 public sealed partial class MqttChannel
 {
+    /// <summary>Retained lookups on their way; while any is, the mailbox is not drained (see <see cref="SendRetained"/>).</summary>
+    private int _retainedLookups;
+
     private void OnSubscribe(SubscribePacket subscribe)
     {
         BrokerOptions options = _context.Options;
@@ -101,19 +104,87 @@ public sealed partial class MqttChannel
 
         if (retainedWanted is not null)
         {
-            long now = _context.NowUnixMs();
-            var retained = new List<BrokerMessage>();
-            foreach ((Subscription subscription, bool _) in retainedWanted)
+            SendRetained(retainedWanted);
+        }
+    }
+
+    /// <summary>
+    /// Looks up the retained messages of each new subscription and delivers them ([MQTT-3.3.1-9]). A store that
+    /// answers synchronously (in memory) is delivered from here, allocation-free beyond the result list. A store
+    /// that answers later (Redis) holds back the mailbox's deliveries until its answer is delivered, so a
+    /// subscriber gets the retained message of a topic before newer messages routed to it meanwhile.
+    /// </summary>
+    private void SendRetained(List<(Subscription Subscription, bool IsNew)> wanted)
+    {
+        long now = _context.NowUnixMs();
+        var retained = new List<BrokerMessage>();
+        for (int i = 0; i < wanted.Count; i++)
+        {
+            Subscription subscription = wanted[i].Subscription;
+            ValueTask lookup = _context.Retained.GetMatching(subscription.Filter, retained, now);
+            if (!lookup.IsCompletedSuccessfully)
             {
-                retained.Clear();
-                _context.Retained.GetMatching(subscription.Filter, retained, now);
-                foreach (BrokerMessage message in retained)
+                _retainedLookups++;
+                _ = SendRetainedLaterAsync(lookup, wanted, i, retained, now);
+                return;
+            }
+
+            DeliverRetained(subscription, retained);
+            retained.Clear();
+        }
+    }
+
+    /// <summary>
+    /// The asynchronous part of <see cref="SendRetained"/>: awaits the pending lookup, runs the remaining ones
+    /// together, then delivers all of them in subscription order on the connection's executor.
+    /// </summary>
+    private async Task SendRetainedLaterAsync(ValueTask pending, List<(Subscription Subscription, bool IsNew)> wanted, int index, List<BrokerMessage> first, long now)
+    {
+        var results = new List<BrokerMessage>[wanted.Count - index];
+        results[0] = first;
+        try
+        {
+            var lookups = new Task[results.Length];
+            lookups[0] = pending.AsTask();
+            for (int i = 1; i < results.Length; i++)
+            {
+                results[i] = new List<BrokerMessage>();
+                lookups[i] = _context.Retained.GetMatching(wanted[index + i].Subscription.Filter, results[i], now).AsTask();
+            }
+
+            await Task.WhenAll(lookups).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The store's tasks never fault by contract; a broken store still must not stall this connection.
+            _context.ChannelLogger.LogError(ex, "Retained message lookup failed for client {ClientId}", _clientId);
+        }
+
+        _connection.Execute(() =>
+        {
+            _retainedLookups--;
+            if (_state == ChannelState.Connected)
+            {
+                for (int i = 0; i < results.Length; i++)
                 {
-                    // [MQTT-3.3.1-8] Retained messages sent because of a new subscription have RETAIN set.
-                    QualityOfService qos = message.QoS < subscription.QoS ? message.QoS : subscription.QoS;
-                    ProcessDelivery(new Delivery(message, qos, true, subscription.IdentifierList, null));
+                    if (results[i] is { } found)
+                    {
+                        DeliverRetained(wanted[index + i].Subscription, found);
+                    }
                 }
             }
+
+            ScheduleDrain();
+        });
+    }
+
+    private void DeliverRetained(Subscription subscription, List<BrokerMessage> retained)
+    {
+        foreach (BrokerMessage message in retained)
+        {
+            // [MQTT-3.3.1-8] Retained messages sent because of a new subscription have RETAIN set.
+            QualityOfService qos = message.QoS < subscription.QoS ? message.QoS : subscription.QoS;
+            ProcessDelivery(new Delivery(message, qos, true, subscription.IdentifierList, null));
         }
     }
 
