@@ -31,7 +31,7 @@ public sealed class BrokerContext
         Authenticator = authenticator ?? new AnonymousAuthenticator(options.AllowAnonymous);
         Retained = retained ?? new InMemoryRetainedMessageStore();
         TimeProvider = timeProvider ?? TimeProvider.System;
-        Router = new NodeRouter(sessions);
+        Router = new NodeRouter(sessions) { QueueQoS0Messages = options.QueueQoS0Messages };
         Connections = new ConnectionRegistry();
         Metrics = new BrokerMetrics();
         ChannelLogger = LoggerFactory.CreateLogger("ClusterBroker.Core.Channel.MqttChannel");

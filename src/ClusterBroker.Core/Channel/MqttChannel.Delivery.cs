@@ -33,6 +33,8 @@ public sealed partial class MqttChannel
     private long _droppedMessages;
     private long _mailboxDropped;
     private uint? _clientMaximumPacketSize;
+    private ushort _outgoingAliasLimit;
+    private OutgoingTopicAliases? _outgoingAliases;
 
     /// <summary>
     /// Called by routers on any thread: queues the delivery for the connection's executor. The mailbox holds
@@ -266,12 +268,21 @@ public sealed partial class MqttChannel
     private bool SendPublish(in Delivery delivery, ushort packetId, bool dup, out PublishPacket packet)
     {
         var message = delivery.Message;
+        ushort alias = 0;
+        bool aliasKnown = false;
         if (_version == ProtocolVersion.V500)
         {
             uint? expiry = message.RemainingExpiryInterval(_context.NowUnixMs());
+            if (_outgoingAliasLimit != 0)
+            {
+                alias = (_outgoingAliases ??= new OutgoingTopicAliases(_outgoingAliasLimit)).Get(message.Topic, out aliasKnown);
+            }
+
             packet = new PublishPacket
             {
-                Topic = message.Topic,
+                // Once the client knows the alias, the topic is sent empty ([MQTT-3.3.2-12] lets it stand for the topic).
+                Topic = aliasKnown ? string.Empty : message.Topic,
+                TopicAlias = alias == 0 ? null : alias,
                 Payload = message.Payload,
                 QoS = delivery.QoS,
                 Retain = delivery.Retain,
@@ -305,6 +316,11 @@ public sealed partial class MqttChannel
             return true;
         }
 
+        if (alias != 0 && !aliasKnown)
+        {
+            _outgoingAliases!.Forget(alias); // the client never learnt this mapping
+        }
+
         _context.ChannelLogger.LogDebug(
             "PUBLISH on {Topic} not sent to client {ClientId}: larger than its Maximum Packet Size, or the connection closed [MQTT-3.1.2-25]",
             message.Topic, _clientId);
@@ -324,7 +340,7 @@ public sealed partial class MqttChannel
     {
         if (!_inflight.TryGet(rec.PacketId, out Delivery delivery, out _) || delivery.QoS != QualityOfService.ExactlyOnce)
         {
-            _connection.Send(new PubRelPacket
+            SendControl(new PubRelPacket
             {
                 PacketId = rec.PacketId,
                 ReasonCode = _version == ProtocolVersion.V500 ? ReasonCode.PacketIdentifierNotFound : ReasonCode.Success,
@@ -341,7 +357,7 @@ public sealed partial class MqttChannel
         }
 
         _inflight.MarkReleased(rec.PacketId);
-        _connection.Send(new PubRelPacket { PacketId = rec.PacketId });
+        SendControl(new PubRelPacket { PacketId = rec.PacketId });
     }
 
     private void OnPubComp(PubCompPacket comp)

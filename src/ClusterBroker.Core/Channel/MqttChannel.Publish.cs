@@ -45,6 +45,13 @@ public sealed partial class MqttChannel
             return;
         }
 
+        int at = options.RefuseControlCharacters ? ControlCharacters.IndexIn(topic) : -1;
+        if (at >= 0)
+        {
+            Fail(ReasonCode.TopicNameInvalid, "MQTT-1.5.4", $"The topic name holds the control character U+{(int)topic[at]:X4} (refused: RefuseControlCharacters).");
+            return;
+        }
+
         _context.Metrics.MessageReceived();
         switch (publish.QoS)
         {
@@ -55,7 +62,7 @@ public sealed partial class MqttChannel
             case QualityOfService.AtLeastOnce:
             {
                 int routed = _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs()));
-                _connection.Send(new PubAckPacket
+                SendControl(new PubAckPacket
                 {
                     PacketId = publish.PacketId,
                     ReasonCode = routed == 0 && _version == ProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success,
@@ -69,7 +76,7 @@ public sealed partial class MqttChannel
                 if (pending.Contains(publish.PacketId))
                 {
                     // [MQTT-4.3.3-10] Exactly once: a PUBLISH repeated before PUBREL is acknowledged, not delivered again.
-                    _connection.Send(new PubRecPacket { PacketId = publish.PacketId });
+                    SendControl(new PubRecPacket { PacketId = publish.PacketId });
                     return;
                 }
 
@@ -81,7 +88,7 @@ public sealed partial class MqttChannel
 
                 pending.Add(publish.PacketId);
                 int routed = _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs()));
-                _connection.Send(new PubRecPacket
+                SendControl(new PubRecPacket
                 {
                     PacketId = publish.PacketId,
                     ReasonCode = routed == 0 && _version == ProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success,
@@ -99,7 +106,7 @@ public sealed partial class MqttChannel
             _incomingQoS2 = null;
         }
 
-        _connection.Send(new PubCompPacket
+        SendControl(new PubCompPacket
         {
             PacketId = release.PacketId,
             ReasonCode = known || _version != ProtocolVersion.V500 ? ReasonCode.Success : ReasonCode.PacketIdentifierNotFound,

@@ -7,6 +7,7 @@ using ClusterBroker.Protocol.Packets;
 using DotNetty.Buffers;
 using DotNetty.Common.Concurrency;
 using DotNetty.Transport.Channels;
+using DotNetty.Transport.Channels.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace ClusterBroker.Transport.Internal;
@@ -106,6 +107,16 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
             CloseOnLoop();
         else
             TryPost(static (c, _) => ((MqttConnection)c).CloseOnLoop(), this);
+    }
+
+    public void CloseAfterDisconnect()
+    {
+        if (Interlocked.Exchange(ref _closeRequested, 1) != 0)
+            return;
+        if (_channel.EventLoop.InEventLoop)
+            HalfCloseOnLoop();
+        else
+            TryPost(static (c, _) => ((MqttConnection)c).HalfCloseOnLoop(), this);
     }
 
     public void Execute(Action action)
@@ -315,6 +326,27 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
             static (_, c) => ((MqttConnection)c!)._channel.CloseAsync(), this, TaskContinuationOptions.ExecuteSynchronously);
         _needsFlush = false;
         _channel.EventLoop.Schedule(s_forceClose, this, _shared.CloseTimeout);
+    }
+
+    /// <summary>
+    /// Flushes, shuts the output down (the client reads the queued packets, then end of stream) and keeps reading,
+    /// discarding every byte, until the client closes its side (DotNetty then closes the channel) or the linger ends.
+    /// </summary>
+    private void HalfCloseOnLoop()
+    {
+        if (_inactive || _context is null || _channel is not TcpSocketChannel tcp)
+        {
+            CloseOnLoop();
+            return;
+        }
+        _decoder.Discard();
+        _readsStopped = true;
+        _channel.Configuration.AutoRead = true;
+        CheckWritten(_outbound.WriteTo(_context));
+        _context.WriteAndFlushAsync(Unpooled.Empty).ContinueWith(
+            static (_, c) => ((TcpSocketChannel)c!).ShutdownOutputAsync(), tcp, TaskContinuationOptions.ExecuteSynchronously);
+        _needsFlush = false;
+        _channel.EventLoop.Schedule(s_forceClose, this, _shared.DisconnectLinger);
     }
 
     private void HandlerFailed(Exception ex)
