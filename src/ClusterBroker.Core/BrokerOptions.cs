@@ -67,8 +67,9 @@ public sealed class BrokerOptions
     /// <summary>
     /// Longest Keep Alive a client may use (seconds). A 5.0 client asking for more, or for 0 (no keep alive), is
     /// told this value as Server Keep Alive in CONNACK and held to it. A 3.1/3.1.1 client, which cannot be told, is
-    /// accepted and held to it as well (as Mosquitto's max_keepalive does): a client that sends nothing for 1.5
-    /// times this value is disconnected even if it asked for longer. Null = no maximum.
+    /// accepted and held to it as well: a client that sends nothing for 1.5 times this value is disconnected even if
+    /// it asked for longer (Mosquitto 2.0.11 accepts such a client too, but keeps to the client's value; README,
+    /// "Keep Alive limits"). Null = no maximum.
     /// </summary>
     public ushort? MaxKeepAlive { get; set; }
 

@@ -295,6 +295,14 @@ public sealed partial class MqttChannel
         endpoint.SetOnline(this);
         SendConnAck(connect, result.SessionPresent, assigned);
         StartKeepAlive();
+        if (_isBridge)
+        {
+            // Rare and worth seeing: its subscriptions get no local echo and RETAIN as published.
+            _context.ChannelLogger.LogInformation(
+                "Client {ClientId} connected from {RemoteEndPoint} as a bridge (protocol level 0x{Level:X2})",
+                _clientId, _connection.RemoteEndPoint, 0x80 | (byte)_version);
+        }
+
         _context.ChannelLogger.LogDebug(
             "Client {ClientId} connected from {RemoteEndPoint} ({Version}, session present: {SessionPresent})",
             _clientId, _connection.RemoteEndPoint, _version, result.SessionPresent);
