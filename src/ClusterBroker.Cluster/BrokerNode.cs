@@ -119,7 +119,7 @@ public sealed class BrokerNode : IAsyncDisposable
             context.Router.Forwarder = new ClusterForwarder(routes, clusterMetrics);
             IActorRef replicator = system.ActorOf(RouteReplicatorActor.Props(context.Router, routes, clusterMetrics, clusterLogger), RouteReplicatorActor.Name);
             context.Router.RouteObserver = RouteReplicatorActor.Observer(replicator);
-            system.ActorOf(ForwardReceiverActor.Props(context.Router, clusterMetrics), ForwardReceiverActor.Name);
+            system.ActorOf(ForwardReceiverActor.Props(context.Router, routes, clusterMetrics, clusterLogger), ForwardReceiverActor.Name);
             system.ActorOf(ClusterMembershipActor.Props(clusterLogger, clusterMetrics), "cluster-membership");
             IActorRef nodeActor = system.ActorOf(BrokerNodeActor.Props(context, sessions), BrokerNodeActor.Name);
 
@@ -132,19 +132,19 @@ public sealed class BrokerNode : IAsyncDisposable
             ILogger sessionLogger = context.SessionLogger;
             BrokerMetrics metrics = context.Metrics;
             TimeProvider time = context.TimeProvider;
-            IActorRef sessionRegion = await sharding.StartAsync(
-                SessionTypeName,
-                clientId => SessionActor.Props(clientId, options, sessionLogger, metrics, clusterMetrics, time, nodeActor),
-                settings,
-                new SessionMessageExtractor(100),
-                ShardAllocationStrategy.LeastShardAllocationStrategy(absoluteLimit: 1, relativeLimit: 0.1),
-                HandOffSession.Instance).ConfigureAwait(false);
             TimeSpan takeover = options.TakeoverTimeout;
             IActorRef clientIdRegion = await sharding.StartAsync(
                 ClientIdTypeName,
                 bucket => ClientIdRegistryActor.Props(bucket, takeover, clusterLogger),
                 settings,
                 new ClientIdMessageExtractor()).ConfigureAwait(false);
+            IActorRef sessionRegion = await sharding.StartAsync(
+                SessionTypeName,
+                clientId => SessionActor.Props(clientId, options, sessionLogger, metrics, clusterMetrics, time, nodeActor, clientIdRegion),
+                settings,
+                new SessionMessageExtractor(100),
+                ShardAllocationStrategy.LeastShardAllocationStrategy(absoluteLimit: 1, relativeLimit: 0.1),
+                HandOffSession.Instance).ConfigureAwait(false);
             sessions.Bind(sessionRegion, clientIdRegion, nodeActor);
 
             await WarmUpShardingAsync(sessionRegion, logger, cancellationToken).ConfigureAwait(false);
@@ -259,6 +259,7 @@ public sealed class BrokerNode : IAsyncDisposable
         new("$SYS/broker/cluster/snapshots/sent", m.SnapshotsSent),
         new("$SYS/broker/cluster/snapshots/received", m.SnapshotsReceived),
         new("$SYS/broker/cluster/sessions/lost", m.SessionsLost),
+        new("$SYS/broker/cluster/shared/dropped", m.SharedMessagesDropped),
     ];
 
     /// <summary>

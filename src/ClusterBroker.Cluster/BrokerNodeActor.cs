@@ -52,6 +52,9 @@ public sealed class BrokerNodeActor : UntypedActor
             case SessionAttached m:
                 _sessions.OnAttached(m);
                 break;
+            case ClientIdClaimed m:
+                _sessions.OnClaimed(m);
+                break;
             case MessagePart m:
                 if (_assembler.Add(m) is { } whole)
                 {
@@ -121,11 +124,19 @@ public sealed class BrokerNodeActor : UntypedActor
     private List<ConnectionEntry> ConnectionsInBucket(int bucket, int bucketCount)
     {
         var entries = new List<ConnectionEntry>();
-        foreach ((string clientId, long connectionId) in _context.Connections.ClientConnections())
+        foreach ((string clientId, long connectionId, bool persistent) in _context.Connections.ClientConnections())
         {
             if (ClientIdBuckets.Of(clientId, bucketCount) == bucket)
             {
-                entries.Add(new ConnectionEntry(clientId, connectionId));
+                entries.Add(new ConnectionEntry(clientId, connectionId, persistent));
+            }
+        }
+
+        foreach (SessionEndpoint endpoint in _context.Router.Endpoints())
+        {
+            if (!endpoint.IsOnline && ClientIdBuckets.Of(endpoint.ClientId, bucketCount) == bucket)
+            {
+                entries.Add(new ConnectionEntry(endpoint.ClientId, -1, Persistent: true));
             }
         }
 

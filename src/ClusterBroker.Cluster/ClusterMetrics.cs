@@ -15,6 +15,7 @@ public sealed class ClusterMetrics
     private long _snapshotsSent;
     private long _snapshotsReceived;
     private long _sessionsLost;
+    private long _sharedMessagesDropped;
 
     /// <summary>Members with status Up, this node included.</summary>
     public long Members => Volatile.Read(ref _members);
@@ -39,6 +40,11 @@ public sealed class ClusterMetrics
 
     /// <summary>Persistent sessions ended because the node holding their client's state was removed from the cluster.</summary>
     public long SessionsLost => Volatile.Read(ref _sessionsLost);
+
+    /// <summary>Shared-group messages forwarded to a node whose group had no member left, with no other node to take them.</summary>
+    public long SharedMessagesDropped => Volatile.Read(ref _sharedMessagesDropped);
+
+    public void SharedMessageDropped() => Interlocked.Increment(ref _sharedMessagesDropped);
 
     public void SetMembers(int count) => Volatile.Write(ref _members, count);
 

@@ -56,6 +56,39 @@ public class ClientIdRegistry_Tests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void Takeovers_happen_in_order_when_a_third_connection_claims_during_a_takeover()
+    {
+        IActorRef registry = Registry();
+        TestProbe nodeA = CreateTestProbe(), nodeB = CreateTestProbe(), nodeC = CreateTestProbe();
+        registry.Tell(new ClaimClientId("t", 1, nodeA.Ref), nodeA.Ref);
+        nodeA.ExpectMsg<ClientIdClaimed>();
+        registry.Tell(new ClaimClientId("t", 2, nodeB.Ref), nodeB.Ref);
+        nodeA.ExpectMsg<DisconnectConnection>();
+        registry.Tell(new ClaimClientId("t", 3, nodeC.Ref), nodeC.Ref);
+        // B gets the ClientId (A is closing anyway) and is closed in turn for C.
+        Assert.Equal(2, nodeB.ExpectMsg<ClientIdClaimed>().ConnectionId);
+        Assert.Equal(2, nodeB.ExpectMsg<DisconnectConnection>().ConnectionId);
+        nodeC.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        registry.Tell(new ConnectionClosed("t", 2), nodeB.Ref);
+        Assert.Equal(3, nodeC.ExpectMsg<ClientIdClaimed>().ConnectionId);
+    }
+
+    [Fact]
+    public void A_claim_says_whether_a_persistent_session_of_the_client_id_may_exist()
+    {
+        IActorRef registry = Registry();
+        TestProbe node = CreateTestProbe();
+        registry.Tell(new ClaimClientId("p", 1, node.Ref), TestActor);
+        Assert.False(ExpectMsg<ClientIdClaimed>().SessionMayExist); // a clean client needs no session entity
+        registry.Tell(new PersistentSessionExists("p"));
+        registry.Tell(new ClaimClientId("p", 1, node.Ref), TestActor);
+        Assert.True(ExpectMsg<ClientIdClaimed>().SessionMayExist);
+        registry.Tell(new PersistentSessionEnded("p"));
+        registry.Tell(new ClaimClientId("p", 1, node.Ref), TestActor);
+        Assert.False(ExpectMsg<ClientIdClaimed>().SessionMayExist);
+    }
+
+    [Fact]
     public void A_released_client_id_is_free_again()
     {
         IActorRef registry = Registry();
@@ -89,9 +122,11 @@ public class ClientIdRegistry_Tests : Akka.TestKit.Xunit2.TestKit
         IActorRef registry = Registry();
         ReportConnections ask = node.ExpectMsg<ReportConnections>();
         Assert.Equal((0, ClientIdBuckets.Count), (ask.Bucket, ask.BucketCount));
-        node.Reply(new ConnectionsReport([new ConnectionEntry("e", 7)]));
+        node.Reply(new ConnectionsReport([new ConnectionEntry("e", 7), new ConnectionEntry("offline", -1, Persistent: true)]));
         registry.Tell(new ClaimClientId("e", 8, TestActor), TestActor);
         Assert.Equal(7, node.ExpectMsg<DisconnectConnection>().ConnectionId);
+        registry.Tell(new ClaimClientId("offline", 1, node.Ref), TestActor);
+        Assert.True(FishForMessage<ClientIdClaimed>(m => m.ClientId == "offline").SessionMayExist);
     }
 
     [Fact]

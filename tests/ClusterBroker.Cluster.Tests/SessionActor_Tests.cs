@@ -217,6 +217,15 @@ public class SessionActor_Tests : IClassFixture<SessionClusterFixture>
     }
 
     [Fact]
+    public void The_registry_learns_when_a_persistent_session_starts_and_ends()
+    {
+        Attach("s", 1, expiry: 60);
+        _fixture.ClientIds.FishForMessage<PersistentSessionExists>(m => m.ClientId == Id("s"), TimeSpan.FromSeconds(10));
+        Attach("s", 2, clean: true, expiry: 0); // a clean start ends it
+        _fixture.ClientIds.FishForMessage<PersistentSessionEnded>(m => m.ClientId == Id("s"), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public void An_ephemeral_session_keeps_no_entity_while_online()
     {
         Assert.False(Attach("k", 1, clean: true, expiry: 0).SessionPresent);

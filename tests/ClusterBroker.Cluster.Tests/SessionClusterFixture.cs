@@ -22,9 +22,11 @@ public sealed class SessionClusterFixture : IDisposable
         var options = new BrokerOptions { TakeoverTimeout = TimeSpan.FromSeconds(2) };
         LocalNode = Kit.CreateTestProbe();
         IActorRef localNode = LocalNode.Ref;
+        ClientIds = Kit.CreateTestProbe();
+        IActorRef clientIds = ClientIds.Ref;
         Region = ClusterSharding.Get(system).Start(
             "session",
-            id => SessionActor.Props(id, options, NullLogger.Instance, null, new ClusterMetrics(), TimeProvider.System, localNode),
+            id => SessionActor.Props(id, options, NullLogger.Instance, null, new ClusterMetrics(), TimeProvider.System, localNode, clientIds),
             ClusterShardingSettings.Create(system),
             new SessionMessageExtractor(10));
     }
@@ -32,6 +34,9 @@ public sealed class SessionClusterFixture : IDisposable
     public Akka.TestKit.Xunit2.TestKit Kit { get; }
 
     public IActorRef Region { get; }
+
+    /// <summary>Plays the ClientId registry (told when persistent sessions start and end).</summary>
+    public Akka.TestKit.TestProbe ClientIds { get; }
 
     /// <summary>Plays the broker node actor of the node hosting the entities (Wills are published through it).</summary>
     public Akka.TestKit.TestProbe LocalNode { get; }

@@ -22,6 +22,10 @@ public sealed class ClientIdRegistryActor : UntypedActor, IWithTimers
     private readonly ILogger _logger;
     private readonly Dictionary<string, Holder> _holders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Claim> _claims = new(StringComparer.Ordinal);
+
+    // ClientIds with a persistent session (online or waiting): a clean connect of any other ClientId needs no
+    // session entity at all, which keeps connection storms of clean clients off the session shards.
+    private readonly HashSet<string> _persistent = new(StringComparer.Ordinal);
     private readonly Akka.Cluster.Cluster _cluster;
 
     public ClientIdRegistryActor(string bucket, TimeSpan takeoverTimeout, ILogger logger)
@@ -69,6 +73,12 @@ public sealed class ClientIdRegistryActor : UntypedActor, IWithTimers
                 }
 
                 break;
+            case PersistentSessionExists exists:
+                _persistent.Add(exists.ClientId);
+                break;
+            case PersistentSessionEnded ended:
+                _persistent.Remove(ended.ClientId);
+                break;
             case ConnectionClosed closed:
                 CompleteClaim(closed.ClientId, closed.ConnectionId);
                 break;
@@ -83,8 +93,13 @@ public sealed class ClientIdRegistryActor : UntypedActor, IWithTimers
             case ConnectionsReport report:
                 foreach (ConnectionEntry entry in report.Connections)
                 {
+                    if (entry.Persistent)
+                    {
+                        _persistent.Add(entry.ClientId);
+                    }
+
                     // A claim made meanwhile is newer than what the node reports.
-                    if (!_holders.ContainsKey(entry.ClientId) && !_claims.ContainsKey(entry.ClientId))
+                    if (entry.ConnectionId >= 0 && !_holders.ContainsKey(entry.ClientId) && !_claims.ContainsKey(entry.ClientId))
                     {
                         _holders[entry.ClientId] = new Holder(Sender, entry.ConnectionId);
                     }
@@ -111,16 +126,18 @@ public sealed class ClientIdRegistryActor : UntypedActor, IWithTimers
         var holder = new Holder(claim.Node, claim.ConnectionId);
         if (_claims.TryGetValue(claim.ClientId, out Claim? pending))
         {
-            // A third connection while a takeover is pending: the newest wins; the waiting one is refused.
-            pending.ReplyTo.Tell(new Status.Failure(new InvalidOperationException("The ClientId was claimed by a newer connection.")));
-            _claims[claim.ClientId] = new Claim(holder, Sender, pending.Closing);
-            return;
+            // A third connection while a takeover is pending: takeovers happen in order. The waiting connection gets
+            // the ClientId now (the one it waited for is closing anyway) and the newest closes it in turn.
+            _claims.Remove(claim.ClientId);
+            Timers.Cancel(claim.ClientId);
+            _holders[claim.ClientId] = pending.Claimant;
+            pending.ReplyTo.Tell(Claimed(claim.ClientId, pending.Claimant.ConnectionId));
         }
 
         if (!_holders.TryGetValue(claim.ClientId, out Holder current) || current.Is(claim.Node, claim.ConnectionId) || !IsReachableMember(current.Node))
         {
             _holders[claim.ClientId] = holder;
-            Sender.Tell(new ClientIdClaimed(claim.ClientId, claim.ConnectionId));
+            Sender.Tell(Claimed(claim.ClientId, claim.ConnectionId));
             return;
         }
 
@@ -129,6 +146,8 @@ public sealed class ClientIdRegistryActor : UntypedActor, IWithTimers
         current.Node.Tell(new DisconnectConnection(claim.ClientId, current.ConnectionId, ReasonCode.SessionTakenOver), Self);
         Timers.StartSingleTimer(claim.ClientId, new ClaimTimedOut(claim.ClientId), _takeoverTimeout);
     }
+
+    private ClientIdClaimed Claimed(string clientId, long connectionId) => new(clientId, connectionId, _persistent.Contains(clientId));
 
     private void CompleteClaim(string clientId, long? closedConnection)
     {
@@ -140,7 +159,7 @@ public sealed class ClientIdRegistryActor : UntypedActor, IWithTimers
         _claims.Remove(clientId);
         Timers.Cancel(clientId);
         _holders[clientId] = claim.Claimant;
-        claim.ReplyTo.Tell(new ClientIdClaimed(clientId, claim.Claimant.ConnectionId));
+        claim.ReplyTo.Tell(Claimed(clientId, claim.Claimant.ConnectionId));
     }
 
     private void ForgetNode(Address address)

@@ -10,8 +10,12 @@ public sealed record ConnectionClosed(string ClientId, long ConnectionId) : IClu
 /// <summary>The connections of this node whose ClientId belongs to the asking registry shard.</summary>
 public sealed record ConnectionsReport(IReadOnlyList<ConnectionEntry> Connections) : IClusterBrokerMessage;
 
-/// <summary>One live connection of a node: its ClientId and connection number.</summary>
-public readonly record struct ConnectionEntry(string ClientId, long ConnectionId);
+/// <summary>
+/// One ClientId a node knows: a live connection (its number), or with <paramref name="ConnectionId"/> -1 an
+/// offline persistent session whose subscriptions wait on that node; <paramref name="Persistent"/> when the
+/// session outlives its connection.
+/// </summary>
+public readonly record struct ConnectionEntry(string ClientId, long ConnectionId, bool Persistent = false);
 
 /// <summary>
 /// The session now belongs to the connection: Session Present and the state to resume. Sent to the node actor

@@ -17,8 +17,18 @@ public interface IClientIdMessage : IClusterBrokerMessage
 /// </summary>
 public sealed record ClaimClientId(string ClientId, long ConnectionId, IActorRef Node) : IClientIdMessage;
 
-/// <summary>The claim of the connection succeeded: it is now the only connection of the ClientId.</summary>
-public sealed record ClientIdClaimed(string ClientId, long ConnectionId) : IClusterBrokerMessage;
+/// <summary>
+/// The claim of the connection succeeded: it is now the only connection of the ClientId.
+/// <paramref name="SessionMayExist"/> is false when no persistent session of the ClientId is known, so a clean
+/// connection that keeps no session need not involve the session entity at all.
+/// </summary>
+public sealed record ClientIdClaimed(string ClientId, long ConnectionId, bool SessionMayExist = true) : IClusterBrokerMessage;
+
+/// <summary>The session entity holds a persistent session for the ClientId (a clean connect must end it).</summary>
+public sealed record PersistentSessionExists(string ClientId) : IClientIdMessage;
+
+/// <summary>The persistent session of the ClientId ended.</summary>
+public sealed record PersistentSessionEnded(string ClientId) : IClientIdMessage;
 
 /// <summary>The connection ended: the ClientId is free unless another connection holds it already.</summary>
 public sealed record ReleaseClientId(string ClientId, long ConnectionId, IActorRef Node) : IClientIdMessage;

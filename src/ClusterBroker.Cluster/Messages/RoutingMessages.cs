@@ -28,9 +28,10 @@ public sealed record RequestRouteSnapshot(UniqueAddress Requester) : IClusterBro
 /// <summary>
 /// A message published on another node, forwarded here once: deliver it to this node's plain subscribers
 /// when <paramref name="Plain"/>, and to one member of each shared group in <paramref name="Groups"/> (the
-/// groups the publishing node placed on this node).
+/// groups the publishing node placed on this node). <paramref name="Hops"/> counts the extra hops a shared-group
+/// message took because its group had left the node it was placed on (bounded, so stale routes cannot bounce it).
 /// </summary>
-public sealed record ForwardedMessage(BrokerMessage Message, bool Plain, IReadOnlyList<RouteKey>? Groups);
+public sealed record ForwardedMessage(BrokerMessage Message, bool Plain, IReadOnlyList<RouteKey>? Groups, byte Hops = 0);
 
 /// <summary>Forwarded messages from one node, in the order they were published there.</summary>
 public sealed record ForwardBatch(IReadOnlyList<ForwardedMessage> Messages) : IClusterBrokerMessage;

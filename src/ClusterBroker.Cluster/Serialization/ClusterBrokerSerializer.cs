@@ -41,6 +41,8 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
     private const string RestoreManifest = "SX";
     private const string MovedManifest = "SM";
     private const string HostManifest = "NH";
+    private const string PersistentManifest = "CP";
+    private const string EndedManifest = "CE";
 
     public override int Identifier => SerializerId;
 
@@ -68,6 +70,8 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
         RestoreSession => RestoreManifest,
         SessionEndpointMoved => MovedManifest,
         HostSessionEndpoint => HostManifest,
+        PersistentSessionExists => PersistentManifest,
+        PersistentSessionEnded => EndedManifest,
         _ => throw new ArgumentException($"Cannot serialize {o.GetType()}.", nameof(o)),
     };
 
@@ -172,6 +176,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                 {
                     w.Write(entry.ClientId);
                     w.Write(entry.ConnectionId);
+                    w.Write(entry.Persistent);
                 }
 
                 break;
@@ -183,6 +188,13 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
             case ClientIdClaimed m:
                 w.Write(m.ClientId);
                 w.Write(m.ConnectionId);
+                w.Write(m.SessionMayExist);
+                break;
+            case PersistentSessionExists m:
+                w.Write(m.ClientId);
+                break;
+            case PersistentSessionEnded m:
+                w.Write(m.ClientId);
                 break;
             case ReleaseClientId m:
                 w.Write(m.ClientId);
@@ -216,6 +228,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                     WriteMessage(w, forward.Message);
                     w.Write(forward.Plain);
                     WriteRoutes(w, forward.Groups);
+                    w.Write(forward.Hops);
                 }
 
                 break;
@@ -278,7 +291,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                 var entries = new ConnectionEntry[r.ReadInt32()];
                 for (int i = 0; i < entries.Length; i++)
                 {
-                    entries[i] = new ConnectionEntry(r.ReadString(), r.ReadInt64());
+                    entries[i] = new ConnectionEntry(r.ReadString(), r.ReadInt64(), r.ReadBoolean());
                 }
 
                 return new ConnectionsReport(entries);
@@ -287,7 +300,11 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
             case ClaimManifest:
                 return new ClaimClientId(r.ReadString(), r.ReadInt64(), ReadActorRef(r, system));
             case ClaimedManifest:
-                return new ClientIdClaimed(r.ReadString(), r.ReadInt64());
+                return new ClientIdClaimed(r.ReadString(), r.ReadInt64(), r.ReadBoolean());
+            case PersistentManifest:
+                return new PersistentSessionExists(r.ReadString());
+            case EndedManifest:
+                return new PersistentSessionEnded(r.ReadString());
             case ReleaseManifest:
                 return new ReleaseClientId(r.ReadString(), r.ReadInt64(), ReadActorRef(r, system));
             case DeltaManifest:
@@ -312,7 +329,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                 var messages = new ForwardedMessage[r.ReadInt32()];
                 for (int i = 0; i < messages.Length; i++)
                 {
-                    messages[i] = new ForwardedMessage(ReadMessage(r), r.ReadBoolean(), ReadRoutes(r));
+                    messages[i] = new ForwardedMessage(ReadMessage(r), r.ReadBoolean(), ReadRoutes(r), r.ReadByte());
                 }
 
                 return new ForwardBatch(messages);

@@ -19,9 +19,13 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
     private static readonly SessionAttachResult s_newEphemeralSession = new(false, SessionSnapshot.Empty);
 
     private readonly ConcurrentDictionary<long, TaskCompletionSource<SessionAttachResult>> _waiting = new();
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<bool>> _claiming = new();
     private IActorRef _region = ActorRefs.Nobody;
     private IActorRef _clientIds = ActorRefs.Nobody;
     private IActorRef _node = ActorRefs.Nobody;
+
+    /// <summary>The ClientId registry's shard region.</summary>
+    public IActorRef ClientIdRegion => _clientIds;
 
     /// <summary>The session entities' shard region.</summary>
     public IActorRef Region => _region;
@@ -39,13 +43,18 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
 
     public async Task<SessionAttachResult> AttachAsync(SessionAttachRequest request, CancellationToken cancellationToken)
     {
-        await _clientIds.Ask<ClientIdClaimed>(new ClaimClientId(request.ClientId, request.ConnectionId, _node), attachTimeout, cancellationToken).ConfigureAwait(false);
+        bool sessionMayExist = await ClaimAsync(request, cancellationToken).ConfigureAwait(false);
         var attach = new AttachSession(request.ClientId, request.CleanStart, request.ConnectionId, _node, request.SessionExpiryInterval);
         if (request.CleanStart && request.IsEphemeral)
         {
-            // Nothing to resume and nothing to keep: the answer is known. The entity still gets the attach (it ends
-            // any older session and publishes its pending Will), but the connection does not wait for it.
-            _region.Tell(attach, ActorRefs.NoSender);
+            // Nothing to resume and nothing to keep: the answer is known. When an older persistent session may
+            // exist, the entity still gets the attach (it ends that session and publishes its pending Will), but
+            // the connection does not wait for it; otherwise no entity is involved at all.
+            if (sessionMayExist)
+            {
+                _region.Tell(attach, ActorRefs.NoSender);
+            }
+
             return s_newEphemeralSession;
         }
 
@@ -59,6 +68,35 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
         finally
         {
             _waiting.TryRemove(new KeyValuePair<long, TaskCompletionSource<SessionAttachResult>>(request.ConnectionId, waiting));
+        }
+    }
+
+    /// <summary>
+    /// Claims the ClientId cluster-wide. The registry answers this node's actor (no temporary asker per
+    /// CONNECT: a connection storm costs one message each way and no actor creation).
+    /// </summary>
+    /// <returns>Whether a persistent session of the ClientId may exist (see <see cref="ClientIdClaimed"/>).</returns>
+    private async Task<bool> ClaimAsync(SessionAttachRequest request, CancellationToken cancellationToken)
+    {
+        var claimed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _claiming[request.ConnectionId] = claimed;
+        _clientIds.Tell(new ClaimClientId(request.ClientId, request.ConnectionId, _node), _node);
+        try
+        {
+            return await claimed.Task.WaitAsync(attachTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _claiming.TryRemove(new KeyValuePair<long, TaskCompletionSource<bool>>(request.ConnectionId, claimed));
+        }
+    }
+
+    /// <summary>The registry's answer (on this node's actor). A connection that gave up meanwhile releases it again.</summary>
+    internal void OnClaimed(ClientIdClaimed claimed)
+    {
+        if (!_claiming.TryRemove(claimed.ConnectionId, out TaskCompletionSource<bool>? waiting) || !waiting.TrySetResult(claimed.SessionMayExist))
+        {
+            ConnectionEnded(claimed.ClientId, claimed.ConnectionId);
         }
     }
 

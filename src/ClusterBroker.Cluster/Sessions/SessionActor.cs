@@ -40,13 +40,16 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
     private readonly ClusterMetrics _clusterMetrics;
     private readonly TimeProvider _time;
     private readonly IActorRef _localNode;
+    private readonly IActorRef _clientIds;
+    private bool _announced;
     private IActorRef? _node;
     private AttachSession? _pendingAttach;
     private int _stashed;
     private MessagePartAssembler? _assembler;
 
-    public SessionActor(string clientId, BrokerOptions options, ILogger logger, BrokerMetrics? metrics, ClusterMetrics clusterMetrics, TimeProvider time, IActorRef localNode)
+    public SessionActor(string clientId, BrokerOptions options, ILogger logger, BrokerMetrics? metrics, ClusterMetrics clusterMetrics, TimeProvider time, IActorRef localNode, IActorRef clientIds)
     {
+        _clientIds = clientIds;
         _options = options;
         _logger = logger;
         _clusterMetrics = clusterMetrics;
@@ -60,8 +63,9 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
     public IStash Stash { get; set; } = null!;
 
     /// <summary>Props without an expression tree (cheap per entity).</summary>
-    public static Props Props(string clientId, BrokerOptions options, ILogger logger, BrokerMetrics? metrics, ClusterMetrics clusterMetrics, TimeProvider time, IActorRef localNode) =>
-        Akka.Actor.Props.Create(typeof(SessionActor), clientId, options, logger, metrics!, clusterMetrics, time, localNode);
+    /// <param name="clientIds">The ClientId registry, told when a persistent session starts and ends.</param>
+    public static Props Props(string clientId, BrokerOptions options, ILogger logger, BrokerMetrics? metrics, ClusterMetrics clusterMetrics, TimeProvider time, IActorRef localNode, IActorRef clientIds) =>
+        Akka.Actor.Props.Create(typeof(SessionActor), clientId, options, logger, metrics!, clusterMetrics, time, localNode, clientIds);
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -198,7 +202,18 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
             return;
         }
 
+        AnnounceIfPersistent();
         UnstashWaitingAttaches();
+    }
+
+    /// <summary>The registry learns of every persistent session, so a clean connect of that ClientId ends it.</summary>
+    private void AnnounceIfPersistent()
+    {
+        if (_state.Exists && !_announced)
+        {
+            _announced = true;
+            _clientIds.Tell(new PersistentSessionExists(ClientId));
+        }
     }
 
     private void CompletePendingAttach()
@@ -241,6 +256,7 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
                 // session the connection hands back rather than dropping it.
                 _state.Attach(new SessionAttachRequest(detach.ClientId, false, detach.ConnectionId, detach.SessionExpiryInterval), now, out _);
                 SetNode(detach.Node);
+                AnnounceIfPersistent();
             }
             else
             {
@@ -358,6 +374,7 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
             return;
         }
 
+        AnnounceIfPersistent();
         if (_state.AttachedConnectionId is null)
         {
             ArmOfflineTimers(Now);
@@ -473,6 +490,12 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
 
     private void Passivate()
     {
+        if (_announced && !_state.Exists)
+        {
+            _announced = false;
+            _clientIds.Tell(new PersistentSessionEnded(ClientId));
+        }
+
         Timers.CancelAll();
         Context.Parent.Tell(new Passivate(PoisonPill.Instance));
     }

@@ -43,13 +43,13 @@ public sealed class ConnectionRegistry
     /// <summary>The connection with this node-local number, if it is still open.</summary>
     public bool TryGet(long connectionId, out MqttChannel channel) => _channels.TryGetValue(connectionId, out channel!);
 
-    /// <summary>The client id and connection number of every connection holding a client id here (a copy).</summary>
-    public List<(string ClientId, long ConnectionId)> ClientConnections()
+    /// <summary>The client id, connection number and session kind of every connection holding a client id here (a copy).</summary>
+    public List<(string ClientId, long ConnectionId, bool Persistent)> ClientConnections()
     {
-        var connections = new List<(string, long)>(_byClientId.Count);
+        var connections = new List<(string, long, bool)>(_byClientId.Count);
         foreach (KeyValuePair<string, MqttChannel> entry in _byClientId)
         {
-            connections.Add((entry.Key, entry.Value.ConnectionId));
+            connections.Add((entry.Key, entry.Value.ConnectionId, entry.Value.HasPersistentSession));
         }
 
         return connections;

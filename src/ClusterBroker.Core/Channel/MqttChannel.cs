@@ -68,6 +68,9 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
     /// <summary>The client identifier once CONNECT was accepted (or assigned).</summary>
     public string? ClientId => _clientId;
 
+    /// <summary>True when the session outlives this connection (Session Expiry Interval in force above 0).</summary>
+    public bool HasPersistentSession => _sessionExpiryInterval > 0;
+
     /// <summary>True once CONNACK was sent with success and until the connection ends.</summary>
     public bool IsConnected => _state == ChannelState.Connected;
 
