@@ -10,8 +10,8 @@ namespace ClusterBroker.Core.Channel;
 /// Outgoing deliveries: the mailbox other threads append to (bounded like the session queue, drained in
 /// turns of <see cref="DrainTurn"/> so that each turn is flushed to the socket), the inflight window (Receive Maximum,
 /// [MQTT-3.3.4-7]), the per-session queue behind it (bounded, with the drop policy), message expiry,
-/// the QoS 1/2 acknowledgements from the client, and Maximum Packet Size (a message too large for the
-/// client is dropped as if sent, [MQTT-3.1.2-25]).
+/// the QoS 1/2 acknowledgements from the client, Maximum Packet Size (a message too large for the
+/// client is dropped as if sent, [MQTT-3.1.2-25]) and server-to-client topic aliases (<see cref="OutgoingTopicAliases"/>).
 /// </summary>
 public sealed partial class MqttChannel
 {

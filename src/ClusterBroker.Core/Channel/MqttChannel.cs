@@ -14,7 +14,8 @@ namespace ClusterBroker.Core.Channel;
 /// (MqttChannel.Connect.cs), incoming PUBLISH flows and topic aliases (MqttChannel.Publish.cs), outgoing
 /// deliveries, flow control and acknowledgements (MqttChannel.Delivery.cs), SUBSCRIBE/UNSUBSCRIBE
 /// (MqttChannel.Subscribe.cs), keep-alive (MqttChannel.KeepAlive.cs), the end of the connection and the
-/// session hand-back (MqttChannel.Termination.cs), and here the dispatch and errors.
+/// session hand-back (MqttChannel.Termination.cs), and here the dispatch, errors and the shaping of every control
+/// packet to the client's Maximum Packet Size and Request Problem Information (<see cref="OutgoingPacketFitter"/>).
 /// </summary>
 /// <remarks>
 /// Threading: every IConnectionHandler member, timer and delivery runs on the connection's serial
