@@ -12,7 +12,7 @@ namespace ClusterBroker.Core.Channel;
 /// threaded through two arrays indexed by alias, so a hit, an assignment and an eviction each cost O(1) and
 /// allocate nothing once the arrays have grown (they grow with the aliases in use, not to the maximum at once).
 /// </remarks>
-internal sealed class OutgoingTopicAliases
+public sealed class OutgoingTopicAliases
 {
     private readonly ushort _maximum;
     private readonly Dictionary<string, ushort> _byTopic = new(StringComparer.Ordinal);
