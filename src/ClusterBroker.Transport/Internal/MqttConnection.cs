@@ -7,7 +7,6 @@ using ClusterBroker.Protocol.Packets;
 using DotNetty.Buffers;
 using DotNetty.Common.Concurrency;
 using DotNetty.Transport.Channels;
-using DotNetty.Transport.Channels.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace ClusterBroker.Transport.Internal;
@@ -334,7 +333,7 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
     /// </summary>
     private void HalfCloseOnLoop()
     {
-        if (_inactive || _context is null || _channel is not TcpSocketChannel tcp)
+        if (_inactive || _context is null)
         {
             CloseOnLoop();
             return;
@@ -344,7 +343,14 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
         _channel.Configuration.AutoRead = true;
         CheckWritten(_outbound.WriteTo(_context));
         _context.WriteAndFlushAsync(Unpooled.Empty).ContinueWith(
-            static (_, c) => ((TcpSocketChannel)c!).ShutdownOutputAsync(), tcp, TaskContinuationOptions.ExecuteSynchronously);
+            static (written, c) =>
+            {
+                var connection = (MqttConnection)c!;
+                if (written.IsCompletedSuccessfully && !connection._inactive)
+                    SocketHalfClose.TryShutdownOutput(connection._channel);
+            },
+            this,
+            TaskContinuationOptions.ExecuteSynchronously);
         _needsFlush = false;
         _channel.EventLoop.Schedule(s_forceClose, this, _shared.DisconnectLinger);
     }
