@@ -14,6 +14,10 @@ public sealed class BrokerMetrics : ITrafficMeter
     private long _bytesReceived;
     private long _bytesSent;
     private long _messagesDropped;
+    private long _authenticationFailures;
+    private long _publishesDenied;
+    private long _subscriptionsDenied;
+    private long _deliveriesDenied;
 
     public long ClientsConnected => Volatile.Read(ref _clientsConnected);
     public long MessagesReceived => Volatile.Read(ref _messagesReceived);
@@ -24,11 +28,27 @@ public sealed class BrokerMetrics : ITrafficMeter
     /// <summary>Messages dropped because a session queue was full or they expired in it.</summary>
     public long MessagesDropped => Volatile.Read(ref _messagesDropped);
 
+    /// <summary>CONNECTs the authenticator refused (bad credentials, anonymous refused, banned address).</summary>
+    public long AuthenticationFailures => Volatile.Read(ref _authenticationFailures);
+
+    /// <summary>PUBLISHes (and Wills) the ACL refused.</summary>
+    public long PublishesDenied => Volatile.Read(ref _publishesDenied);
+
+    /// <summary>SUBSCRIBE filters the ACL refused.</summary>
+    public long SubscriptionsDenied => Volatile.Read(ref _subscriptionsDenied);
+
+    /// <summary>Messages not delivered to a subscriber because the ACL does not let it read the topic.</summary>
+    public long DeliveriesDenied => Volatile.Read(ref _deliveriesDenied);
+
     public void ClientConnected() => Interlocked.Increment(ref _clientsConnected);
     public void ClientDisconnected() => Interlocked.Decrement(ref _clientsConnected);
     public void MessageReceived() => Interlocked.Increment(ref _messagesReceived);
     public void MessageSent() => Interlocked.Increment(ref _messagesSent);
     public void MessageDropped() => Interlocked.Increment(ref _messagesDropped);
+    public void AuthenticationFailed() => Interlocked.Increment(ref _authenticationFailures);
+    public void PublishDenied() => Interlocked.Increment(ref _publishesDenied);
+    public void SubscriptionDenied() => Interlocked.Increment(ref _subscriptionsDenied);
+    public void DeliveryDenied() => Interlocked.Increment(ref _deliveriesDenied);
     public void AddBytesReceived(long count) => Interlocked.Add(ref _bytesReceived, count);
     public void AddBytesSent(long count) => Interlocked.Add(ref _bytesSent, count);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using ClusterBroker.Cluster;
 using ClusterBroker.Core;
+using ClusterBroker.Host.Security;
 using ClusterBroker.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,9 +21,10 @@ public sealed class BrokerHost : IAsyncDisposable
 
     private readonly HeapCompactor? _compactor;
 
-    private BrokerHost(BrokerNode node, MqttServer server, ILogger logger, bool compactHeap)
+    private BrokerHost(BrokerNode node, MqttServer server, BrokerSecurity security, ILogger logger, bool compactHeap)
     {
         Node = node;
+        Security = security;
         _server = server;
         _logger = logger;
         if (compactHeap)
@@ -36,6 +38,9 @@ public sealed class BrokerHost : IAsyncDisposable
     public IReadOnlyList<IPEndPoint> EndPoints => _server.BoundEndPoints;
 
     public BrokerNode Node { get; }
+
+    /// <summary>The authenticator, the ACL and the reload of their files.</summary>
+    public BrokerSecurity Security { get; }
 
     /// <summary>Open client connections.</summary>
     public int ConnectionCount => _server.ConnectionCount;
@@ -57,7 +62,18 @@ public sealed class BrokerHost : IAsyncDisposable
         TransportOptions transport = settings.Transport.Clone();
         transport.MaximumPacketSize = (int)Math.Min(broker.MaximumPacketSize, int.MaxValue);
 
-        BrokerNode node = await BrokerNode.StartAsync(broker, settings.Cluster, loggerFactory, authenticator: null, ct).ConfigureAwait(false);
+        BrokerSecurity security = BrokerSecurity.Create(settings.Security.Clone(), loggerFactory);
+        BrokerNode node;
+        try
+        {
+            node = await BrokerNode.StartAsync(broker, settings.Cluster, loggerFactory, security.Authenticator, security.Authorizer, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            security.Dispose();
+            throw;
+        }
+
         var server = new MqttServer(transport, node.ConnectionHandlers, loggerFactory, node.Metrics);
         try
         {
@@ -68,6 +84,7 @@ public sealed class BrokerHost : IAsyncDisposable
             await server.StopAsync().ConfigureAwait(false);
             await node.StopAsync(CancellationToken.None).ConfigureAwait(false);
             await node.DisposeAsync().ConfigureAwait(false);
+            security.Dispose();
             throw;
         }
 
@@ -85,7 +102,7 @@ public sealed class BrokerHost : IAsyncDisposable
         if (ceiling >= 0 && ceiling < broker.MaxConnections)
             logger.LogDebug("Broker:MaxConnections {MaxConnections} exceeds what the open files limit allows ({Ceiling})", broker.MaxConnections, ceiling);
 
-        return new BrokerHost(node, server, logger, settings.CompactHeapAfterConnectionBursts);
+        return new BrokerHost(node, server, security, logger, settings.CompactHeapAfterConnectionBursts);
     }
 
     /// <summary>
@@ -112,6 +129,7 @@ public sealed class BrokerHost : IAsyncDisposable
             {
                 await _server.StopAsync().ConfigureAwait(false);
                 await Node.DisposeAsync().ConfigureAwait(false);
+                Security.Dispose();
             }
             _logger.LogInformation("ClusterBroker stopped");
         }

@@ -1,10 +1,11 @@
 using ClusterBroker.Cluster;
 using ClusterBroker.Core;
+using ClusterBroker.Host.Security;
 using ClusterBroker.Transport;
 
 namespace ClusterBroker.Host;
 
-/// <summary>Everything <see cref="BrokerHost"/> needs: the protocol limits and the listeners.</summary>
+/// <summary>Everything <see cref="BrokerHost"/> needs: the protocol limits, the listeners, the cluster and security settings.</summary>
 public sealed class BrokerHostSettings
 {
     /// <summary>Listeners and sockets (configuration section "Transport").</summary>
@@ -15,6 +16,9 @@ public sealed class BrokerHostSettings
 
     /// <summary>Cluster membership: name, address, seed nodes (configuration section "Cluster").</summary>
     public ClusterOptions Cluster { get; init; } = new();
+
+    /// <summary>Password file, ACL file, anonymous access, brute-force throttle (configuration section "Security").</summary>
+    public SecurityOptions Security { get; init; } = new();
 
     /// <summary>
     /// Run one compacting, decommitting collection after start-up and whenever the number of
@@ -31,6 +35,7 @@ public sealed class BrokerHostSettings
         foreach (string error in Broker.GetValidationErrors())
             errors.Add("Broker:" + error);
         errors.AddRange(Cluster.GetValidationErrors());
+        errors.AddRange(Security.GetValidationErrors());
         try
         {
             Transport.Validate();

@@ -1,5 +1,6 @@
 using ClusterBroker.Cluster;
 using ClusterBroker.Core;
+using ClusterBroker.Host.Security;
 using ClusterBroker.Transport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -37,6 +38,9 @@ internal static class HostConfiguration
         ["--cluster-bind"] = "Cluster:BindHost",
         ["--cluster-port"] = "Cluster:Port",
         ["--seed-nodes"] = "Cluster:SeedNodes",
+        ["--allow-anonymous"] = "Security:AllowAnonymous",
+        ["--password-file"] = "Security:PasswordFile",
+        ["--acl-file"] = "Security:AclFile",
     };
 
     /// <summary>
@@ -50,11 +54,13 @@ internal static class HostConfiguration
         ("Broker", typeof(BrokerOptions)),
         (ClusterOptions.SectionName, typeof(ClusterOptions)),
         (HostSectionOptions.SectionName, typeof(HostSectionOptions)),
+        (SecurityOptions.SectionName, typeof(SecurityOptions)),
         ("Logging", null), // Microsoft.Extensions.Logging's own keys (LogLevel:<category>, console options)
     ];
 
     public const string Usage = """
         Usage: ClusterBroker.Host [options]
+               ClusterBroker.Host passwd [-c] [-D] [-b] [--password P] FILE USER [PASSWORD]   (manage a password file; passwd --help)
           --port N                 plain MQTT port (default 1883; 0 = any free port)
           --bind ADDRESS           listen address (default 0.0.0.0)
           --log-level LEVEL        Trace, Debug, Information, Warning, Error, Critical, None
@@ -68,6 +74,9 @@ internal static class HostConfiguration
           --cluster-bind ADDRESS   address the cluster port binds to (default: the cluster host)
           --seed-nodes H:P[,H:P]   seed nodes; empty or only this node = form a new cluster
           --cluster-name NAME      cluster name, the same on every node (default cluster-broker)
+          --password-file FILE     Mosquitto password file (user:$7$... lines); reloaded when it changes
+          --acl-file FILE          Mosquitto ACL file (user/topic/pattern lines); reloaded when it changes
+          --allow-anonymous B      true|false: clients without a user name (default: true only without a password file)
           --Section:Key VALUE      any other setting, e.g. --Broker:SysInterval 00:00:30
         Every option also takes the form --option=VALUE. Settings also come from appsettings.json and
         environment variables ClusterBroker__Section__Key. An unknown option or setting, from any of
@@ -89,6 +98,7 @@ internal static class HostConfiguration
         var broker = new BrokerOptions();
         var cluster = new ClusterOptions();
         var host = new HostSectionOptions();
+        var security = new SecurityOptions();
         try
         {
             configuration.GetSection(TransportOptions.SectionName).Bind(transport);
@@ -124,7 +134,16 @@ internal static class HostConfiguration
             errors.Add(Describe(ex));
         }
 
-        var settings = new BrokerHostSettings { Transport = transport, Broker = broker, Cluster = cluster, CompactHeapAfterConnectionBursts = host.CompactHeapAfterConnectionBursts };
+        try
+        {
+            configuration.GetSection(SecurityOptions.SectionName).Bind(security);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(Describe(ex));
+        }
+
+        var settings = new BrokerHostSettings { Transport = transport, Broker = broker, Cluster = cluster, Security = security, CompactHeapAfterConnectionBursts = host.CompactHeapAfterConnectionBursts };
         if (errors.Count == 0)
             errors.AddRange(settings.GetValidationErrors());
 
