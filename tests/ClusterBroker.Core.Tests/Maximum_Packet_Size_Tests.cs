@@ -67,7 +67,7 @@ public class Maximum_Packet_Size_Tests
     [Fact]
     public void A_refusing_CONNACK_drops_its_reason_string_to_fit_MQTT_3_2_2_19()
     {
-        var broker = new TestBroker(o => o.AllowAnonymous = false);
+        var broker = new TestBroker(authenticator: new AnonymousAuthenticator(allowAnonymous: false));
         TestClient roomy = OpenAndConnect(broker, "a", 1000);
         TestClient tiny = OpenAndConnect(broker, "b", 10);
 

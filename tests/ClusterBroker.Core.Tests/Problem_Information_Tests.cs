@@ -1,3 +1,4 @@
+using ClusterBroker.Core.Security;
 using ClusterBroker.Core.Tests.Infrastructure;
 using ClusterBroker.Protocol;
 using ClusterBroker.Protocol.Packets;
@@ -51,5 +52,19 @@ public class Problem_Information_Tests
         PacketIdentifierAckPacket[] acks = [pub.Connection.Last<PubAckPacket>(), pub.Connection.Last<PubRecPacket>(), pub.Connection.Last<PubCompPacket>(), sub.Connection.Last<PubRelPacket>()];
         Assert.All(acks, a => Assert.Equal((ReasonCode.Success, (string?)null, (IReadOnlyList<UserProperty>?)null), (a.ReasonCode, a.ReasonString, a.UserProperties)));
         Assert.All(acks, a => Assert.Equal(4, pub.Connection.EncodedSize(a))); // the 2-byte body of 3.4.2.1
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_PUBACK_refused_by_the_ACL_says_why_unless_the_client_asked_for_no_problem_information(bool problemInformation)
+    {
+        var broker = new TestBroker(authorizer: new AclAuthorizer(AclFile.Parse("topic readwrite open/#")));
+        TestClient client = broker.Connect("c", customize: c => c with { RequestProblemInformation = problemInformation });
+        client.Publish("closed/x", "x", QualityOfService.AtLeastOnce);
+
+        PubAckPacket ack = client.Connection.Last<PubAckPacket>();
+        Assert.Equal(ReasonCode.NotAuthorized, ack.ReasonCode);
+        Assert.Equal(problemInformation, ack.ReasonString is not null);
     }
 }
