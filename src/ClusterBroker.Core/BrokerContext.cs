@@ -33,7 +33,7 @@ public sealed class BrokerContext
         Authorizer = authorizer;
         Retained = retained ?? new InMemoryRetainedMessageStore();
         TimeProvider = timeProvider ?? TimeProvider.System;
-        Router = new NodeRouter(sessions);
+        Router = new NodeRouter(sessions) { QueueQoS0Messages = options.QueueQoS0Messages };
         Connections = new ConnectionRegistry();
         Metrics = new BrokerMetrics();
         ChannelLogger = LoggerFactory.CreateLogger("ClusterBroker.Core.Channel.MqttChannel");

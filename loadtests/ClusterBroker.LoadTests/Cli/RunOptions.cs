@@ -11,6 +11,8 @@ public sealed class RunOptions
     private readonly Option<string> _protocol = new("--protocol") { Description = "MQTT protocol version: 3.1.1 or 5.0", DefaultValueFactory = _ => "3.1.1" };
     private readonly Option<int> _qos = new("--qos", "-q") { Description = "QoS of publishes and subscriptions: 0, 1 or 2", DefaultValueFactory = _ => 1 };
     private readonly Option<int> _payload = new("--payload") { Description = "Payload size in bytes (at least 24: publisher id, sequence, timestamp)", DefaultValueFactory = _ => 64 };
+    private readonly Option<int> _topicLength = new("--topic-length") { Description = "Pad topics to about this many characters (one level of 'x' under the run's prefix); 0 = as they are", DefaultValueFactory = _ => 0 };
+    private readonly Option<int> _topicAliasMaximum = new("--topic-alias-maximum") { Description = "MQTT 5.0: Topic Alias Maximum every client announces (lets the broker send topic aliases); 0 = none", DefaultValueFactory = _ => 0 };
     private readonly Option<int> _keepAlive = new("--keep-alive") { Description = "Keep alive in seconds", DefaultValueFactory = _ => 60 };
     private readonly Option<bool> _cleanStart = new("--clean-start") { Description = "Clean start / clean session flag", DefaultValueFactory = _ => true };
     private readonly Option<string?> _username = new("--username") { Description = "User name for CONNECT" };
@@ -42,7 +44,7 @@ public sealed class RunOptions
 
     public IEnumerable<Option> All =>
     [
-        _broker, _label, _protocol, _qos, _payload, _keepAlive, _cleanStart, _username, _password,
+        _broker, _label, _protocol, _qos, _payload, _topicLength, _topicAliasMaximum, _keepAlive, _cleanStart, _username, _password,
         _clients, _publishers, _subscribers, _wildcard, _retained, _slow,
         _rate, _rateScope, _ramp, _inflight, _warmup, _duration, _count, _drain,
         _connectRate, _connectConcurrency, _connectTimeout, _clientsPerWorker, _sourceAddresses, _socketBuffer,
@@ -57,16 +59,30 @@ public sealed class RunOptions
             throw new ArgumentException("--qos must be 0, 1 or 2");
         }
 
+        var topicAliasMaximum = parse.GetValue(_topicAliasMaximum);
+        if (topicAliasMaximum is < 0 or > ushort.MaxValue)
+        {
+            throw new ArgumentException("--topic-alias-maximum must be between 0 and 65535");
+        }
+
+        var protocol = parse.GetValue(_protocol) switch
+        {
+            "3.1.1" or "4" => MqttProtocol.V311,
+            "5.0" or "5" => MqttProtocol.V500,
+            var other => throw new ArgumentException($"--protocol {other}: use 3.1.1 or 5.0"),
+        };
+        if (topicAliasMaximum > 0 && protocol != MqttProtocol.V500)
+        {
+            throw new ArgumentException("--topic-alias-maximum needs --protocol 5.0 (topic aliases are MQTT 5)");
+        }
+
         return new RunSettings
         {
             Brokers = [.. (parse.GetValue(_broker) ?? []).Select(BrokerEndpoint.Parse)],
             Label = parse.GetValue(_label) ?? "broker",
-            Protocol = parse.GetValue(_protocol) switch
-            {
-                "3.1.1" or "4" => MqttProtocol.V311,
-                "5.0" or "5" => MqttProtocol.V500,
-                var other => throw new ArgumentException($"--protocol {other}: use 3.1.1 or 5.0"),
-            },
+            Protocol = protocol,
+            TopicLength = Math.Max(0, parse.GetValue(_topicLength)),
+            TopicAliasMaximum = (ushort)topicAliasMaximum,
             Qos = qos,
             PayloadBytes = parse.GetValue(_payload),
             KeepAliveSeconds = parse.GetValue(_keepAlive),

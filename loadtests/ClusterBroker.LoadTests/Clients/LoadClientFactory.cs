@@ -31,6 +31,11 @@ public sealed class LoadClientFactory
         builder = _settings.Protocol == MqttProtocol.V500
             ? builder.WithCleanStart(_settings.CleanStart)
             : builder.WithCleanSession(_settings.CleanStart);
+        if (_settings.Protocol == MqttProtocol.V500 && _settings.TopicAliasMaximum > 0)
+        {
+            builder = builder.WithTopicAliasMaximum(_settings.TopicAliasMaximum);
+        }
+
         if (_settings.Username is not null)
         {
             builder = builder.WithCredentials(_settings.Username, _settings.Password ?? string.Empty);

@@ -9,6 +9,12 @@ public sealed record RunSettings
     public int Qos { get; init; } = 1;
     public int PayloadBytes { get; init; } = 64;
     public int KeepAliveSeconds { get; init; } = 60;
+
+    /// <summary>When above 0, topics are padded (one extra level of 'x' under the run's prefix) to about this many characters.</summary>
+    public int TopicLength { get; init; }
+
+    /// <summary>MQTT 5: the Topic Alias Maximum every client announces, so the broker may send it topic aliases; 0 = none.</summary>
+    public ushort TopicAliasMaximum { get; init; }
     public bool CleanStart { get; init; } = true;
     public string? Username { get; init; }
     public string? Password { get; init; }

@@ -15,6 +15,8 @@ public static class SettingsSummary
             ["protocol"] = s.Protocol == MqttProtocol.V500 ? "5.0" : "3.1.1",
             ["qos"] = s.Qos.ToString(c),
             ["payload"] = $"{s.PayloadBytes.ToString(c)} B",
+            ["topic length"] = s.TopicLength > 0 ? $"about {s.TopicLength.ToString(c)} characters" : "as is",
+            ["topic alias maximum"] = s.TopicAliasMaximum.ToString(c),
             ["clients"] = s.Clients.ToString(c),
             ["publishers"] = s.Publishers?.ToString(c) ?? "default",
             ["subscribers"] = s.Subscribers?.ToString(c) ?? "default",

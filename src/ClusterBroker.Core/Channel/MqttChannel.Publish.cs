@@ -62,6 +62,13 @@ public sealed partial class MqttChannel
             return;
         }
 
+        int at = options.RefuseControlCharacters ? ControlCharacters.IndexIn(topic) : -1;
+        if (at >= 0)
+        {
+            Fail(ReasonCode.TopicNameInvalid, "MQTT-1.5.4", $"The topic name holds the control character U+{(int)topic[at]:X4} (refused: RefuseControlCharacters).");
+            return;
+        }
+
         _context.Metrics.MessageReceived();
         bool allowed = MayPublish(topic);
         if (!allowed)
@@ -71,9 +78,12 @@ public sealed partial class MqttChannel
             {
                 // 5.0 says why; the flow ends here (a PUBREC >= 0x80 is final, [MQTT-4.3.3-4]). 3.1.1 has no way to
                 // say it, so there the message is acknowledged as usual and dropped.
-                _connection.Send(publish.QoS == QualityOfService.AtLeastOnce
-                    ? new PubAckPacket { PacketId = publish.PacketId, ReasonCode = ReasonCode.NotAuthorized }
-                    : new PubRecPacket { PacketId = publish.PacketId, ReasonCode = ReasonCode.NotAuthorized });
+                // The reason string goes unless the client asked for no problem information or it would not fit
+                // (OutgoingPacketFitter, [MQTT-3.1.2-29], [MQTT-3.4.2-2]).
+                string reason = $"Not authorized to publish to '{Truncate(topic)}'.";
+                SendControl(publish.QoS == QualityOfService.AtLeastOnce
+                    ? new PubAckPacket { PacketId = publish.PacketId, ReasonCode = ReasonCode.NotAuthorized, ReasonString = reason }
+                    : new PubRecPacket { PacketId = publish.PacketId, ReasonCode = ReasonCode.NotAuthorized, ReasonString = reason });
                 return;
             }
         }
@@ -157,7 +167,7 @@ public sealed partial class MqttChannel
         bool ready = stored.IsCompleted;
         if (ready && _deferredAcks is null)
         {
-            _connection.Send(acknowledgement);
+            SendControl(acknowledgement);
             return;
         }
 
@@ -189,7 +199,7 @@ public sealed partial class MqttChannel
         while (queue is not null && queue.TryPeek(out DeferredAck? next) && next.Ready)
         {
             queue.Dequeue();
-            _connection.Send(next.Packet);
+            SendControl(next.Packet);
         }
 
         if (queue is { Count: 0 })
@@ -206,7 +216,7 @@ public sealed partial class MqttChannel
             _incomingQoS2 = null;
         }
 
-        _connection.Send(new PubCompPacket
+        SendControl(new PubCompPacket
         {
             PacketId = release.PacketId,
             ReasonCode = known || _version != ProtocolVersion.V500 ? ReasonCode.Success : ReasonCode.PacketIdentifierNotFound,

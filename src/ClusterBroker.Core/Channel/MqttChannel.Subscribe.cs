@@ -30,7 +30,7 @@ public sealed partial class MqttChannel
         {
             TopicSubscription requested = subscribe.Subscriptions[i];
             TopicValidationResult validation = TopicValidator.ValidateSubscriptionFilter(requested.Filter, _context.TopicLimits, out SharedSubscriptionFilter? shared);
-            if (!validation.IsValid)
+            if (!validation.IsValid || (options.RefuseControlCharacters && ControlCharacters.IndexIn(requested.Filter) >= 0))
             {
                 codes[i] = ReasonCode.TopicFilterInvalid;
                 continue;
@@ -68,11 +68,16 @@ public sealed partial class MqttChannel
             }
 
             QualityOfService granted = requested.MaximumQoS < options.MaximumQoS ? requested.MaximumQoS : options.MaximumQoS;
+
+            // A bridge (bridge bit in CONNECT) gets what it cannot ask for in 3.1.1: no echo of the messages it
+            // published (else they would loop between the brokers) and RETAIN as published (so that the other broker
+            // retains what was retained here), as Mosquitto gives its bridges.
+            bool bridge = _isBridge && shared is null;
             var subscription = new Subscription(
                 requested.Filter,
                 granted,
-                v5 && requested.NoLocal,
-                v5 && requested.RetainAsPublished,
+                (v5 && requested.NoLocal) || bridge,
+                (v5 && requested.RetainAsPublished) || bridge,
                 v5 ? requested.RetainHandling : RetainHandling.SendAtSubscribe,
                 subscribe.SubscriptionIdentifier);
             SubscribeOutcome outcome = _context.Router.Subscribe(endpoint, subscription, shared, options.MaxSubscriptionsPerClient);
@@ -100,7 +105,7 @@ public sealed partial class MqttChannel
             reason = "Some filters were refused: 0x8F invalid filter or configured topic limits, 0x87 not allowed by the ACL, 0x97 MaxSubscriptionsPerClient reached, 0x9E/0xA2 feature disabled.";
         }
 
-        _connection.Send(new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = codes, ReasonString = reason });
+        SendControl(new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = codes, ReasonString = reason });
 
         if (retainedWanted is not null)
         {
@@ -203,7 +208,7 @@ public sealed partial class MqttChannel
             codes[i] = _context.Router.Unsubscribe(_endpoint!, filter) ? ReasonCode.Success : ReasonCode.NoSubscriptionExisted;
         }
 
-        _connection.Send(new UnsubAckPacket
+        SendControl(new UnsubAckPacket
         {
             PacketId = unsubscribe.PacketId,
             ReasonCodes = _version == ProtocolVersion.V500 ? codes : null,
