@@ -7,6 +7,7 @@ namespace ClusterBroker.LoadTests.Cli;
 public sealed class RunOptions
 {
     private readonly Option<string[]> _broker = new("--broker", "-b") { Description = "Broker HOST:PORT on loopback; repeat to spread clients round robin over a cluster's nodes", DefaultValueFactory = _ => ["127.0.0.1:1883"], AllowMultipleArgumentsPerToken = false };
+    private readonly Option<bool?> _crossNode = new("--cross-node") { Description = "p2p: put each pair's publisher and subscriber on different --broker endpoints (default: on when more than one is given); false: both on the same one" };
     private readonly Option<string> _label = new("--label") { Description = "Name of the broker in reports", DefaultValueFactory = _ => "broker" };
     private readonly Option<string> _protocol = new("--protocol") { Description = "MQTT protocol version: 3.1.1 or 5.0", DefaultValueFactory = _ => "3.1.1" };
     private readonly Option<int> _qos = new("--qos", "-q") { Description = "QoS of publishes and subscriptions: 0, 1 or 2", DefaultValueFactory = _ => 1 };
@@ -29,6 +30,7 @@ public sealed class RunOptions
     private readonly Option<double> _duration = new("--duration", "-d") { Description = "Measured seconds (connect: hold time; retained: time bound)", DefaultValueFactory = _ => 10 };
     private readonly Option<long> _count = new("--count") { Description = "Maximum messages per publisher (0 = bounded by time only)", DefaultValueFactory = _ => 0 };
     private readonly Option<double> _drain = new("--drain") { Description = "Seconds to wait for outstanding deliveries after publishing stops", DefaultValueFactory = _ => 5 };
+    private readonly Option<double> _routeWait = new("--route-wait") { Description = "Seconds to wait, before publishing, until each publisher's probe message reached all its receivers (cluster routes propagate asynchronously); 0 = no probes", DefaultValueFactory = _ => 30 };
     private readonly Option<double> _connectRate = new("--connect-rate") { Description = "New connections per second", DefaultValueFactory = _ => 1000 };
     private readonly Option<int> _connectConcurrency = new("--connect-concurrency") { Description = "Connection handshakes in flight at once", DefaultValueFactory = _ => 256 };
     private readonly Option<double> _connectTimeout = new("--connect-timeout") { Description = "Seconds before a CONNECT without CONNACK counts as failed", DefaultValueFactory = _ => 10 };
@@ -42,9 +44,9 @@ public sealed class RunOptions
 
     public IEnumerable<Option> All =>
     [
-        _broker, _label, _protocol, _qos, _payload, _keepAlive, _cleanStart, _username, _password,
+        _broker, _crossNode, _label, _protocol, _qos, _payload, _keepAlive, _cleanStart, _username, _password,
         _clients, _publishers, _subscribers, _wildcard, _retained, _slow,
-        _rate, _rateScope, _ramp, _inflight, _warmup, _duration, _count, _drain,
+        _rate, _rateScope, _ramp, _inflight, _warmup, _duration, _count, _drain, _routeWait,
         _connectRate, _connectConcurrency, _connectTimeout, _clientsPerWorker, _sourceAddresses, _socketBuffer,
         _pid, _report, _noLive, _maxTime,
     ];
@@ -60,6 +62,7 @@ public sealed class RunOptions
         return new RunSettings
         {
             Brokers = [.. (parse.GetValue(_broker) ?? []).Select(BrokerEndpoint.Parse)],
+            CrossNode = parse.GetValue(_crossNode),
             Label = parse.GetValue(_label) ?? "broker",
             Protocol = parse.GetValue(_protocol) switch
             {
@@ -92,6 +95,7 @@ public sealed class RunOptions
             DurationSeconds = parse.GetValue(_duration),
             MaxMessagesPerPublisher = parse.GetValue(_count),
             DrainSeconds = parse.GetValue(_drain),
+            RouteWaitSeconds = parse.GetValue(_routeWait),
             ConnectRate = parse.GetValue(_connectRate),
             ConnectConcurrency = Positive(parse.GetValue(_connectConcurrency), "--connect-concurrency"),
             ConnectTimeoutSeconds = parse.GetValue(_connectTimeout),

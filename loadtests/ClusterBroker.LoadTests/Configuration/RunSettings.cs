@@ -4,6 +4,9 @@ namespace ClusterBroker.LoadTests.Configuration;
 public sealed record RunSettings
 {
     public IReadOnlyList<BrokerEndpoint> Brokers { get; init; } = [new("127.0.0.1", 1883)];
+
+    /// <summary>p2p: publisher and subscriber of each pair on different endpoints; null = when more than one is given.</summary>
+    public bool? CrossNode { get; init; }
     public string Label { get; init; } = "broker";
     public MqttProtocol Protocol { get; init; } = MqttProtocol.V311;
     public int Qos { get; init; } = 1;
@@ -30,6 +33,12 @@ public sealed record RunSettings
     public double DurationSeconds { get; init; } = 10;
     public long MaxMessagesPerPublisher { get; init; }
     public double DrainSeconds { get; init; } = 5;
+
+    /// <summary>
+    /// Before publishing, each publisher sends probe messages until every receiver it must reach has one
+    /// (routes propagate asynchronously in a cluster); bounded by this many seconds. 0 = no probes.
+    /// </summary>
+    public double RouteWaitSeconds { get; init; } = 30;
 
     public double ConnectRate { get; init; } = 1000;
     public int ConnectConcurrency { get; init; } = 256;

@@ -12,6 +12,8 @@ public static class SettingsSummary
         return new Dictionary<string, string>
         {
             ["brokers"] = string.Join(", ", s.Brokers),
+            ["p2p placement"] = s.Brokers.Count < 2 ? "one endpoint" : s.CrossNode ?? true ? "cross-node" : "same node",
+            ["route wait"] = s.RouteWaitSeconds > 0 ? $"probes, up to {s.RouteWaitSeconds.ToString(c)} s" : "none",
             ["protocol"] = s.Protocol == MqttProtocol.V500 ? "5.0" : "3.1.1",
             ["qos"] = s.Qos.ToString(c),
             ["payload"] = $"{s.PayloadBytes.ToString(c)} B",
