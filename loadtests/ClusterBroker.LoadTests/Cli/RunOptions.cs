@@ -25,6 +25,7 @@ public sealed class RunOptions
     private readonly Option<double> _rate = new("--rate", "-r") { Description = "Messages per second (per publisher, or total with --rate-scope total); 0 = as fast as flow control allows", DefaultValueFactory = _ => 0 };
     private readonly Option<string> _rateScope = new("--rate-scope") { Description = "per-publisher or total", DefaultValueFactory = _ => "per-publisher" };
     private readonly Option<double> _ramp = new("--ramp") { Description = "Seconds to ramp linearly from 0 to --rate", DefaultValueFactory = _ => 0 };
+    private readonly Option<bool> _stagger = new("--stagger") { Description = "Fixed rate: publisher i of P starts i/P of a message interval late, so the publishers together send evenly spread (default: all at the same instants)" };
     private readonly Option<int> _inflight = new("--inflight") { Description = "Maximum outstanding publishes per publisher (flow control)", DefaultValueFactory = _ => 64 };
     private readonly Option<double> _warmup = new("--warmup") { Description = "Warm-up seconds, excluded from the figures", DefaultValueFactory = _ => 2 };
     private readonly Option<double> _duration = new("--duration", "-d") { Description = "Measured seconds (connect: hold time; retained: time bound)", DefaultValueFactory = _ => 10 };
@@ -46,7 +47,7 @@ public sealed class RunOptions
     [
         _broker, _crossNode, _label, _protocol, _qos, _payload, _keepAlive, _cleanStart, _username, _password,
         _clients, _publishers, _subscribers, _wildcard, _retained, _slow,
-        _rate, _rateScope, _ramp, _inflight, _warmup, _duration, _count, _drain, _routeWait,
+        _rate, _rateScope, _ramp, _stagger, _inflight, _warmup, _duration, _count, _drain, _routeWait,
         _connectRate, _connectConcurrency, _connectTimeout, _clientsPerWorker, _sourceAddresses, _socketBuffer,
         _pid, _report, _noLive, _maxTime,
     ];
@@ -90,6 +91,7 @@ public sealed class RunOptions
                 var other => throw new ArgumentException($"--rate-scope {other}: use per-publisher or total"),
             },
             RampSeconds = parse.GetValue(_ramp),
+            Stagger = parse.GetValue(_stagger),
             Inflight = Positive(parse.GetValue(_inflight), "--inflight"),
             WarmupSeconds = parse.GetValue(_warmup),
             DurationSeconds = parse.GetValue(_duration),

@@ -28,6 +28,9 @@ public sealed record RunSettings
     public double Rate { get; init; }
     public RateScope RateScope { get; init; } = RateScope.PerPublisher;
     public double RampSeconds { get; init; }
+
+    /// <summary>Fixed rate: spread the publishers' sends evenly over each message interval instead of all at once.</summary>
+    public bool Stagger { get; init; }
     public int Inflight { get; init; } = 64;
     public double WarmupSeconds { get; init; } = 2;
     public double DurationSeconds { get; init; } = 10;

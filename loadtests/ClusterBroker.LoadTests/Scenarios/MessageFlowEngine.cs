@@ -319,8 +319,9 @@ public sealed class MessageFlowEngine
     {
         var settings = _context.Settings;
         var plan = new RatePlan(settings.RatePerPublisher(publishers.Count), settings.RampSeconds, settings.MaxMessagesPerPublisher);
-        var loopSettings = new PublisherLoopSettings(plan, settings.Qos, settings.PayloadBytes, settings.Inflight, Retain: false);
-        var loops = publishers.Select((p, i) => new PublisherLoop(p.Client, _topology.Publishers[i], loopSettings, window, _counters)).ToList();
+        var loopSettings = new PublisherLoopSettings(plan, settings.Qos, settings.PayloadBytes, settings.Inflight, Retain: false, settings.Stagger);
+        var interval = plan.Unpaced ? 0 : 1 / plan.RatePerSecond;
+        var loops = publishers.Select((p, i) => new PublisherLoop(p.Client, _topology.Publishers[i], loopSettings, window, _counters, interval * i / publishers.Count)).ToList();
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(window.UntilEnd());

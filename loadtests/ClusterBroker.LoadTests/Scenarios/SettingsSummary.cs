@@ -22,6 +22,7 @@ public static class SettingsSummary
             ["subscribers"] = s.Subscribers?.ToString(c) ?? "default",
             ["rate"] = s.Rate > 0 ? $"{s.Rate.ToString(c)} msg/s {(s.RateScope == RateScope.Total ? "total" : "per publisher")}" : $"max (inflight {s.Inflight.ToString(c)})",
             ["ramp"] = $"{s.RampSeconds.ToString(c)} s",
+            ["stagger"] = s.Stagger ? "yes" : "no",
             ["warm-up"] = $"{s.WarmupSeconds.ToString(c)} s",
             ["duration"] = $"{s.DurationSeconds.ToString(c)} s",
             ["keep alive"] = $"{s.KeepAliveSeconds.ToString(c)} s",

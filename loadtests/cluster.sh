@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# One ClusterBroker node against a three-node cluster on this machine, in the same run: p2p at a fixed
+# 5,000 msg/s and p2p at full speed on one node, then the same cross-node on three (each pair's publisher and
+# subscriber on different nodes); a fan-out across the three nodes with every node's $SYS forward counters
+# read before and after; the cluster route table's memory and match time at 10^6 filters. Writes the
+# "## Cluster" section of loadtests/RESULTS.md (other sections are left alone); every run's reports, the
+# nodes' logs and the $SYS readings stay in loadtests/reports/cluster-<timestamp>/.
+#
+#   loadtests/cluster.sh
+#
+# Loopback only. Every process this script starts (broker nodes, runner, measurement) is killed on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+if ! command -v mosquitto_sub >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq mosquitto-clients >/dev/null
+fi
+
+# A process may open at most 20,000 files here: take the hard limit (nodes and runner inherit it).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+dotnet build src/ClusterBroker.Host -c Release -nologo -v quiet
+dotnet build loadtests/ClusterBroker.LoadTests -c Release -nologo -v quiet
+dotnet build loadtests/ClusterBroker.Benchmarks -c Release -nologo -v quiet
+
+HOST_DLL=src/ClusterBroker.Host/bin/Release/net10.0/ClusterBroker.Host.dll
+RUNNER_DLL=loadtests/ClusterBroker.LoadTests/bin/Release/net10.0/ClusterBroker.LoadTests.dll
+BENCH_DLL=loadtests/ClusterBroker.Benchmarks/bin/Release/net10.0/ClusterBroker.Benchmarks.dll
+STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+OUT=loadtests/reports/cluster-$(date -u +%Y%m%d-%H%M%S)
+mkdir -p "$OUT/single" "$OUT/cluster"
+command_text="loadtests/cluster.sh${*:+ $*}"
+
+log() { echo "[cluster.sh $(date -u +%H:%M:%S)] $*"; }
+note() { echo "$*" >>"$OUT/notes.txt"; log "NOTE: $*"; }
+load_mark() { printf '%s\t%s\n' "$1" "$(cut -d' ' -f1-3 /proc/loadavg | sed 's# # / #g')" >>"$OUT/load.txt"; }
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# start_node NAME MQTT_PORT [cluster options...]: starts a node in the background, its log in $OUT.
+start_node() {
+  local name=$1 port=$2; shift 2
+  dotnet "$HOST_DLL" --port "$port" --bind 127.0.0.1 --Broker:SysInterval 00:00:01 "$@" >"$OUT/$name.log" 2>&1 &
+  PIDS+=("$!")
+  eval "PID_$name=$!"
+}
+
+# wait_listening NAME: until the node logs that it listens (bounded).
+wait_listening() {
+  local name=$1 pid; pid=$(eval echo "\$PID_$name")
+  for _ in $(seq 1 120); do
+    grep -q "listening on mqtt://" "$OUT/$name.log" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { log "$name exited:"; tail -20 "$OUT/$name.log"; return 1; }
+    sleep 0.5
+  done
+  log "$name did not listen within 60 s:"; tail -20 "$OUT/$name.log"; return 1
+}
+
+# sys_read PORT FILE: the node's retained $SYS counters (cluster and message counts), one "topic value" per line.
+sys_read() {
+  timeout 15 mosquitto_sub -h 127.0.0.1 -p "$1" -i "cblt-sys-$$-$RANDOM" -t '$SYS/broker/cluster/#' -t '$SYS/broker/messages/#' \
+    -v --retained-only -W 5 >"$2" 2>/dev/null || true
+}
+
+sys_value() { awk -v t="$2" '$1 == t { print $2 }' "$1"; }
+
+# wait_members PORT...: until every node's $SYS says the cluster has as many members as ports given (bounded).
+wait_members() {
+  local want=$# port ok tmp; tmp=$(mktemp)
+  for _ in $(seq 1 60); do
+    ok=0
+    for port in "$@"; do
+      sys_read "$port" "$tmp"
+      [ "$(sys_value "$tmp" '$SYS/broker/cluster/members')" = "$want" ] && ok=$((ok + 1))
+    done
+    [ "$ok" -eq "$want" ] && { rm -f "$tmp"; return 0; }
+    sleep 1
+  done
+  rm -f "$tmp"; log "the cluster did not reach $want members within 60 attempts"; return 1
+}
+
+# run_step PHASE KEY SCENARIO ARGS...: one runner run, its reports in $OUT/PHASE/KEY; a failure is noted, not fatal.
+run_step() {
+  local phase=$1 key=$2 scenario=$3; shift 3
+  load_mark "$phase $key"
+  log "$phase: $key ($scenario $*)"
+  dotnet "$RUNNER_DLL" "$scenario" --label "$phase" --no-live --max-time 300 --report "$OUT/$phase/$key" "$@" >"$OUT/$phase/$key.log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  if ! wait "$pid"; then note "$phase $key: the runner exited with an error (see $OUT/$phase/$key.log)"; fi
+  grep -E "throughput|p99|lost|note" "$OUT/$phase/$key.log" | sed 's/^/    /' || true
+}
+
+stop_nodes() { cleanup; }
+
+# sys_read_stable WHEN: every node's counters into $OUT/cluster/sys-WHEN-nodeN.txt. They are published every
+# SysInterval (1 s), so a reading may lag the traffic that just ended: read until two readings agree (bounded).
+sys_read_stable() {
+  local when=$1 n port previous="" current=""
+  for _ in $(seq 1 10); do
+    sleep 1.5
+    n=1; for port in "$M1" "$M2" "$M3"; do sys_read "$port" "$OUT/cluster/sys-$when-node$n.txt"; n=$((n + 1)); done
+    current=$(grep -hE 'forwards/|messages/received' "$OUT"/cluster/sys-"$when"-node*.txt 2>/dev/null | sort)
+    [ -n "$current" ] && [ "$current" = "$previous" ] && return 0
+    previous=$current
+  done
+  note "fan-out: the nodes' \$SYS counters ($when) were still changing after 10 readings; the last one is used"
+}
+
+WARMUP=(p2p --clients 20 --qos 1 --rate 0 --inflight 16 --warmup 0 --duration 10 --drain 2)
+P2P=(p2p --clients 500 --qos 1 --rate 10 --stagger --warmup 3 --duration 15 --drain 5)
+P2P_MAX=(p2p --clients 20 --qos 1 --rate 0 --inflight 16 --warmup 3 --duration 15 --drain 5)
+FAN_OUT=(fan-out --clients 30 --publishers 1 --qos 1 --rate 100 --warmup 2 --duration 10 --drain 5)
+
+load_mark "start"
+
+# ---- one node ----------------------------------------------------------------------------------------
+P0=$(free_port)
+start_node single "$P0"
+wait_listening single
+log "single node: pid $PID_single, mqtt 127.0.0.1:$P0"
+run_step single warm-up "${WARMUP[@]}" --broker "127.0.0.1:$P0" --pid "$PID_single"
+run_step single p2p "${P2P[@]}" --broker "127.0.0.1:$P0" --pid "$PID_single"
+run_step single p2p-max "${P2P_MAX[@]}" --broker "127.0.0.1:$P0" --pid "$PID_single"
+stop_nodes
+
+# ---- three nodes -------------------------------------------------------------------------------------
+M1=$(free_port); M2=$(free_port); M3=$(free_port)
+C1=$(free_port); C2=$(free_port); C3=$(free_port)
+SEEDS="127.0.0.1:$C1,127.0.0.1:$C2,127.0.0.1:$C3"
+i=1
+for pair in "$M1:$C1" "$M2:$C2" "$M3:$C3"; do
+  start_node "node$i" "${pair%%:*}" --cluster-host 127.0.0.1 --cluster-port "${pair##*:}" --seed-nodes "$SEEDS" --Cluster:StableAfter 00:00:05
+  i=$((i + 1))
+done
+wait_listening node1; wait_listening node2; wait_listening node3
+wait_members "$M1" "$M2" "$M3"
+log "cluster: pids $PID_node1 $PID_node2 $PID_node3, mqtt ports $M1 $M2 $M3, cluster ports $C1 $C2 $C3"
+BROKERS=(--broker "127.0.0.1:$M1" --broker "127.0.0.1:$M2" --broker "127.0.0.1:$M3" --pid "$PID_node1" --pid "$PID_node2" --pid "$PID_node3")
+run_step cluster warm-up "${WARMUP[@]}" "${BROKERS[@]}"
+run_step cluster p2p "${P2P[@]}" "${BROKERS[@]}"
+run_step cluster p2p-max "${P2P_MAX[@]}" "${BROKERS[@]}"
+
+sys_read_stable before
+run_step cluster fan-out "${FAN_OUT[@]}" "${BROKERS[@]}"
+sys_read_stable after
+stop_nodes
+
+# ---- route table --------------------------------------------------------------------------------------
+load_mark "route table"
+log "route table: 10^6 filters, 3 remote nodes"
+dotnet "$BENCH_DLL" route-table --filters 1000000 --nodes 3 --json "$OUT/route-table.json" >"$OUT/route-table.log" 2>&1 &
+PIDS+=("$!")
+wait "$!" || note "route table measurement failed (see $OUT/route-table.log)"
+cat "$OUT/route-table.log"
+load_mark "end"
+
+# ---- the section ----------------------------------------------------------------------------------------
+dotnet "$RUNNER_DLL" cluster-report --dir "$OUT" --results loadtests/RESULTS.md --command-text "$command_text" \
+  --route-table-command "dotnet run -c Release --project loadtests/ClusterBroker.Benchmarks -- route-table --filters 1000000 --nodes 3 (run by cluster.sh)" \
+  --started "$STARTED"
+log "reports in $OUT"
