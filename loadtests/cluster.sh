@@ -7,6 +7,7 @@
 # nodes' logs and the $SYS readings stay in loadtests/reports/cluster-<timestamp>/.
 #
 #   loadtests/cluster.sh
+#   loadtests/cluster.sh --note "text"     # a line for the section's notes (e.g. why this is a re-run); repeatable
 #
 # Loopback only. Every process this script starts (broker nodes, runner, measurement) is killed on exit.
 set -euo pipefail
@@ -45,17 +46,25 @@ BENCH_DLL=loadtests/ClusterBroker.Benchmarks/bin/Release/net10.0/ClusterBroker.B
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 OUT=loadtests/reports/cluster-$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$OUT/single" "$OUT/cluster"
-command_text="loadtests/cluster.sh${*:+ $*}"
+command_text="loadtests/cluster.sh"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --note) [ $# -ge 2 ] || { echo "--note needs a text" >&2; exit 2; }; echo "$2" >>"$OUT/notes.txt"; shift 2 ;;
+    *) echo "unknown option $1 (only --note TEXT)" >&2; exit 2 ;;
+  esac
+done
 
 log() { echo "[cluster.sh $(date -u +%H:%M:%S)] $*"; }
 note() { echo "$*" >>"$OUT/notes.txt"; log "NOTE: $*"; }
-load_mark() { printf '%s\t%s\n' "$1" "$(cut -d' ' -f1-3 /proc/loadavg | sed 's# # / #g')" >>"$OUT/load.txt"; }
+load_mark() { printf '%s\t%s\t%s\n' "$1" "$(cut -d' ' -f1-3 /proc/loadavg | sed 's# # / #g')" "$(date -u +%H:%M:%S)" >>"$OUT/load.txt"; }
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # start_node NAME MQTT_PORT [cluster options...]: starts a node in the background, its log in $OUT.
 start_node() {
   local name=$1 port=$2; shift 2
-  dotnet "$HOST_DLL" --port "$port" --bind 127.0.0.1 --Broker:SysInterval 00:00:01 "$@" >"$OUT/$name.log" 2>&1 &
+  # Debug for the category ClusterBroker.Host only: it logs when the heap compactor runs (a blocking collection).
+  dotnet "$HOST_DLL" --port "$port" --bind 127.0.0.1 --Broker:SysInterval 00:00:01 --Logging:LogLevel:ClusterBroker.Host Debug \
+    "$@" >"$OUT/$name.log" 2>&1 &
   PIDS+=("$!")
   eval "PID_$name=$!"
 }
@@ -106,7 +115,17 @@ run_step() {
   grep -E "throughput|p99|lost|note" "$OUT/$phase/$key.log" | sed 's/^/    /' || true
 }
 
-stop_nodes() { cleanup; }
+# stop_nodes NAME...: kills the nodes (and anything else still running), then notes what their logs say about
+# dropped messages (a subscriber's mailbox full) and heap compactions (a blocking collection after a connect burst).
+stop_nodes() {
+  local name drops
+  cleanup
+  for name in "$@"; do
+    drops=$(grep -c "mailbox is full" "$OUT/$name.log" || true)
+    [ "$drops" -gt 0 ] && note "$name logged $drops 'mailbox is full (DropOldest)' warnings (a subscriber fell behind by 1,000 messages; see $OUT/$name.log)"
+    grep -h "Compacted the heap" "$OUT/$name.log" | sed "s#^\([^ ]*\) .*Compacted#$name \1: compacted#" >>"$OUT/compactions.txt" || true
+  done
+}
 
 # sys_read_stable WHEN: every node's counters into $OUT/cluster/sys-WHEN-nodeN.txt. They are published every
 # SysInterval (1 s), so a reading may lag the traffic that just ended: read until two readings agree (bounded).
@@ -123,7 +142,9 @@ sys_read_stable() {
 }
 
 WARMUP=(p2p --clients 20 --qos 1 --rate 0 --inflight 16 --warmup 0 --duration 10 --drain 2)
-P2P=(p2p --clients 500 --qos 1 --rate 10 --stagger --warmup 3 --duration 15 --drain 5)
+# 10 s of warm-up: the first seconds after 1,000 clients connect are slow (the broker's heap compactor runs once
+# 5-15 s after a burst of >= 1,000 connections, which only the single node sees), and are not what is measured.
+P2P=(p2p --clients 500 --qos 1 --rate 10 --stagger --warmup 10 --duration 15 --drain 5)
 P2P_MAX=(p2p --clients 20 --qos 1 --rate 0 --inflight 16 --warmup 3 --duration 15 --drain 5)
 FAN_OUT=(fan-out --clients 30 --publishers 1 --qos 1 --rate 100 --warmup 2 --duration 10 --drain 5)
 
@@ -137,7 +158,7 @@ log "single node: pid $PID_single, mqtt 127.0.0.1:$P0"
 run_step single warm-up "${WARMUP[@]}" --broker "127.0.0.1:$P0" --pid "$PID_single"
 run_step single p2p "${P2P[@]}" --broker "127.0.0.1:$P0" --pid "$PID_single"
 run_step single p2p-max "${P2P_MAX[@]}" --broker "127.0.0.1:$P0" --pid "$PID_single"
-stop_nodes
+stop_nodes single
 
 # ---- three nodes -------------------------------------------------------------------------------------
 M1=$(free_port); M2=$(free_port); M3=$(free_port)
@@ -159,7 +180,7 @@ run_step cluster p2p-max "${P2P_MAX[@]}" "${BROKERS[@]}"
 sys_read_stable before
 run_step cluster fan-out "${FAN_OUT[@]}" "${BROKERS[@]}"
 sys_read_stable after
-stop_nodes
+stop_nodes node1 node2 node3
 
 # ---- route table --------------------------------------------------------------------------------------
 load_mark "route table"

@@ -34,11 +34,11 @@ public static class ClusterReport
         md.AppendLine();
         md.AppendLine("Load average (1/5/15 min) read before each step. The run itself keeps the two cores busy (runner and broker nodes share them), so only load well above ~2-3 means other work was running too, which inflates latencies and lowers full-speed throughput:");
         md.AppendLine();
-        md.AppendLine("| before | load average |");
-        md.AppendLine("|---|---|");
-        foreach (var (step, load) in d.Loads)
+        md.AppendLine("| before | started (UTC) | load average |");
+        md.AppendLine("|---|---|---|");
+        foreach (var (step, load, time) in d.Loads)
         {
-            md.AppendLine(C, $"| {step} | {load} |");
+            md.AppendLine(C, $"| {step} | {time} | {load} |");
         }
 
         md.AppendLine();
@@ -84,6 +84,11 @@ public static class ClusterReport
             {
                 notes.Add($"{name}: {r.Note}");
             }
+        }
+
+        if (d.Compactions.Count > 0)
+        {
+            notes.Add("Heap compactions (one blocking full collection after a burst of >= 1,000 connections, `Host:CompactHeapAfterConnectionBursts`, from the nodes' debug log; compare with the step start times above): " + string.Join("; ", d.Compactions));
         }
 
         if (notes.Count > 0)
@@ -147,14 +152,14 @@ public static class ClusterReport
             return;
         }
 
-        md.AppendLine(C, $"Fan-out across the three nodes: the publisher on node {f.PublisherNode + 1}, subscribers round robin over nodes 1-3. Each node's retained $SYS counters were read with mosquitto_sub just before the fan-out run and again after it (once two readings a SysInterval apart agreed); the table shows the growth. \"Published\" is the growth of node {f.PublisherNode + 1}'s `$SYS/broker/messages/received` (PUBLISH packets from clients, route probes included; the runner counted {Units.Count(run.Sent)} accepted plus {Units.Count(run.ProbesSent)} probe message(s)). Deliveries are counted by the runner at the subscribers of each node (unique, probes excluded).");
+        md.AppendLine(C, $"Fan-out across the three nodes: the publisher on node {f.PublisherNode + 1}, subscribers round robin over nodes 1-3. Each node's retained $SYS counters were read with mosquitto_sub just before the fan-out run and again after it (once two readings a SysInterval apart agreed); the table shows the growth. \"Published\" is the growth of node {f.PublisherNode + 1}'s `$SYS/broker/messages/received` (PUBLISH packets from clients, route probes included; the runner counted {Units.Count(run.Sent)} accepted plus {Units.Count(run.ProbesSent)} probe message(s)). Deliveries are counted by the runner at the subscribers of each node (unique; probes excluded, but added back for deliveries per forward, since probes were forwarded too).");
         md.AppendLine();
-        md.AppendLine("| node | publishers / subscribers | PUBLISH from clients | forwards sent | forwards received | forward batches | deliveries (runner) | deliveries per forward received |");
+        md.AppendLine("| node | publishers / subscribers | PUBLISH from clients | forwards sent | forwards received | forward batches | deliveries (runner) + probes | deliveries per forward received |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         for (var i = 0; i < f.Nodes.Count; i++)
         {
             var n = f.Nodes[i];
-            md.AppendLine(C, $"| {i + 1} | {n.Publishers} / {n.Subscribers} | {Count(n.PublishesReceived)} | {Count(n.ForwardsSent)} | {Count(n.ForwardsReceived)} | {Count(n.Batches)} | {Units.Count(n.Deliveries)} | {(n.DeliveriesPerForward is { } x ? x.ToString("0.00", C) : "n/a")} |");
+            md.AppendLine(C, $"| {i + 1} | {n.Publishers} / {n.Subscribers} | {Count(n.PublishesReceived)} | {Count(n.ForwardsSent)} | {Count(n.ForwardsReceived)} | {Count(n.Batches)} | {Units.Count(n.Deliveries)} + {Units.Count(n.ProbeDeliveries)} | {(n.DeliveriesPerForward is { } x ? x.ToString("0.00", C) : "n/a")} |");
         }
 
         md.AppendLine();

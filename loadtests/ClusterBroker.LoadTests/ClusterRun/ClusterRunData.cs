@@ -20,7 +20,11 @@ public sealed record ClusterRunData
     public ScenarioResult? ClusterFanOut { get; init; }
     public FanOutForwarding? Forwarding { get; init; }
     public RouteTableFigures? RouteTable { get; init; }
-    public IReadOnlyList<(string Step, string Load)> Loads { get; init; } = [];
+    /// <summary>Per step: its name, the load average read before it, and the time (UTC) it started.</summary>
+    public IReadOnlyList<(string Step, string Load, string Time)> Loads { get; init; } = [];
+
+    /// <summary>The nodes' "Compacted the heap" debug lines (a blocking collection), prefixed with the node.</summary>
+    public IReadOnlyList<string> Compactions { get; init; } = [];
     public IReadOnlyList<string> Notes { get; init; } = [];
 
     public static ClusterRunData Load(string directory, int nodes)
@@ -31,13 +35,14 @@ public sealed record ClusterRunData
         {
             var before = Enumerable.Range(1, nodes).Select(n => SysSnapshot.Load(Path.Combine(directory, "cluster", $"sys-before-node{n}.txt"))).ToList();
             var after = Enumerable.Range(1, nodes).Select(n => SysSnapshot.Load(Path.Combine(directory, "cluster", $"sys-after-node{n}.txt"))).ToList();
-            forwarding = FanOutForwarding.From(before, after, fanOut.PublishersPerBroker, fanOut.SubscribersPerBroker, fanOut.DeliveriesPerBroker);
+            forwarding = FanOutForwarding.From(before, after, fanOut.PublishersPerBroker, fanOut.SubscribersPerBroker, fanOut.DeliveriesPerBroker, fanOut.ProbeDeliveriesPerBroker);
         }
 
         var loadFile = Path.Combine(directory, "load.txt");
         var loads = File.Exists(loadFile)
-            ? File.ReadAllLines(loadFile).Select(l => l.Split('\t', 2)).Where(p => p.Length == 2).Select(p => (p[0], p[1])).ToList()
+            ? File.ReadAllLines(loadFile).Select(l => l.Split('\t')).Where(p => p.Length >= 2).Select(p => (p[0], p[1], p.Length > 2 ? p[2] : string.Empty)).ToList()
             : [];
+        var compactionsFile = Path.Combine(directory, "compactions.txt");
         var notesFile = Path.Combine(directory, "notes.txt");
         return new ClusterRunData
         {
@@ -51,6 +56,7 @@ public sealed record ClusterRunData
             Forwarding = forwarding,
             RouteTable = RouteTableFigures.Load(Path.Combine(directory, "route-table.json")),
             Loads = loads,
+            Compactions = File.Exists(compactionsFile) ? [.. File.ReadAllLines(compactionsFile).Where(l => l.Length > 0)] : [],
             Notes = File.Exists(notesFile) ? [.. File.ReadAllLines(notesFile).Where(l => l.Length > 0)] : [],
         };
     }
@@ -58,7 +64,7 @@ public sealed record ClusterRunData
     /// <summary>The 1-minute load average read before <paramref name="step"/> ("single p2p", ...), if recorded.</summary>
     public double? LoadBefore(string step)
     {
-        foreach (var (name, load) in Loads)
+        foreach (var (name, load, _) in Loads)
         {
             if (name == step && double.TryParse(load.Split('/')[0].Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value))
             {

@@ -7,13 +7,15 @@ namespace ClusterBroker.LoadTests.ClusterRun;
 /// </summary>
 public sealed record FanOutForwarding(IReadOnlyList<FanOutForwarding.Node> Nodes, int PublisherNode)
 {
-    public sealed record Node(int Publishers, int Subscribers, long? ForwardsSent, long? ForwardsReceived, long? Batches, long? PublishesReceived, long Deliveries)
+    /// <param name="Deliveries">Messages the runner counted at this node's subscribers (unique, probes excluded).</param>
+    /// <param name="ProbeDeliveries">Probe messages this node's subscribers received (they were forwarded too).</param>
+    public sealed record Node(int Publishers, int Subscribers, long? ForwardsSent, long? ForwardsReceived, long? Batches, long? PublishesReceived, long Deliveries, long ProbeDeliveries = 0)
     {
-        /// <summary>Subscriber deliveries on this node per forward it received.</summary>
-        public double? DeliveriesPerForward => ForwardsReceived is > 0 ? Deliveries / (double)ForwardsReceived : null;
+        /// <summary>Deliveries to this node's subscribers (probes included, like the forwards) per forward it received.</summary>
+        public double? DeliveriesPerForward => ForwardsReceived is > 0 ? (Deliveries + ProbeDeliveries) / (double)ForwardsReceived : null;
     }
 
-    public static FanOutForwarding From(IReadOnlyList<SysSnapshot> before, IReadOnlyList<SysSnapshot> after, IReadOnlyList<int> publishers, IReadOnlyList<int> subscribers, IReadOnlyList<long> deliveries)
+    public static FanOutForwarding From(IReadOnlyList<SysSnapshot> before, IReadOnlyList<SysSnapshot> after, IReadOnlyList<int> publishers, IReadOnlyList<int> subscribers, IReadOnlyList<long> deliveries, IReadOnlyList<long>? probeDeliveries = null)
     {
         var nodes = new List<Node>();
         for (var n = 0; n < before.Count; n++)
@@ -25,7 +27,8 @@ public sealed record FanOutForwarding(IReadOnlyList<FanOutForwarding.Node> Nodes
                 SysSnapshot.Delta(before[n], after[n], SysSnapshot.ForwardsReceived),
                 SysSnapshot.Delta(before[n], after[n], SysSnapshot.ForwardBatches),
                 SysSnapshot.Delta(before[n], after[n], SysSnapshot.MessagesReceived),
-                n < deliveries.Count ? deliveries[n] : 0));
+                n < deliveries.Count ? deliveries[n] : 0,
+                probeDeliveries is not null && n < probeDeliveries.Count ? probeDeliveries[n] : 0));
         }
 
         var publisherNode = Math.Max(0, nodes.FindIndex(n => n.Publishers > 0));

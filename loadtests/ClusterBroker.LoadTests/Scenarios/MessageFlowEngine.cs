@@ -34,6 +34,7 @@ public sealed class MessageFlowEngine
     private readonly LatencyRecorder _latency = new();
     private readonly FlowCounters _counters = new();
     private readonly long[] _perSubscriber;
+    private readonly long[] _probesPerSubscriber;
     private readonly int[] _subscriberBroker;
     private readonly int[] _publisherBroker;
     private readonly RouteProbe _probe;
@@ -47,6 +48,7 @@ public sealed class MessageFlowEngine
         _topology = topology;
         _ledger = new DeliveryLedger(topology.Receivers, topology.Publishers.Count);
         _perSubscriber = new long[topology.Subscribers.Count];
+        _probesPerSubscriber = new long[topology.Subscribers.Count];
         var brokers = context.Settings.Brokers.Count;
         _subscriberBroker = [.. topology.Subscribers.Select((s, i) => (s.Broker ?? ClientPlacement.RoundRobin(i, brokers)) % brokers)];
         _publisherBroker = [.. topology.Publishers.Select((p, i) => (p.Broker ?? ClientPlacement.RoundRobin(i, brokers)) % brokers)];
@@ -166,6 +168,7 @@ public sealed class MessageFlowEngine
             PublishersPerBroker = PerBroker(_publisherBroker, _ => 1),
             SubscribersPerBroker = PerBroker(_subscriberBroker, _ => 1),
             DeliveriesPerBroker = PerBroker(_subscriberBroker, i => Interlocked.Read(ref _perSubscriber[i])),
+            ProbeDeliveriesPerBroker = PerBroker(_subscriberBroker, i => Interlocked.Read(ref _probesPerSubscriber[i])),
             ProbesSent = Interlocked.Read(ref _probesSent),
             RouteWaitSeconds = routeWait,
             RunnerCpuPercent = resources.RunnerCpuPercent,
@@ -262,6 +265,7 @@ public sealed class MessageFlowEngine
             if (MessageStamp.TryReadProbe(e.ApplicationMessage.Payload, out var prober))
             {
                 _probe.Observe(receiver, prober);
+                Interlocked.Increment(ref _probesPerSubscriber[subscriberIndex]);
                 return Task.CompletedTask;
             }
 

@@ -38,6 +38,9 @@ public sealed record ScenarioResult
     /// <summary>Per broker endpoint: unique deliveries counted at the subscribers connected to it (whole run, probes excluded).</summary>
     public IReadOnlyList<long> DeliveriesPerBroker { get; init; } = [];
 
+    /// <summary>Per broker endpoint: probe messages received by the subscribers connected to it (route wait).</summary>
+    public IReadOnlyList<long> ProbeDeliveriesPerBroker { get; init; } = [];
+
     /// <summary>Probe messages published before the run (route wait), and how long until every receiver had one.</summary>
     public long ProbesSent { get; init; }
     public double RouteWaitSeconds { get; init; }
