@@ -12,6 +12,8 @@ public static class SettingsSummary
         return new Dictionary<string, string>
         {
             ["brokers"] = string.Join(", ", s.Brokers),
+            ["p2p placement"] = s.Brokers.Count < 2 ? "one endpoint" : s.CrossNode ?? true ? "cross-node" : "same node",
+            ["route wait"] = s.RouteWaitSeconds > 0 ? $"probes, up to {s.RouteWaitSeconds.ToString(c)} s" : "none",
             ["protocol"] = s.Protocol == MqttProtocol.V500 ? "5.0" : "3.1.1",
             ["qos"] = s.Qos.ToString(c),
             ["payload"] = $"{s.PayloadBytes.ToString(c)} B",
@@ -22,6 +24,7 @@ public static class SettingsSummary
             ["subscribers"] = s.Subscribers?.ToString(c) ?? "default",
             ["rate"] = s.Rate > 0 ? $"{s.Rate.ToString(c)} msg/s {(s.RateScope == RateScope.Total ? "total" : "per publisher")}" : $"max (inflight {s.Inflight.ToString(c)})",
             ["ramp"] = $"{s.RampSeconds.ToString(c)} s",
+            ["stagger"] = s.Stagger ? "yes" : "no",
             ["warm-up"] = $"{s.WarmupSeconds.ToString(c)} s",
             ["duration"] = $"{s.DurationSeconds.ToString(c)} s",
             ["keep alive"] = $"{s.KeepAliveSeconds.ToString(c)} s",
