@@ -248,6 +248,8 @@ public sealed partial class MqttChannel
         }
 
         _state = ChannelState.Connected;
+        _connectedAtUnixMs = _context.NowUnixMs();
+        _username = connect.Username;
         _context.Metrics.ClientConnected();
         endpoint.SetOnline(this);
         SendConnAck(connect, result.SessionPresent, assigned);
