@@ -41,6 +41,11 @@ public static class BrokerLauncher
             {
                 start.ArgumentList.Add("--bind");
                 start.ArgumentList.Add("127.0.0.1");
+                // Its HTTP endpoints on any free loopback port, not 8080, so runs side by side never collide.
+                start.ArgumentList.Add("--http-port");
+                start.ArgumentList.Add("0");
+                start.ArgumentList.Add("--http-bind");
+                start.ArgumentList.Add("127.0.0.1");
             }
 
             foreach (var argument in spec.ExtraArguments)
