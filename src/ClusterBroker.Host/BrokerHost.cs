@@ -197,7 +197,10 @@ public sealed class BrokerHost : IAsyncDisposable
     public Task DrainAsync()
     {
         lock (_drainLock)
+        {
+            _draining = true; // not ready from this moment
             return _drainTask ??= Task.Run(DrainCoreAsync);
+        }
     }
 
     private async Task DrainCoreAsync()
