@@ -15,10 +15,11 @@ namespace ClusterBroker.Helm.Tests;
 /// <remarks>
 /// Every ready pod also holds a plain roll/# subscriber (an "anchor", as a real deployment has clients on every
 /// node), so that the route (roll/#, pod) exists on every pod before the moving subscribers arrive. Without the
-/// anchors this test lost 1-2 acknowledged messages per moved subscriber in 3 of 3 runs: messages published on the
-/// pod a session just left, after that pod forgot the session (ForgetSession) and before the route of the pod it
-/// resumed on (which had no roll/# subscriber yet) reached it. That gap is in the cluster's session migration, not
-/// in the drain; it is reported with issue 12's work and left to the cluster work (issues 8 and 10).
+/// anchors this test lost 1-2 acknowledged messages per moved subscriber in each of 3 runs, each published on the pod
+/// the subscriber had just left, in the tens of milliseconds before it resumed its session elsewhere; with them it
+/// lost none in 2 of 2 runs. The likely cause: the pod left forgets the session (ForgetSession) before the route of
+/// the pod it resumed on (which had no roll/# subscriber yet) reaches it. That gap is in the cluster's session
+/// migration, not in the drain; it is left to the cluster work (issues 8 and 10).
 /// </remarks>
 public class StatefulSet_On_Loopback_Tests(ITestOutputHelper output)
 {

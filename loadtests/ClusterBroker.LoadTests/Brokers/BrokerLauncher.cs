@@ -46,6 +46,8 @@ public static class BrokerLauncher
                 start.ArgumentList.Add("0");
                 start.ArgumentList.Add("--http-bind");
                 start.ArgumentList.Add("127.0.0.1");
+                start.ArgumentList.Add("--drain-period");
+                start.ArgumentList.Add("00:00:00");
             }
 
             foreach (var argument in spec.ExtraArguments)

@@ -1,0 +1,123 @@
+using System.Text;
+
+namespace ClusterBroker.ClusterTests;
+
+/// <summary>
+/// A persistent session reconnecting on another node: its queued messages, and its unacknowledged
+/// (inflight) ones again with DUP, follow it; afterwards each new message arrives once (the old node
+/// no longer delivers); and a queue of thousands of messages moves without loss.
+/// </summary>
+[Collection(SharedClusterCollection.Name)]
+public sealed class Session_Migration_Tests(SharedClusterFixture fixture, ITestOutputHelper output)
+{
+    private TestCluster Cluster => fixture.Cluster;
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public Task Inflight_and_queued_messages_follow_a_persistent_session_from_node_1_to_node_2_and_new_ones_arrive_once(MqttProtocolVersion version) => Cluster.VerifyAsync(async () =>
+    {
+        const int Inflight = 5;
+        const int Queued = 10;
+        const int After = 10;
+        string clientId = Unique.ClientId("mover");
+        string root = Unique.Topic();
+        await using MqttTestClient publisher = await MqttTestClient.ConnectAsync(Cluster[3]);
+
+        // on node 1: receive Inflight messages without acknowledging them, then go offline
+        await using (MqttTestClient onNode1 = await MqttTestClient.ConnectPersistentAsync(Cluster[1], clientId, version, manualAcks: true))
+        {
+            await onNode1.SubscribeAsync($"{root}/#", Q.Q1);
+            await RoutePropagation.AwaitAsync(publisher, $"{root}/probe", onNode1);
+            for (int i = 1; i <= Inflight; i++)
+            {
+                await publisher.PublishAsync($"{root}/m", $"inflight-{i}", Q.Q1);
+            }
+            await onNode1.Messages.WaitUntilAsync(list => list.Count(m => m.Payload.StartsWith("inflight-", StringComparison.Ordinal)) == Inflight, $"{Inflight} unacknowledged messages on node 1");
+            await onNode1.DisconnectAsync();
+        }
+        for (int i = 1; i <= Queued; i++)
+        {
+            await publisher.PublishAsync($"{root}/m", $"queued-{i}", Q.Q1);
+        }
+
+        // on node 2: the session with everything that was not acknowledged
+        await using MqttTestClient onNode2 = await MqttTestClient.ConnectPersistentAsync(Cluster[2], clientId, version);
+        Assert.True(onNode2.ConnectResult.IsSessionPresent, "the session was not present on node 2");
+        await onNode2.Messages.TryWaitUntilAsync(list => list.Count(m => !m.IsControl) >= Inflight + Queued, Timeouts.Default);
+        await Fence.PassAsync(publisher, $"{root}/fence", onNode2);
+        IReadOnlyList<ReceivedMessage> moved = onNode2.ApplicationMessages;
+        output.WriteLine("received on node 2: " + string.Join(", ", moved.Select(m => $"{m.Payload}{(m.Dup ? " (dup)" : "")}")));
+        string[] expected = [.. Enumerable.Range(1, Inflight).Select(i => $"inflight-{i}"), .. Enumerable.Range(1, Queued).Select(i => $"queued-{i}")];
+        Assert.True(expected.Order(StringComparer.Ordinal).SequenceEqual(moved.Select(m => m.Payload).Order(StringComparer.Ordinal)),
+            $"lost [{string.Join(", ", expected.Except(moved.Select(m => m.Payload)))}]; received on node 2 [{string.Join(", ", moved.Select(m => $"{m.Payload}{(m.Dup ? " (dup)" : "")}"))}]");
+        Assert.All(moved.Where(m => m.Payload.StartsWith("inflight-", StringComparison.Ordinal)), m => Assert.True(m.Dup, $"{m} was sent again without DUP [MQTT-3.3.1-1]"));
+
+        // afterwards: each new message once
+        await RoutePropagation.AwaitAsync(publisher, $"{root}/probe", onNode2);
+        for (int i = 1; i <= After; i++)
+        {
+            await publisher.PublishAsync($"{root}/m", $"after-{i}", Q.Q1);
+        }
+        await Fence.PassAsync(publisher, $"{root}/fence", onNode2);
+        Assert.Equal(
+            Enumerable.Range(1, After).Select(i => $"after-{i}"),
+            onNode2.ApplicationMessages.Select(m => m.Payload).Where(p => p.StartsWith("after-", StringComparison.Ordinal)));
+    });
+
+    [Fact]
+    public Task A_queue_of_thousands_of_messages_with_large_ones_among_them_moves_to_another_node_without_loss() => Cluster.VerifyAsync(async () =>
+    {
+        const int Small = 3000;
+        const int SmallSize = 1024;
+        const int LargeSize = 200 * 1024;
+        int[] largeAfter = [1000, 2000, 3000];
+        string clientId = Unique.ClientId("bigqueue");
+        string root = Unique.Topic();
+        await using MqttTestClient publisher = await MqttTestClient.ConnectAsync(Cluster[3]);
+        await using (MqttTestClient onNode1 = await MqttTestClient.ConnectPersistentAsync(Cluster[1], clientId))
+        {
+            await onNode1.SubscribeAsync($"{root}/#", Q.Q1);
+            await RoutePropagation.AwaitAsync(publisher, $"{root}/probe", onNode1);
+            await onNode1.DisconnectAsync();
+        }
+
+        var expected = new Dictionary<string, int>();
+        for (int i = 1; i <= Small; i++)
+        {
+            string id = $"s{i}";
+            await publisher.PublishAsync($"{root}/m", Payload(id, SmallSize), Q.Q1);
+            expected[id] = SmallSize;
+            if (largeAfter.Contains(i))
+            {
+                string largeId = $"L{i}";
+                await publisher.PublishAsync($"{root}/large", Payload(largeId, LargeSize), Q.Q1);
+                expected[largeId] = LargeSize;
+            }
+        }
+
+        await using MqttTestClient onNode2 = await MqttTestClient.ConnectPersistentAsync(Cluster[2], clientId);
+        Assert.True(onNode2.ConnectResult.IsSessionPresent, "the session was not present on node 2");
+        await onNode2.Messages.TryWaitUntilAsync(list => list.Count(m => !m.IsControl) >= expected.Count, TimeSpan.FromSeconds(60));
+        await Fence.PassAsync(publisher, $"{root}/fence", onNode2);
+
+        var received = onNode2.ApplicationMessages.Select(m => (Id: IdOf(m.PayloadBytes), m.PayloadBytes.Length)).ToList();
+        var lost = expected.Keys.Except(received.Select(r => r.Id)).ToList();
+        var duplicated = received.GroupBy(r => r.Id).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        output.WriteLine($"received {received.Count} of {expected.Count}; lost {lost.Count}; duplicated {duplicated.Count}");
+        Assert.True(lost.Count == 0, $"{lost.Count} of {expected.Count} messages lost, e.g. {string.Join(", ", lost.Take(20))}");
+        Assert.True(duplicated.Count == 0, $"{duplicated.Count} duplicated, e.g. {string.Join(", ", duplicated.Take(20))}");
+        Assert.All(received, r => Assert.Equal(expected[r.Id], r.Length));
+    });
+
+    /// <summary>"id|" followed by filler up to <paramref name="size"/> bytes.</summary>
+    private static byte[] Payload(string id, int size)
+    {
+        byte[] payload = new byte[size];
+        Array.Fill(payload, (byte)'.');
+        Encoding.ASCII.GetBytes(id + "|").CopyTo(payload, 0);
+        return payload;
+    }
+
+    private static string IdOf(byte[] payload) => Encoding.ASCII.GetString(payload, 0, Array.IndexOf(payload, (byte)'|'));
+}
