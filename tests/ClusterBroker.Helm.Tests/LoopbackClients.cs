@@ -54,6 +54,8 @@ internal sealed class PersistentSubscriber : IAsyncDisposable
             if (!_stopping && reconnect)
             {
                 Disconnections.Enqueue(e.Reason);
+                lock (_moves)
+                    _movingSince ??= DateTime.UtcNow;
                 Events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} disconnected ({e.Reason}), last received {(Received.IsEmpty ? 0 : Received.Keys.Max())}");
                 _ = Task.Run(ReconnectAsync);
             }
@@ -71,6 +73,23 @@ internal sealed class PersistentSubscriber : IAsyncDisposable
 
     /// <summary>What happened to the connection, with times: for the failure message.</summary>
     public ConcurrentQueue<string> Events { get; } = new();
+
+    private readonly List<(DateTime From, DateTime To)> _moves = [];
+    private DateTime? _movingSince;
+
+    /// <summary>
+    /// True when the moment falls in one of this client's moves: from its disconnection to 250 ms after its session
+    /// resumed elsewhere (a PUBACK is timed at the publisher, after the broker routed the message).
+    /// </summary>
+    public bool WasMoving(DateTime at)
+    {
+        lock (_moves)
+        {
+            if (_movingSince is { } since && at >= since)
+                return true;
+            return _moves.Any(m => at >= m.From && at <= m.To.AddMilliseconds(250));
+        }
+    }
 
     public int Reconnects;
 
@@ -102,6 +121,11 @@ internal sealed class PersistentSubscriber : IAsyncDisposable
                 string address = _pods.Pick();
                 MqttClientConnectResult result = await _client.ConnectAsync(Options(address, cleanStart: false));
                 Interlocked.Increment(ref Reconnects);
+                lock (_moves)
+                {
+                    _moves.Add((_movingSince ?? DateTime.UtcNow, DateTime.UtcNow));
+                    _movingSince = null;
+                }
                 Events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} reconnected to {address} (session present {result.IsSessionPresent})");
                 if (!result.IsSessionPresent)
                 {
@@ -155,8 +179,8 @@ internal sealed class SequencePublisher : IAsyncDisposable
 
     public ConcurrentDictionary<int, byte> Acknowledged { get; } = new();
 
-    /// <summary>Where and when each acknowledged message was published: for the failure message.</summary>
-    public ConcurrentDictionary<int, string> PublishedAt { get; } = new();
+    /// <summary>When each acknowledged message's PUBACK arrived.</summary>
+    public ConcurrentDictionary<int, DateTime> AcknowledgedAt { get; } = new();
 
     private string _address = "";
 
@@ -226,8 +250,8 @@ internal sealed class SequencePublisher : IAsyncDisposable
                         MqttClientPublishResult result = await _client.PublishAsync(Message(seq), ct);
                         if (Acked(result))
                         {
+                            AcknowledgedAt[seq] = DateTime.UtcNow;
                             Acknowledged[seq] = 0;
-                            PublishedAt[seq] = $"{DateTime.UtcNow:HH:mm:ss.fff} on {_address}";
                             break;
                         }
                         Interlocked.Increment(ref Failures);
