@@ -8,7 +8,8 @@
 # Load: p2p, 20 pairs, QoS 1, 1,000 msg/s each (20,000 msg/s), 64 B payloads, for 24 s. The broker's
 # user and system CPU (from /proc/PID/stat) and context switches (all threads, /proc/PID/task/*/status)
 # are sampled over 8 s in the middle; system calls are counted with `perf stat` over 5 s when perf is
-# installed. Environment: RATE (per pair, default 1000), PAIRS (default 20), QOS (default 1).
+# installed. Environment: RATE (per pair, default 1000), PAIRS (default 20), QOS (default 1), BROKER_ARGS (extra
+# arguments for clusterbroker, e.g. BROKER_ARGS="--acl-file /tmp/acl" with an ACL from loadtests/generate-acl.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 broker=${1:?clusterbroker or mosquitto}
@@ -23,7 +24,8 @@ case "$broker" in
   mosquitto) printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$port" > "$work/mosquitto.conf"
              /usr/sbin/mosquitto -c "$work/mosquitto.conf" > "$work/broker.log" 2>&1 & pid=$! ;;
   clusterbroker) [ -f "$dll" ] || dotnet build src/ClusterBroker.Host -c Release -nologo -v quiet
-             dotnet "$dll" --port "$port" --bind 127.0.0.1 --http-port 0 --http-bind 127.0.0.1 --log-level Warning > "$work/broker.log" 2>&1 & pid=$! ;;
+             # shellcheck disable=SC2086 # BROKER_ARGS is a list of arguments
+             dotnet "$dll" --port "$port" --bind 127.0.0.1 --http-port 0 --http-bind 127.0.0.1 --log-level Warning ${BROKER_ARGS:-} > "$work/broker.log" 2>&1 & pid=$! ;;
   *) echo "unknown broker $broker" >&2; exit 2 ;;
 esac
 for _ in $(seq 1 150); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done

@@ -22,7 +22,7 @@ namespace ClusterBroker.Cluster;
 /// sessions are Akka.Cluster.Sharding entities keyed by ClientId, whose ClientIds are registered cluster-wide,
 /// whose router forwards to the other nodes through the replicated route table, with in-memory retained
 /// messages, $SYS publications, and the factory of per-connection protocol handlers the transport plugs in.
-/// Start with <see cref="StartAsync(BrokerOptions, ClusterOptions, ILoggerFactory, IAuthenticator?, CancellationToken)"/>,
+/// Start with <see cref="StartAsync(BrokerOptions, ClusterOptions, ILoggerFactory, IAuthenticator?, IAuthorizer?, CancellationToken)"/>,
 /// stop (leave the cluster gracefully) with <see cref="StopAsync"/>.
 /// </summary>
 public sealed class BrokerNode : IAsyncDisposable
@@ -154,13 +154,14 @@ public sealed class BrokerNode : IAsyncDisposable
         ILoggerFactory loggerFactory,
         IAuthenticator? authenticator = null,
         CancellationToken cancellationToken = default) =>
-        StartAsync(options, new ClusterOptions(), loggerFactory, authenticator, cancellationToken);
+        StartAsync(options, new ClusterOptions(), loggerFactory, authenticator, authorizer: null, cancellationToken);
 
     public static async Task<BrokerNode> StartAsync(
         BrokerOptions options,
         ClusterOptions cluster,
         ILoggerFactory loggerFactory,
         IAuthenticator? authenticator = null,
+        IAuthorizer? authorizer = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -180,7 +181,7 @@ public sealed class BrokerNode : IAsyncDisposable
         try
         {
             var sessions = new ClusterSessionRegistry(system, options.TakeoverTimeout + TimeSpan.FromSeconds(10));
-            var context = new BrokerContext(options, sessions, loggerFactory, authenticator, new InMemoryRetainedMessageStore());
+            var context = new BrokerContext(options, sessions, loggerFactory, authenticator, new InMemoryRetainedMessageStore(), authorizer: authorizer);
             var clusterMetrics = new ClusterMetrics();
             var routes = new ClusterRouteTable();
 
@@ -214,7 +215,7 @@ public sealed class BrokerNode : IAsyncDisposable
                 new SessionMessageExtractor(100),
                 ShardAllocationStrategy.LeastShardAllocationStrategy(absoluteLimit: 1, relativeLimit: 0.1),
                 HandOffSession.Instance).ConfigureAwait(false);
-            sessions.Bind(sessionRegion, clientIdRegion, nodeActor);
+            sessions.Bind(sessionRegion, clientIdRegion, nodeActor, replicator, connection => context.Connections.TryGet(connection, out _));
 
             await WarmUpShardingAsync(sessionRegion, logger, cancellationToken).ConfigureAwait(false);
             await AwaitRoutesAsync(replicator, logger).ConfigureAwait(false);

@@ -11,7 +11,7 @@ namespace ClusterBroker.Core;
 
 /// <summary>
 /// The node-wide services every connection shares: options, router, retained store, session owner,
-/// live connections, authenticator, metrics, clock and loggers. Built once per node by the composition
+/// live connections, authenticator, authorizer, metrics, clock and loggers. Built once per node by the composition
 /// root (BrokerNode) or by tests.
 /// </summary>
 public sealed class BrokerContext
@@ -22,13 +22,15 @@ public sealed class BrokerContext
         ILoggerFactory? loggerFactory = null,
         IAuthenticator? authenticator = null,
         IRetainedMessageStore? retained = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        IAuthorizer? authorizer = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sessions);
         Options = options;
         LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
-        Authenticator = authenticator ?? new AnonymousAuthenticator(options.AllowAnonymous);
+        Authenticator = authenticator ?? new AnonymousAuthenticator(allowAnonymous: true);
+        Authorizer = authorizer;
         Retained = retained ?? new InMemoryRetainedMessageStore();
         TimeProvider = timeProvider ?? TimeProvider.System;
         Router = new NodeRouter(sessions);
@@ -43,6 +45,9 @@ public sealed class BrokerContext
     public BrokerOptions Options { get; }
     public ILoggerFactory LoggerFactory { get; }
     public IAuthenticator Authenticator { get; }
+
+    /// <summary>The ACL; null when every client may use every topic (but for the built-in rules of <see cref="Security.ConnectionAccess"/>).</summary>
+    public IAuthorizer? Authorizer { get; }
     public IRetainedMessageStore Retained { get; }
     public TimeProvider TimeProvider { get; }
     public NodeRouter Router { get; }

@@ -17,6 +17,10 @@ public sealed class BrokerMetrics : ITrafficMeter
     private long _messagesDropped;
     private long _connectionsAccepted;
     private readonly long[] _refusedByReason = new long[256];
+    private long _authenticationFailures;
+    private long _publishesDenied;
+    private long _subscriptionsDenied;
+    private long _deliveriesDenied;
 
     public long ClientsConnected => Volatile.Read(ref _clientsConnected);
     public long MessagesReceived => Volatile.Read(ref _messagesReceived);
@@ -26,6 +30,19 @@ public sealed class BrokerMetrics : ITrafficMeter
 
     /// <summary>Messages dropped because a session queue was full or they expired in it.</summary>
     public long MessagesDropped => Volatile.Read(ref _messagesDropped);
+
+    /// <summary>CONNECTs the authenticator refused (bad credentials, anonymous refused, banned address).</summary>
+    public long AuthenticationFailures => Volatile.Read(ref _authenticationFailures);
+
+    /// <summary>PUBLISHes (and Wills) the ACL refused.</summary>
+    public long PublishesDenied => Volatile.Read(ref _publishesDenied);
+
+    /// <summary>SUBSCRIBE filters the ACL refused.</summary>
+    public long SubscriptionsDenied => Volatile.Read(ref _subscriptionsDenied);
+
+    /// <summary>Messages not delivered to a subscriber because the ACL does not let it read the topic.</summary>
+    public long DeliveriesDenied => Volatile.Read(ref _deliveriesDenied);
+
 
     /// <summary>CONNECTs accepted (CONNACK with success) since start.</summary>
     public long ConnectionsAccepted => Volatile.Read(ref _connectionsAccepted);
@@ -57,6 +74,10 @@ public sealed class BrokerMetrics : ITrafficMeter
     public void MessageReceived() => Interlocked.Increment(ref _messagesReceived);
     public void MessageSent() => Interlocked.Increment(ref _messagesSent);
     public void MessageDropped() => Interlocked.Increment(ref _messagesDropped);
+    public void AuthenticationFailed() => Interlocked.Increment(ref _authenticationFailures);
+    public void PublishDenied() => Interlocked.Increment(ref _publishesDenied);
+    public void SubscriptionDenied() => Interlocked.Increment(ref _subscriptionsDenied);
+    public void DeliveryDenied() => Interlocked.Increment(ref _deliveriesDenied);
     public void AddBytesReceived(long count) => Interlocked.Add(ref _bytesReceived, count);
     public void AddBytesSent(long count) => Interlocked.Add(ref _bytesSent, count);
 }

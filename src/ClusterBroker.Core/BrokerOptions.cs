@@ -65,9 +65,6 @@ public sealed class BrokerOptions
     /// <summary>Interval of the $SYS/broker/... publications; zero disables them.</summary>
     public TimeSpan SysInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Whether clients without a user name may connect (used by the default authenticator).</summary>
-    public bool AllowAnonymous { get; set; } = true;
-
     /// <summary>How long a new connection may take to send a complete CONNECT before it is closed.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

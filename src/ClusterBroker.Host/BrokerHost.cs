@@ -4,6 +4,7 @@ using ClusterBroker.Cluster;
 using ClusterBroker.Core;
 using ClusterBroker.Core.Channel;
 using ClusterBroker.Protocol;
+using ClusterBroker.Host.Security;
 using ClusterBroker.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -34,9 +35,10 @@ public sealed class BrokerHost : IAsyncDisposable
 
     private readonly HeapCompactor? _compactor;
 
-    private BrokerHost(BrokerNode node, MqttServer server, OperationsHttpServer? http, DrainOptions drain, ILogger logger, bool compactHeap)
+    private BrokerHost(BrokerNode node, MqttServer server, BrokerSecurity security, OperationsHttpServer? http, DrainOptions drain, ILogger logger, bool compactHeap)
     {
         Node = node;
+        Security = security;
         _server = server;
         _http = http;
         _drain = drain;
@@ -56,6 +58,9 @@ public sealed class BrokerHost : IAsyncDisposable
     public IPEndPoint? HttpEndPoint => _http?.EndPoint;
 
     public BrokerNode Node { get; }
+
+    /// <summary>The authenticator, the ACL and the reload of their files.</summary>
+    public BrokerSecurity Security { get; }
 
     /// <summary>Open client connections.</summary>
     public int ConnectionCount => _server.ConnectionCount;
@@ -103,13 +108,15 @@ public sealed class BrokerHost : IAsyncDisposable
             logger.LogInformation("HTTP endpoints (/metrics, /health/live, /health/ready, /api/v1) on http://{EndPoint}", http.EndPoint);
         }
 
+        BrokerSecurity security = BrokerSecurity.Create(settings.Security.Clone(), loggerFactory);
         BrokerNode node;
         try
         {
-            node = await BrokerNode.StartAsync(broker, settings.Cluster, loggerFactory, authenticator: null, ct).ConfigureAwait(false);
+            node = await BrokerNode.StartAsync(broker, settings.Cluster, loggerFactory, security.Authenticator, security.Authorizer, ct).ConfigureAwait(false);
         }
         catch
         {
+            security.Dispose();
             if (http is not null)
                 await http.DisposeAsync().ConfigureAwait(false);
             throw;
@@ -125,6 +132,7 @@ public sealed class BrokerHost : IAsyncDisposable
             await server.StopAsync().ConfigureAwait(false);
             await node.StopAsync(CancellationToken.None).ConfigureAwait(false);
             await node.DisposeAsync().ConfigureAwait(false);
+            security.Dispose();
             if (http is not null)
                 await http.DisposeAsync().ConfigureAwait(false);
             throw;
@@ -144,7 +152,7 @@ public sealed class BrokerHost : IAsyncDisposable
         if (ceiling >= 0 && ceiling < broker.MaxConnections)
             logger.LogDebug("Broker:MaxConnections {MaxConnections} exceeds what the open files limit allows ({Ceiling})", broker.MaxConnections, ceiling);
 
-        var host = new BrokerHost(node, server, http, settings.Drain.Clone(), logger, settings.CompactHeapAfterConnectionBursts);
+        var host = new BrokerHost(node, server, security, http, settings.Drain.Clone(), logger, settings.CompactHeapAfterConnectionBursts);
         state.Host = host;
         return host;
     }
@@ -261,6 +269,7 @@ public sealed class BrokerHost : IAsyncDisposable
             {
                 await _server.StopAsync().ConfigureAwait(false);
                 await Node.DisposeAsync().ConfigureAwait(false);
+                Security.Dispose();
                 if (_http is not null)
                     await _http.DisposeAsync().ConfigureAwait(false);
             }

@@ -1,10 +1,11 @@
 using ClusterBroker.Cluster;
 using ClusterBroker.Core;
+using ClusterBroker.Host.Security;
 using ClusterBroker.Transport;
 
 namespace ClusterBroker.Host;
 
-/// <summary>Everything <see cref="BrokerHost"/> needs: the protocol limits and the listeners.</summary>
+/// <summary>Everything <see cref="BrokerHost"/> needs: the protocol limits, the listeners, the cluster and security settings.</summary>
 public sealed class BrokerHostSettings
 {
     /// <summary>Listeners and sockets (configuration section "Transport").</summary>
@@ -15,6 +16,9 @@ public sealed class BrokerHostSettings
 
     /// <summary>Cluster membership: name, address, seed nodes (configuration section "Cluster").</summary>
     public ClusterOptions Cluster { get; init; } = new();
+
+    /// <summary>Password file, ACL file, anonymous access, brute-force throttle (configuration section "Security").</summary>
+    public SecurityOptions Security { get; init; } = new();
 
     /// <summary>
     /// The operations HTTP listener: metrics, health, admin API (configuration section "Http"). Null = none, the
@@ -43,6 +47,7 @@ public sealed class BrokerHostSettings
         if (Http is not null)
             errors.AddRange(Http.GetValidationErrors());
         errors.AddRange(Drain.GetValidationErrors());
+        errors.AddRange(Security.GetValidationErrors());
         try
         {
             Transport.Validate();

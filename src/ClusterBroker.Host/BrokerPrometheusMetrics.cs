@@ -41,6 +41,8 @@ internal sealed class BrokerPrometheusMetrics
     private readonly Counter _snapshotsSent;
     private readonly Counter _snapshotsReceived;
     private readonly Counter _sessionsLost;
+    private readonly Counter _authFailures;
+    private readonly Counter _aclDenied;
     private readonly Gauge _draining;
     private readonly Gauge _threadPoolThreads;
     private readonly Gauge _threadPoolQueue;
@@ -82,6 +84,8 @@ internal sealed class BrokerPrometheusMetrics
         _snapshotsSent = f.CreateCounter("clusterbroker_cluster_route_snapshots_sent_total", "Complete route snapshots sent (to joining nodes, or after a sequence gap).");
         _snapshotsReceived = f.CreateCounter("clusterbroker_cluster_route_snapshots_received_total", "Complete route snapshots received.");
         _sessionsLost = f.CreateCounter("clusterbroker_cluster_sessions_lost_total", "Persistent sessions lost because the node holding their client's state was removed from the cluster.");
+        _authFailures = f.CreateCounter("clusterbroker_authentication_failures_total", "CONNECTs the authenticator refused (bad credentials, anonymous refused, banned address).");
+        _aclDenied = f.CreateCounter("clusterbroker_acl_denied_total", "Operations the ACL refused, by action: publish (PUBLISH and Wills), subscribe (SUBSCRIBE filters), deliver (messages a subscriber may not read).", "action");
         _draining = f.CreateGauge("clusterbroker_draining", "1 while this node drains (not ready, disconnecting its clients), else 0.");
         _threadPoolThreads = f.CreateGauge("dotnet_threadpool_threads", "Thread-pool threads.");
         _threadPoolQueue = f.CreateGauge("dotnet_threadpool_queue_length", "Work items queued to the thread pool, not yet started.");
@@ -134,6 +138,10 @@ internal sealed class BrokerPrometheusMetrics
         _bytesReceived.IncTo(m.BytesReceived);
         _bytesSent.IncTo(m.BytesSent);
         _messagesDropped.WithLabels("queue_full_or_expired").IncTo(m.MessagesDropped);
+        _authFailures.IncTo(m.AuthenticationFailures);
+        _aclDenied.WithLabels("publish").IncTo(m.PublishesDenied);
+        _aclDenied.WithLabels("subscribe").IncTo(m.SubscriptionsDenied);
+        _aclDenied.WithLabels("deliver").IncTo(m.DeliveriesDenied);
         _messagesDropped.WithLabels("qos0_backpressure").IncTo(host.DroppedQoS0Messages);
 
         ClusterMetrics c = node.ClusterMetrics;

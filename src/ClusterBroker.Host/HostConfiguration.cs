@@ -1,5 +1,6 @@
 using ClusterBroker.Cluster;
 using ClusterBroker.Core;
+using ClusterBroker.Host.Security;
 using ClusterBroker.Transport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -37,6 +38,9 @@ internal static class HostConfiguration
         ["--cluster-bind"] = "Cluster:BindHost",
         ["--cluster-port"] = "Cluster:Port",
         ["--seed-nodes"] = "Cluster:SeedNodes",
+        ["--allow-anonymous"] = "Security:AllowAnonymous",
+        ["--password-file"] = "Security:PasswordFile",
+        ["--acl-file"] = "Security:AclFile",
         ["--http-port"] = "Http:Port",
         ["--http-bind"] = "Http:BindAddress",
         ["--drain-period"] = "Drain:Period",
@@ -55,6 +59,7 @@ internal static class HostConfiguration
         ("Broker", typeof(BrokerOptions)),
         (ClusterOptions.SectionName, typeof(ClusterOptions)),
         (HostSectionOptions.SectionName, typeof(HostSectionOptions)),
+        (SecurityOptions.SectionName, typeof(SecurityOptions)),
         (HttpOptions.SectionName, typeof(HttpOptions)),
         (DrainOptions.SectionName, typeof(DrainOptions)),
         ("Logging", null), // Microsoft.Extensions.Logging's own keys (LogLevel:<category>, console options)
@@ -62,6 +67,7 @@ internal static class HostConfiguration
 
     public const string Usage = """
         Usage: ClusterBroker.Host [options]
+               ClusterBroker.Host passwd [-c] [-D] [-b] [--password P] FILE USER [PASSWORD]   (manage a password file; passwd --help)
           --port N                 plain MQTT port (default 1883; 0 = any free port)
           --bind ADDRESS           listen address (default 0.0.0.0)
           --log-level LEVEL        Trace, Debug, Information, Warning, Error, Critical, None
@@ -75,6 +81,9 @@ internal static class HostConfiguration
           --cluster-bind ADDRESS   address the cluster port binds to (default: the cluster host)
           --seed-nodes H:P[,H:P]   seed nodes; empty or only this node = form a new cluster
           --cluster-name NAME      cluster name, the same on every node (default cluster-broker)
+          --password-file FILE     Mosquitto password file (user:$7$... lines); reloaded when it changes
+          --acl-file FILE          Mosquitto ACL file (user/topic/pattern lines); reloaded when it changes
+          --allow-anonymous B      true|false: clients without a user name (default: true only without a password file)
           --http-port N            HTTP port of /metrics, /health/live, /health/ready and the admin API /api/v1 (default 8080)
           --http-bind ADDRESS      HTTP listen address (default 0.0.0.0); --Http:Enabled false turns HTTP off;
                                    the admin API's bearer token is Http:AdminToken (set it in the environment:
@@ -108,6 +117,7 @@ internal static class HostConfiguration
         var broker = new BrokerOptions();
         var cluster = new ClusterOptions();
         var host = new HostSectionOptions();
+        var security = new SecurityOptions();
         var http = new HttpOptions();
         var drain = new DrainOptions();
         try
@@ -147,6 +157,15 @@ internal static class HostConfiguration
 
         try
         {
+            configuration.GetSection(SecurityOptions.SectionName).Bind(security);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(Describe(ex));
+        }
+
+        try
+        {
             configuration.GetSection(HttpOptions.SectionName).Bind(http);
         }
         catch (InvalidOperationException ex)
@@ -171,6 +190,7 @@ internal static class HostConfiguration
             Transport = transport,
             Broker = broker,
             Cluster = cluster,
+            Security = security,
             Http = http.Enabled ? http : null,
             Drain = drain,
             CompactHeapAfterConnectionBursts = host.CompactHeapAfterConnectionBursts,

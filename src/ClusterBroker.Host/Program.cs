@@ -1,4 +1,5 @@
 using ClusterBroker.Host;
+using ClusterBroker.Host.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,6 +8,10 @@ using Microsoft.Extensions.Logging;
 
 // Before anything opens a socket: the runtime reads this once.
 SocketCompletionMode.UseInlineCompletionsUnlessConfigured();
+
+// "passwd FILE USER ...": manage a password file, then exit without starting a broker.
+if (args.Length > 0 && args[0] == "passwd")
+    return PasswdCommand.Run(args[1..]);
 
 if (args.Contains("--help") || args.Contains("-h"))
 {

@@ -52,7 +52,7 @@ public class RouteReplicator_Tests : Akka.TestKit.Xunit2.TestKit
         replicator.Tell(new RouteDelta(origin, 1, [new RouteChange(true, new RouteKey("a/+"))]), TestActor);
         AwaitCondition(() => table.Count == 1, TimeSpan.FromSeconds(5));
         replicator.Tell(new RouteDelta(origin, 3, [new RouteChange(true, new RouteKey("a/b"))]), TestActor);
-        ExpectMsg<RequestRouteSnapshot>(TimeSpan.FromSeconds(5));
+        FishForMessage<RequestRouteSnapshot>(_ => true, TimeSpan.FromSeconds(5));
         Assert.Equal(1, table.Count); // nothing applied past the gap
 
         // The snapshot (in two parts) replaces the origin's routes; deltas continue from its sequence.
@@ -61,6 +61,22 @@ public class RouteReplicator_Tests : Akka.TestKit.Xunit2.TestKit
         AwaitAssert(() => Assert.Equal(new HashSet<RouteKey> { new("a/#"), new("a/b") }, RoutesOfOrigin(table).ToHashSet()), TimeSpan.FromSeconds(5));
         replicator.Tell(new RouteDelta(origin, 5, [new RouteChange(false, new RouteKey("a/#"))]), TestActor);
         AwaitAssert(() => Assert.Equal([new RouteKey("a/b")], RoutesOfOrigin(table)), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void A_propagation_barrier_waits_until_the_other_nodes_applied_this_nodes_routes()
+    {
+        var (router, _, replicator) = Start();
+        UniqueAddress other = _cluster.SelfUniqueAddress; // plays another member (see the class comment)
+        replicator.Tell(new RouteDelta(other, 1, [new RouteChange(true, new RouteKey("x"))]), TestActor);
+        ExpectMsg<RoutesApplied>(TimeSpan.FromSeconds(5)); // this node acknowledges what it applied
+
+        router.Subscribe(router.GetOrAddEndpoint("c"), new Subscription("f", Protocol.QualityOfService.AtMostOnce), null, 0);
+        replicator.Tell(RouteReplicatorActor.AwaitPropagation.Instance, TestActor);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // not answered before the other node applied the change
+        replicator.Tell(new RoutesApplied(other, 1), TestActor); // this node's first delta
+        
+        Assert.True(ExpectMsg<RouteReplicatorActor.RoutesPropagated>(TimeSpan.FromSeconds(5)).IsEverywhere);
     }
 
     [Fact]

@@ -117,7 +117,22 @@ public class SessionActor_Tests : IClassFixture<SessionClusterFixture>
         Attach("m", 1);
         _region.Tell(Detach("m", 1, 60, SessionSnapshot.Empty with { Subscriptions = [new Subscription("t", QualityOfService.AtLeastOnce)] }));
         Attach("m", 9, node: _otherNode);
+        // The old node keeps routing the session's messages here until the new node's routes are everywhere.
+        _node.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        _region.Tell(new SessionRoutesReady(Id("m"), 9));
         Assert.Equal(Id("m"), _node.ExpectMsg<ForgetSession>(TimeSpan.FromSeconds(10)).ClientId);
+    }
+
+    [Fact]
+    public void A_retried_attach_gets_the_same_answer_until_the_node_confirms_it()
+    {
+        Attach("ra", 1);
+        _region.Tell(Detach("ra", 1, 60, SessionSnapshot.Empty with { Queued = [Message("q")] }));
+        SessionAttached first = Attach("ra", 2);
+        SessionAttached again = Attach("ra", 2); // the first answer was "lost": the retry must not get an emptied session
+        Assert.True(again.SessionPresent);
+        Assert.Single(again.Snapshot.Queued);
+        Assert.Equal(first.Snapshot.Queued.Count, again.Snapshot.Queued.Count);
     }
 
     [Fact]
@@ -213,6 +228,7 @@ public class SessionActor_Tests : IClassFixture<SessionClusterFixture>
         SessionAttached attached = Attach("r", 3, node: _otherNode);
         Assert.True(attached.SessionPresent);
         Assert.Equal("kept", System.Text.Encoding.UTF8.GetString(Assert.Single(attached.Snapshot.Queued).Message.Payload.Span));
+        _region.Tell(new SessionRoutesReady(Id("r"), 3));
         Assert.Equal(Id("r"), _node.ExpectMsg<ForgetSession>(TimeSpan.FromSeconds(10)).ClientId);
     }
 

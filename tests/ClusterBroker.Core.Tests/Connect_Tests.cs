@@ -114,7 +114,7 @@ public class Connect_Tests
     [Fact]
     public void Anonymous_clients_are_refused_when_anonymous_access_is_disabled()
     {
-        var broker = new TestBroker(o => o.AllowAnonymous = false);
+        var broker = new TestBroker(authenticator: new AnonymousAuthenticator(allowAnonymous: false));
         TestClient anonymous = broker.Open();
         anonymous.Send(new ConnectPacket { ProtocolVersion = ProtocolVersion.V311, ClientId = "a", CleanSession = true });
         Assert.Equal(ReasonCode.NotAuthorized, anonymous.Connection.Last<ConnAckPacket>().ReasonCode);

@@ -1,3 +1,4 @@
+using ClusterBroker.Core.Messages;
 using ClusterBroker.Core.Tests.Infrastructure;
 using ClusterBroker.Protocol;
 using ClusterBroker.Protocol.Packets;
@@ -60,7 +61,7 @@ public class Retain_Tests
         TestClient pub = broker.Connect("pub");
         pub.Publish("a/b/c", "1", retain: true);
         pub.Publish("a/x", "2", retain: true);
-        pub.Publish("$SYS/y", "3", retain: true);
+        broker.Context.Publish(new BrokerMessage { Topic = "$SYS/y", Payload = "3"u8.ToArray(), Retain = true }); // clients may not publish to '$' topics
         Assert.Equal(new[] { "1", "2" }, Subscribe(broker, "s1", "#").ReceivedPayloads.OrderBy(x => x));
         Assert.Equal(new[] { "1" }, Subscribe(broker, "s2", "a/+/c").ReceivedPayloads);
         Assert.Equal(new[] { "3" }, Subscribe(broker, "s3", "$SYS/#").ReceivedPayloads);

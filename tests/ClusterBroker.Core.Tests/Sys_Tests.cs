@@ -31,6 +31,24 @@ public class Sys_Tests
     }
 
     [Fact]
+    public void SYS_topics_count_refused_CONNECTs_and_what_the_ACL_refused()
+    {
+        var broker = new TestBroker(authenticator: new AnonymousAuthenticator(allowAnonymous: false));
+        TestClient refused = broker.Open();
+        refused.Send(new Protocol.Packets.ConnectPacket { ProtocolVersion = ProtocolVersion.V500, ClientId = "anon" });
+        TestClient sub = broker.Connect("sub", customize: c => c with { Username = "u" });
+        sub.Subscribe("$SYS/broker/security/#");
+        sub.Publish("$SYS/fake", "x", QualityOfService.AtLeastOnce);
+        new SysTopicPublisher(broker.Context).PublishAll();
+
+        Dictionary<string, string> values = sub.Received.ToDictionary(p => p.Topic, p => Encoding.UTF8.GetString(p.Payload.Span));
+        Assert.Equal("1", values[SysTopicPublisher.AuthenticationFailures]);
+        Assert.Equal("1", values[SysTopicPublisher.PublishesDenied]);
+        Assert.Equal("0", values[SysTopicPublisher.SubscriptionsDenied]);
+        Assert.Equal("0", values[SysTopicPublisher.DeliveriesDenied]);
+    }
+
+    [Fact]
     public void SYS_topics_are_not_matched_by_a_bare_hash()
     {
         var broker = new TestBroker();

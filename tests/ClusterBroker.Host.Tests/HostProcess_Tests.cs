@@ -1,5 +1,6 @@
 using MQTTnet;
 using MQTTnet.Formatter;
+using MQTTnet.Protocol;
 
 namespace ClusterBroker.Host.Tests;
 
@@ -67,6 +68,64 @@ public class HostProcess_Tests
         Assert.Equal(2, exitCode);
         Assert.Contains("Transport:Port must be between 0 and 65535", host.Output);
         Assert.Contains("Log level 'Loud'", host.Output);
+    }
+
+    [Fact]
+    public async Task A_broken_ACL_file_stops_the_start_naming_its_lines_and_a_missing_one_is_a_configuration_error()
+    {
+        DirectoryInfo directory = Directory.CreateTempSubdirectory("cb-badacl-");
+        try
+        {
+            string acl = Path.Combine(directory.FullName, "acl");
+            File.WriteAllText(acl, "topic read ok/#\ntopic raed typo/#\n");
+            using (HostProcess host = HostProcess.Start("--port", "0", "--bind", "127.0.0.1", "--acl-file", acl))
+            {
+                Assert.NotEqual(0, await host.WaitForExitAsync(s_startTimeout));
+                Assert.Contains("line 2: unknown access 'raed'", host.Output);
+            }
+
+            using (HostProcess missing = HostProcess.Start("--port", "0", "--acl-file", Path.Combine(directory.FullName, "nope")))
+            {
+                Assert.Equal(2, await missing.WaitForExitAsync(s_startTimeout));
+                Assert.Contains("Security:AclFile", missing.Output);
+            }
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task SIGHUP_reloads_the_ACL_for_connected_clients()
+    {
+        const int SigHup = 1;
+        DirectoryInfo directory = Directory.CreateTempSubdirectory("cb-sighup-");
+        try
+        {
+            string acl = Path.Combine(directory.FullName, "acl");
+            File.WriteAllText(acl, "topic read open/#\n");
+            int port = HostProcess.FreePort();
+            using HostProcess host = HostProcess.Start("--port", port.ToString(), "--bind", "127.0.0.1", "--acl-file", acl, "--Security:ReloadCheckInterval", "00:00:00");
+            await host.WaitForListeningAsync(s_startTimeout);
+
+            using IMqttClient client = new MqttClientFactory().CreateMqttClient();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithProtocolVersion(MqttProtocolVersion.V500).Build(), cts.Token);
+            Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, (await client.SubscribeAsync("closed/x", cancellationToken: cts.Token)).Items.Single().ResultCode);
+
+            File.WriteAllText(acl, "topic read open/#\ntopic read closed/#\n");
+            host.Signal(SigHup);
+            while (!host.Output.Contains("ACL file " + acl + " reloaded", StringComparison.Ordinal))
+                await Task.Delay(50, cts.Token);
+
+            Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS0, (await client.SubscribeAsync("closed/x", cancellationToken: cts.Token)).Items.Single().ResultCode);
+            Assert.True(client.IsConnected);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     [Fact]

@@ -37,6 +37,8 @@ public class Metrics_And_Health_Tests
         "clusterbroker_cluster_route_snapshots_received_total",
         "clusterbroker_cluster_sessions_lost_total",
         "clusterbroker_draining",
+        "clusterbroker_authentication_failures_total",
+        "clusterbroker_acl_denied_total",
         "dotnet_threadpool_threads",
         "dotnet_threadpool_queue_length",
         "dotnet_threadpool_completed_items_total",

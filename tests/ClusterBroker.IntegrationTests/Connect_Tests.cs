@@ -1,4 +1,5 @@
 using ClusterBroker.Core;
+using ClusterBroker.Host.Security;
 
 namespace ClusterBroker.IntegrationTests;
 
@@ -239,7 +240,7 @@ public sealed class Connect_Tests(BrokerFixture broker) : IClassFixture<BrokerFi
     [InlineData(5, 0x87)] // Not authorized
     public async Task Without_AllowAnonymous_a_CONNECT_without_user_name_is_refused(int level, byte expectedCode)
     {
-        await using var own = await TestBroker.StartAsync(new BrokerOptions { AllowAnonymous = false });
+        await using var own = await TestBroker.StartAsync(security: new SecurityOptions { AllowAnonymous = false, FailureDelay = TimeSpan.Zero });
         await using var raw = await RawMqttConnection.OpenAsync(own.Port);
 
         await raw.SendAsync(RawPackets.Connect(level, Unique.ClientId()));
@@ -253,7 +254,7 @@ public sealed class Connect_Tests(BrokerFixture broker) : IClassFixture<BrokerFi
     [Fact]
     public async Task The_MQTTnet_client_reports_a_refused_CONNECT()
     {
-        await using var own = await TestBroker.StartAsync(new BrokerOptions { AllowAnonymous = false });
+        await using var own = await TestBroker.StartAsync(security: new SecurityOptions { AllowAnonymous = false, FailureDelay = TimeSpan.Zero });
 
         // MQTTnet either returns the refused result or throws with the result code in the message
         string outcome;

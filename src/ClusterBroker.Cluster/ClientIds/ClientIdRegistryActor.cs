@@ -124,7 +124,13 @@ public sealed class ClientIdRegistryActor : UntypedActor, IWithTimers
     private void OnClaim(ClaimClientId claim)
     {
         var holder = new Holder(claim.Node, claim.ConnectionId);
-        if (_claims.TryGetValue(claim.ClientId, out Claim? pending))
+        if (_claims.TryGetValue(claim.ClientId, out Claim? pending) && pending.Claimant.Is(claim.Node, claim.ConnectionId))
+        {
+            _claims[claim.ClientId] = pending with { ReplyTo = Sender }; // a retried claim: keep waiting
+            return;
+        }
+
+        if (pending is not null)
         {
             // A third connection while a takeover is pending: takeovers happen in order. The waiting connection gets
             // the ClientId now (the one it waited for is closing anyway) and the newest closes it in turn.

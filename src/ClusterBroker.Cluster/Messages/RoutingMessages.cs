@@ -22,6 +22,9 @@ public sealed record RouteDelta(UniqueAddress Origin, long Sequence, IReadOnlyLi
 /// </summary>
 public sealed record RouteSnapshotPart(UniqueAddress Origin, long Sequence, bool Last, IReadOnlyList<RouteKey> Routes) : IClusterBrokerMessage;
 
+/// <summary>The sender applied the origin's routes up to <paramref name="Sequence"/> (a delta or a snapshot); sent back to the origin.</summary>
+public sealed record RoutesApplied(UniqueAddress Node, long Sequence) : IClusterBrokerMessage;
+
 /// <summary>A node that saw a gap in the sender's deltas asks for a snapshot (answered to the sender of this).</summary>
 public sealed record RequestRouteSnapshot(UniqueAddress Requester) : IClusterBrokerMessage;
 

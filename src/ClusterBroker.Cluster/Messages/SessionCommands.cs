@@ -12,6 +12,18 @@ namespace ClusterBroker.Cluster.Messages;
 /// </summary>
 public sealed record AttachSession(string ClientId, bool CleanStart, long ConnectionId, IActorRef Node, uint SessionExpiryInterval = 0) : ISessionMessage;
 
+/// <summary>
+/// The node of the connection received <see cref="SessionAttached"/>: the entity may drop the copy it kept to
+/// answer a retried attach (the reply may have been lost on its way, e.g. when a node died).
+/// </summary>
+public sealed record SessionAttachConfirmed(string ClientId, long ConnectionId) : ISessionMessage;
+
+/// <summary>
+/// The connection's node announced the resumed session's routes and every other node has them: the node the
+/// session came from may now forget it (until then it keeps routing the session's messages to the entity).
+/// </summary>
+public sealed record SessionRoutesReady(string ClientId, long ConnectionId) : ISessionMessage;
+
 /// <summary>A connection ended and hands the session back (see Core's SessionDetachRequest).</summary>
 public sealed record DetachSession(string ClientId, long ConnectionId, IActorRef Node, uint SessionExpiryInterval, SessionSnapshot Snapshot, PendingWill? Will) : ISessionMessage;
 

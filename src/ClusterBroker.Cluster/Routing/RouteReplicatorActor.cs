@@ -13,7 +13,7 @@ namespace ClusterBroker.Cluster.Routing;
 /// owns one <see cref="ForwardSenderActor"/> per other member. Not Akka DistributedData: route counts may
 /// reach millions, and a route is one (filter, node) entry, cheap to stream.
 /// </summary>
-public sealed class RouteReplicatorActor : UntypedActor
+public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
 {
     public const string Name = "cluster-routes";
 
@@ -28,6 +28,7 @@ public sealed class RouteReplicatorActor : UntypedActor
     private readonly Dictionary<UniqueAddress, Origin> _origins = new();
     private readonly List<RouteChange> _pending = new();
     private readonly List<IActorRef> _syncWaiters = new();
+    private readonly List<(long Sequence, IActorRef ReplyTo, DateTime Deadline)> _propagationWaiters = new();
     private long _sequence;
     private bool _flushQueued;
 
@@ -39,6 +40,8 @@ public sealed class RouteReplicatorActor : UntypedActor
         _logger = logger;
         _cluster = Akka.Cluster.Cluster.Get(Context.System);
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(NodeRouter router, ClusterRouteTable table, ClusterMetrics metrics, ILogger logger) =>
         Akka.Actor.Props.Create(() => new RouteReplicatorActor(router, table, metrics, logger));
@@ -87,6 +90,28 @@ public sealed class RouteReplicatorActor : UntypedActor
             case AwaitRoutesSynced:
                 _syncWaiters.Add(Sender);
                 AnswerSyncWaiters();
+                break;
+            case AwaitPropagation:
+                Flush();
+                _propagationWaiters.Add((_sequence, Sender, DateTime.UtcNow + PropagationTimeout));
+                AnswerPropagationWaiters();
+                if (_propagationWaiters.Count > 0 && !Timers.IsTimerActive(CheckPropagation.Instance))
+                {
+                    // Deadlines are checked every second while barriers wait.
+                    Timers.StartPeriodicTimer(CheckPropagation.Instance, CheckPropagation.Instance, TimeSpan.FromSeconds(1));
+                }
+
+                break;
+            case CheckPropagation:
+                AnswerPropagationWaiters();
+                break;
+            case RoutesApplied applied:
+                if (_origins.TryGetValue(applied.Node, out Origin? acking) && applied.Sequence > acking.AppliedByIt)
+                {
+                    acking.AppliedByIt = applied.Sequence;
+                }
+
+                AnswerPropagationWaiters();
                 break;
             case ClusterEvent.IMemberEvent:
                 break;
@@ -140,6 +165,7 @@ public sealed class RouteReplicatorActor : UntypedActor
         Context.Stop(origin.Node.Sender);
         _logger.LogInformation("Routes: purged {Count} route(s) of {Member}, which left the cluster", purged, member.Address);
         AnswerSyncWaiters();
+        AnswerPropagationWaiters();
     }
 
     private Origin GetOrAddOrigin(UniqueAddress address)
@@ -194,6 +220,7 @@ public sealed class RouteReplicatorActor : UntypedActor
         }
 
         origin.Sequence = delta.Sequence;
+        Sender.Tell(new RoutesApplied(_cluster.SelfUniqueAddress, delta.Sequence), Self);
     }
 
     private void OnSnapshotPart(RouteSnapshotPart part)
@@ -222,6 +249,7 @@ public sealed class RouteReplicatorActor : UntypedActor
         origin.AwaitingSnapshot = false;
         origin.Synced = true;
         _metrics.SnapshotReceived();
+        Sender.Tell(new RoutesApplied(_cluster.SelfUniqueAddress, part.Sequence), Self);
         AnswerSyncWaiters();
     }
 
@@ -279,6 +307,59 @@ public sealed class RouteReplicatorActor : UntypedActor
         _syncWaiters.Clear();
     }
 
+    /// <summary>How long a propagation barrier waits at most (a slow or dying member must not hold sessions up).</summary>
+    public static readonly TimeSpan PropagationTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Answers the barriers whose sequence every other member has applied (or whose deadline passed).</summary>
+    private void AnswerPropagationWaiters()
+    {
+        DateTime now = DateTime.UtcNow;
+        for (int i = _propagationWaiters.Count - 1; i >= 0; i--)
+        {
+            (long sequence, IActorRef replyTo, DateTime deadline) = _propagationWaiters[i];
+            bool applied = true;
+            foreach (Origin origin in _origins.Values)
+            {
+                if (origin.AppliedByIt < sequence)
+                {
+                    applied = false;
+                    break;
+                }
+            }
+
+            if (applied || now >= deadline)
+            {
+                replyTo.Tell(applied ? RoutesPropagated.Everywhere : RoutesPropagated.TimedOut);
+                _propagationWaiters.RemoveAt(i);
+            }
+        }
+
+        if (_propagationWaiters.Count == 0)
+        {
+            Timers.Cancel(CheckPropagation.Instance);
+        }
+    }
+
+    /// <summary>
+    /// Ask: answered with <see cref="RoutesPropagated"/> once every other member applied this node's route
+    /// changes made so far (a barrier), or after <see cref="PropagationTimeout"/>.
+    /// </summary>
+    public sealed class AwaitPropagation
+    {
+        public static readonly AwaitPropagation Instance = new();
+    }
+
+    public sealed record RoutesPropagated(bool IsEverywhere)
+    {
+        public static readonly RoutesPropagated Everywhere = new(true);
+        public static readonly RoutesPropagated TimedOut = new(false);
+    }
+
+    private sealed class CheckPropagation
+    {
+        public static readonly CheckPropagation Instance = new();
+    }
+
     /// <summary>Ask: answered with <see cref="RoutesSynced"/> once every other Up member's routes arrived.</summary>
     public sealed class AwaitRoutesSynced
     {
@@ -305,6 +386,9 @@ public sealed class RouteReplicatorActor : UntypedActor
         public bool AwaitingSnapshot { get; set; }
 
         public bool Synced { get; set; }
+
+        /// <summary>The highest sequence of THIS node's routes that this origin confirmed it applied.</summary>
+        public long AppliedByIt { get; set; }
 
         public List<RouteKey>? Incoming { get; set; }
 

@@ -43,6 +43,9 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
     private const string HostManifest = "NH";
     private const string PersistentManifest = "CP";
     private const string EndedManifest = "CE";
+    private const string ConfirmedManifest = "SC";
+    private const string AppliedManifest = "RA";
+    private const string RoutesReadyManifest = "SY";
 
     public override int Identifier => SerializerId;
 
@@ -72,6 +75,9 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
         HostSessionEndpoint => HostManifest,
         PersistentSessionExists => PersistentManifest,
         PersistentSessionEnded => EndedManifest,
+        SessionAttachConfirmed => ConfirmedManifest,
+        RoutesApplied => AppliedManifest,
+        SessionRoutesReady => RoutesReadyManifest,
         _ => throw new ArgumentException($"Cannot serialize {o.GetType()}.", nameof(o)),
     };
 
@@ -196,6 +202,18 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
             case PersistentSessionEnded m:
                 w.Write(m.ClientId);
                 break;
+            case SessionAttachConfirmed m:
+                w.Write(m.ClientId);
+                w.Write(m.ConnectionId);
+                break;
+            case SessionRoutesReady m:
+                w.Write(m.ClientId);
+                w.Write(m.ConnectionId);
+                break;
+            case RoutesApplied m:
+                WriteUniqueAddress(w, m.Node);
+                w.Write(m.Sequence);
+                break;
             case ReleaseClientId m:
                 w.Write(m.ClientId);
                 w.Write(m.ConnectionId);
@@ -305,6 +323,12 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                 return new PersistentSessionExists(r.ReadString());
             case EndedManifest:
                 return new PersistentSessionEnded(r.ReadString());
+            case ConfirmedManifest:
+                return new SessionAttachConfirmed(r.ReadString(), r.ReadInt64());
+            case RoutesReadyManifest:
+                return new SessionRoutesReady(r.ReadString(), r.ReadInt64());
+            case AppliedManifest:
+                return new RoutesApplied(ReadUniqueAddress(r), r.ReadInt64());
             case ReleaseManifest:
                 return new ReleaseClientId(r.ReadString(), r.ReadInt64(), ReadActorRef(r, system));
             case DeltaManifest:

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
 using ClusterBroker.Cluster.Messages;
+using ClusterBroker.Cluster.Routing;
 using ClusterBroker.Cluster.Serialization;
 using ClusterBroker.Core.Messages;
 using ClusterBroker.Core.Sessions;
@@ -14,8 +15,16 @@ namespace ClusterBroker.Cluster.Sessions;
 /// node's actor, which completes the waiting attach here; an answer that comes after the connection gave up
 /// is handed straight back to the entity, so a timed-out attach never loses the session.
 /// </summary>
+/// <remarks>
+/// Claims and attaches are resent every <see cref="RetryInterval"/> until answered or the attach timeout: a
+/// message sent to a shard whose node just died is lost, and the shard answers from its new home only once
+/// that node is downed. Both are idempotent for the same connection.
+/// </remarks>
 public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTimeout) : ISessionRegistry
 {
+    /// <summary>How long to wait for an answer before sending a claim or an attach again.</summary>
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
+
     private static readonly SessionAttachResult s_newEphemeralSession = new(false, SessionSnapshot.Empty);
 
     private readonly ConcurrentDictionary<long, TaskCompletionSource<SessionAttachResult>> _waiting = new();
@@ -23,6 +32,8 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
     private IActorRef _region = ActorRefs.Nobody;
     private IActorRef _clientIds = ActorRefs.Nobody;
     private IActorRef _node = ActorRefs.Nobody;
+    private Func<long, bool> _isOpen = static _ => false;
+    private IActorRef _routes = ActorRefs.Nobody;
 
     /// <summary>The ClientId registry's shard region.</summary>
     public IActorRef ClientIdRegion => _clientIds;
@@ -34,8 +45,12 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
     public IActorRef Node => _node;
 
     /// <summary>Connects the registry to the shard regions and to this node's actor (once, at start-up).</summary>
-    public void Bind(IActorRef sessionRegion, IActorRef clientIdRegion, IActorRef node)
+    /// <param name="isOpen">Whether a connection of this node (by number) is still open.</param>
+    /// <param name="routes">This node's route replicator (for the propagation barrier of a resumed session).</param>
+    public void Bind(IActorRef sessionRegion, IActorRef clientIdRegion, IActorRef node, IActorRef routes, Func<long, bool> isOpen)
     {
+        _routes = routes;
+        _isOpen = isOpen;
         _region = sessionRegion;
         _clientIds = clientIdRegion;
         _node = node;
@@ -60,10 +75,9 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
 
         var waiting = new TaskCompletionSource<SessionAttachResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiting[request.ConnectionId] = waiting;
-        _region.Tell(attach, ActorRefs.NoSender);
         try
         {
-            return await waiting.Task.WaitAsync(attachTimeout, cancellationToken).ConfigureAwait(false);
+            return await SendUntilAnswered(waiting.Task, () => _region.Tell(attach, ActorRefs.NoSender), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -80,10 +94,10 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
     {
         var claimed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         _claiming[request.ConnectionId] = claimed;
-        _clientIds.Tell(new ClaimClientId(request.ClientId, request.ConnectionId, _node), _node);
+        var claim = new ClaimClientId(request.ClientId, request.ConnectionId, _node);
         try
         {
-            return await claimed.Task.WaitAsync(attachTimeout, cancellationToken).ConfigureAwait(false);
+            return await SendUntilAnswered(claimed.Task, () => _clientIds.Tell(claim, _node), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -91,10 +105,41 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
         }
     }
 
-    /// <summary>The registry's answer (on this node's actor). A connection that gave up meanwhile releases it again.</summary>
+    private async Task<T> SendUntilAnswered<T>(Task<T> answer, Action send, CancellationToken cancellationToken)
+    {
+        DateTime deadline = DateTime.UtcNow + attachTimeout;
+        while (true)
+        {
+            send();
+            TimeSpan left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"No answer within {attachTimeout.TotalSeconds:0} s.");
+            }
+
+            try
+            {
+                return await answer.WaitAsync(left < RetryInterval ? left : RetryInterval, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (DateTime.UtcNow < deadline)
+            {
+                // Lost on its way (a shard on a node that just died): send again.
+            }
+        }
+    }
+
+    /// <summary>
+    /// The registry's answer (on this node's actor). A repeated answer to a retried claim is ignored; a
+    /// connection that gave up and closed meanwhile releases the ClientId again.
+    /// </summary>
     internal void OnClaimed(ClientIdClaimed claimed)
     {
-        if (!_claiming.TryRemove(claimed.ConnectionId, out TaskCompletionSource<bool>? waiting) || !waiting.TrySetResult(claimed.SessionMayExist))
+        if (_claiming.TryRemove(claimed.ConnectionId, out TaskCompletionSource<bool>? waiting) && waiting.TrySetResult(claimed.SessionMayExist))
+        {
+            return;
+        }
+
+        if (!_isOpen(claimed.ConnectionId))
         {
             ConnectionEnded(claimed.ClientId, claimed.ConnectionId);
         }
@@ -106,10 +151,17 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
         if (_waiting.TryRemove(attached.ConnectionId, out TaskCompletionSource<SessionAttachResult>? waiting)
             && waiting.TrySetResult(new SessionAttachResult(attached.SessionPresent, attached.Snapshot)))
         {
+            _region.Tell(new SessionAttachConfirmed(attached.ClientId, attached.ConnectionId), ActorRefs.NoSender);
             return;
         }
 
+        if (_isOpen(attached.ConnectionId))
+        {
+            return; // the answer to a retried attach, already delivered once
+        }
+
         // The connection gave up (timeout) or is gone: the session goes straight back, nothing is lost.
+        _region.Tell(new SessionAttachConfirmed(attached.ClientId, attached.ConnectionId), ActorRefs.NoSender);
         Detach(new SessionDetachRequest(attached.ClientId, attached.ConnectionId, attached.SessionExpiryInterval, attached.Snapshot, null));
     }
 
@@ -117,6 +169,25 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
     {
         var detach = new DetachSession(request.ClientId, request.ConnectionId, _node, request.SessionExpiryInterval, request.Snapshot, request.Will);
         MessageParts.Send(system, _region, request.ClientId, detach, MessageParts.EstimateSize(request.Snapshot));
+    }
+
+    /// <summary>
+    /// Once every other node has this node's routes for the resumed session, the entity lets the node the session
+    /// came from forget it; until then that node keeps routing the session's messages to the entity, so a
+    /// message published while the routes move is not lost.
+    /// </summary>
+    public void SubscriptionsRestored(string clientId, long connectionId)
+    {
+        IActorRef region = _region;
+        _routes.Ask<RouteReplicatorActor.RoutesPropagated>(RouteReplicatorActor.AwaitPropagation.Instance, RouteReplicatorActor.PropagationTimeout + TimeSpan.FromSeconds(1))
+            .ContinueWith(
+                static (_, state) =>
+                {
+                    var (to, ready) = ((IActorRef, SessionRoutesReady))state!;
+                    to.Tell(ready, ActorRefs.NoSender);
+                },
+                (region, new SessionRoutesReady(clientId, connectionId)),
+                TaskScheduler.Default);
     }
 
     public void ConnectionEnded(string clientId, long connectionId) =>

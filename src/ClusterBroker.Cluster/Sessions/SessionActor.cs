@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using ClusterBroker.Cluster.Messages;
+using ClusterBroker.Cluster.Routing;
 using ClusterBroker.Cluster.Serialization;
 using ClusterBroker.Core;
 using ClusterBroker.Core.Messages;
@@ -33,6 +34,7 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
     private const string TakeoverTimer = "takeover";
     private const string WillTimer = "will";
     private const string ExpiryTimer = "expiry";
+    private const string ForgetTimer = "forget";
 
     private readonly SessionState _state;
     private readonly BrokerOptions _options;
@@ -46,6 +48,13 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
     private AttachSession? _pendingAttach;
     private int _stashed;
     private MessagePartAssembler? _assembler;
+
+    // The last answer, kept until the connection's node confirms it arrived, so a retried attach gets it again
+    // instead of an emptied session (the state moved into the answer).
+    private SessionAttached? _unconfirmed;
+
+    // The node a resumed session came from, told to forget it once the new node's routes are everywhere.
+    private IActorRef? _forgetAfterRoutes;
 
     public SessionActor(string clientId, BrokerOptions options, ILogger logger, BrokerMetrics? metrics, ClusterMetrics clusterMetrics, TimeProvider time, IActorRef localNode, IActorRef clientIds)
     {
@@ -78,6 +87,26 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
         {
             case EnqueueMessage m:
                 OnEnqueue(m);
+                break;
+            case AttachSession m when _unconfirmed is { } reply && reply.ConnectionId == m.ConnectionId && m.Node.Equals(_node):
+                SendReply(reply);
+                break;
+            case SessionRoutesReady m:
+                if (_state.AttachedConnectionId == m.ConnectionId)
+                {
+                    ForgetPreviousNode();
+                }
+
+                break;
+            case ForgetPreviousNodeDue:
+                ForgetPreviousNode();
+                break;
+            case SessionAttachConfirmed m:
+                if (_unconfirmed?.ConnectionId == m.ConnectionId)
+                {
+                    _unconfirmed = null;
+                }
+
                 break;
             case AttachSession m when _pendingAttach is not null:
                 Stash.Stash();
@@ -183,16 +212,27 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
             _localNode.Tell(new PublishWill(request.ClientId, will.Message));
         }
 
-        // The node the client left keeps no endpoint and no routes for the session (no ghost routes, no duplicates).
+        // The node the client left keeps no endpoint and no routes for the session (no ghost routes, no
+        // duplicates) — once the new node's routes reached every node when the session's subscriptions moved
+        // (until then the old node's routes still bring the session's messages here), at once otherwise.
+        ForgetPreviousNode();
         if (_node is not null && !_node.Equals(request.Node))
         {
-            _node.Tell(new ForgetSession(request.ClientId));
+            if (result.SessionPresent && result.Snapshot.Subscriptions.Count > 0)
+            {
+                _forgetAfterRoutes = _node;
+                Timers.StartSingleTimer(ForgetTimer, ForgetPreviousNodeDue.Instance, RouteReplicatorActor.PropagationTimeout + TimeSpan.FromSeconds(2));
+            }
+            else
+            {
+                _node.Tell(new ForgetSession(request.ClientId));
+            }
         }
 
         SetNode(request.Node);
         var attached = new SessionAttached(request.ClientId, request.ConnectionId, result.SessionPresent, request.SessionExpiryInterval, result.Snapshot);
-        long size = request.Node.Path.Address.HasLocalScope ? 0 : MessageParts.EstimateSize(result.Snapshot);
-        MessageParts.Send(Context.System, request.Node, request.ClientId, attached, size, Self);
+        SendReply(attached);
+        _unconfirmed = attach.IsEphemeral ? null : attached;
         if (attach.IsEphemeral && _stashed == 0)
         {
             // The session ends with its connection and nothing of it is durable: keep no actor (and its ~3 KB)
@@ -204,6 +244,22 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
 
         AnnounceIfPersistent();
         UnstashWaitingAttaches();
+    }
+
+    private void ForgetPreviousNode()
+    {
+        if (_forgetAfterRoutes is { } previous)
+        {
+            _forgetAfterRoutes = null;
+            Timers.Cancel(ForgetTimer);
+            previous.Tell(new ForgetSession(ClientId));
+        }
+    }
+
+    private void SendReply(SessionAttached reply)
+    {
+        long size = _node!.Path.Address.HasLocalScope ? 0 : MessageParts.EstimateSize(reply.Snapshot);
+        MessageParts.Send(Context.System, _node, reply.ClientId, reply, size, Self);
     }
 
     /// <summary>The registry learns of every persistent session, so a clean connect of that ClientId ends it.</summary>
@@ -272,6 +328,7 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
             }
         }
 
+        _unconfirmed = null;
         bool keep = _state.Detach(new SessionDetachRequest(detach.ClientId, detach.ConnectionId, detach.SessionExpiryInterval, detach.Snapshot, detach.Will), now);
         if (_pendingAttach is not null)
         {
@@ -490,6 +547,7 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
 
     private void Passivate()
     {
+        ForgetPreviousNode();
         if (_announced && !_state.Exists)
         {
             _announced = false;
@@ -503,6 +561,11 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
     private sealed class TakeoverTimedOut
     {
         public static readonly TakeoverTimedOut Instance = new();
+    }
+
+    private sealed class ForgetPreviousNodeDue
+    {
+        public static readonly ForgetPreviousNodeDue Instance = new();
     }
 
     private sealed class WillDue

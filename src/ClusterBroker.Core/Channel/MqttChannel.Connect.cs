@@ -1,5 +1,6 @@
 using ClusterBroker.Core.Messages;
 using ClusterBroker.Core.Routing;
+using ClusterBroker.Core.Security;
 using ClusterBroker.Core.Sessions;
 using ClusterBroker.Protocol;
 using ClusterBroker.Protocol.Packets;
@@ -8,10 +9,16 @@ using Microsoft.Extensions.Logging;
 
 namespace ClusterBroker.Core.Channel;
 
-/// <summary>CONNECT: validation, client identifier rules, authentication, session attach, CONNACK.</summary>
+/// <summary>CONNECT: validation, client identifier rules, authentication, authorization of the Will, session attach, CONNACK.</summary>
 public sealed partial class MqttChannel
 {
     private bool _attachedEphemeral;
+
+    /// <summary>The client's ACL state once authenticated; null when the node has no authorizer.</summary>
+    private ConnectionAccess? _access;
+
+    /// <summary>The user name of CONNECT, or the one enhanced authentication established.</summary>
+    private string? _username;
 
     private void OnConnectTimeout()
     {
@@ -87,9 +94,9 @@ public sealed partial class MqttChannel
             }
         }
 
-        if (connect.AuthenticationMethod is not null)
+        if (connect.AuthenticationMethod is { } method && !OffersAuthenticationMethod(method))
         {
-            Refuse(ReasonCode.BadAuthenticationMethod, "MQTT-3.1.2-29", $"Authentication method '{connect.AuthenticationMethod}' is not supported.");
+            Refuse(ReasonCode.BadAuthenticationMethod, "MQTT-4.12.0-1", $"Authentication method '{Truncate(method)}' is not supported.");
             return;
         }
 
@@ -113,6 +120,13 @@ public sealed partial class MqttChannel
         }
 
         _state = ChannelState.Connecting;
+        _username = connect.Username;
+        if (connect.AuthenticationMethod is { } authenticationMethod)
+        {
+            BeginEnhancedAuthentication(connect, authenticationMethod, assigned);
+            return;
+        }
+
         var request = new AuthenticationRequest(clientId, connect.Username, connect.Password, _connection.RemoteEndPoint, _version, connect.AuthenticationMethod, connect.AuthenticationData);
         ValueTask<AuthenticationResult> authentication;
         try
@@ -150,7 +164,20 @@ public sealed partial class MqttChannel
 
         if (!result.IsSuccess)
         {
-            Refuse(result.ReasonCode, "MQTT-3.1.4-2", result.ReasonString ?? "Authentication failed.");
+            OnAuthenticationFailed(result, _username);
+            return;
+        }
+
+        if (_context.Authorizer is { } authorizer)
+        {
+            _access = new ConnectionAccess(authorizer, new AccessSubject(_clientId!, _username, _connection.RemoteEndPoint));
+        }
+
+        if (_will is { } will && !MayPublish(will.Topic))
+        {
+            // Refused now rather than silently dropped when the client goes: the client learns it at once (as Mosquitto does).
+            _context.Metrics.PublishDenied();
+            Refuse(ReasonCode.NotAuthorized, "acl", $"The client may not publish its Will to '{Truncate(will.Topic)}'.");
             return;
         }
 
@@ -170,6 +197,25 @@ public sealed partial class MqttChannel
         }
 
         Attach(connect, assigned);
+    }
+
+    /// <summary>One log line per refused CONNECT, with the address and user name (never the password), and the counter.</summary>
+    private void OnAuthenticationFailed(AuthenticationResult result, string? username)
+    {
+        _context.Metrics.AuthenticationFailed();
+        if (!_closeLogged)
+        {
+            _closeLogged = true;
+
+            // A banned address may keep trying: only the start of its ban is logged at Warning (by the throttle).
+            _context.ChannelLogger.Log(
+                result.ReasonCode == ReasonCode.Banned ? LogLevel.Debug : LogLevel.Warning,
+                "Authentication failed for client {ClientId} from {RemoteEndPoint} (user {Username}): {Reason} (reason code 0x{ReasonCode:X2} {ReasonName})",
+                Truncate(_clientId!), _connection.RemoteEndPoint, username is null ? "(none)" : Truncate(username),
+                result.ReasonString ?? "refused", (byte)result.ReasonCode, result.ReasonCode);
+        }
+
+        Refuse(result.ReasonCode, "MQTT-3.1.4-2", result.ReasonString ?? "Authentication failed.");
     }
 
     private void Attach(ConnectPacket connect, string? assigned)
@@ -240,6 +286,11 @@ public sealed partial class MqttChannel
                 TopicValidator.ValidateSubscriptionFilter(subscription.Filter, default, out SharedSubscriptionFilter? shared);
                 router.Subscribe(endpoint, subscription, shared, 0);
             }
+
+            if (result.Snapshot.Subscriptions.Count > 0)
+            {
+                _context.Sessions.SubscriptionsRestored(_clientId!, _connectionId);
+            }
         }
 
         if (result.Snapshot.IncomingQoS2.Count > 0)
@@ -249,7 +300,6 @@ public sealed partial class MqttChannel
 
         _state = ChannelState.Connected;
         _connectedAtUnixMs = _context.NowUnixMs();
-        _username = connect.Username;
         _context.Metrics.ClientConnected();
         endpoint.SetOnline(this);
         SendConnAck(connect, result.SessionPresent, assigned);
@@ -320,6 +370,8 @@ public sealed partial class MqttChannel
             SubscriptionIdentifiersAvailable = options.SubscriptionIdentifiersAvailable,
             SharedSubscriptionAvailable = options.SharedSubscriptionAvailable,
             ServerKeepAlive = options.ServerKeepAlive,
+            AuthenticationMethod = _authMethod,
+            AuthenticationData = _authMethod is null ? null : _authFinalData,
         });
     }
 }

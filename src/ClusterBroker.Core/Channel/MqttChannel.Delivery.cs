@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace ClusterBroker.Core.Channel;
 
 /// <summary>
-/// Outgoing deliveries: the mailbox other threads append to (bounded like the session queue, drained in
+/// Outgoing deliveries: the ACL's read check, the mailbox other threads append to (bounded like the session queue, drained in
 /// turns of <see cref="DrainTurn"/> so that each turn is flushed to the socket), the inflight window (Receive Maximum,
 /// [MQTT-3.3.4-7]), the per-session queue behind it (bounded, with the drop policy), message expiry,
 /// the QoS 1/2 acknowledgements from the client, and Maximum Packet Size (a message too large for the
@@ -152,6 +152,13 @@ public sealed partial class MqttChannel
     {
         if (delivery.Message.IsExpired(_context.NowUnixMs()))
         {
+            return;
+        }
+
+        if (_access is not null && !_access.MayRead(delivery.Message.Topic))
+        {
+            // Checked per message, not only at SUBSCRIBE: a reloaded ACL, a deny inside a granted filter, retained and queued messages.
+            _context.Metrics.DeliveryDenied();
             return;
         }
 

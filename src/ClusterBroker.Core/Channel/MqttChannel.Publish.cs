@@ -1,15 +1,18 @@
 using ClusterBroker.Core.Messages;
+using ClusterBroker.Core.Security;
 using ClusterBroker.Protocol;
 using ClusterBroker.Protocol.Packets;
 using ClusterBroker.Topics;
+using Microsoft.Extensions.Logging;
 
 namespace ClusterBroker.Core.Channel;
 
-/// <summary>Incoming PUBLISH: topic aliases, validation, QoS 1/2 flows (exactly once for QoS 2), Receive Maximum.</summary>
+/// <summary>Incoming PUBLISH: topic aliases, validation, authorization, QoS 1/2 flows (exactly once for QoS 2), Receive Maximum.</summary>
 public sealed partial class MqttChannel
 {
     private HashSet<ushort>? _incomingQoS2;
     private string?[]? _topicAliases;
+    private long _publishesDenied;
 
     private void OnPublish(PublishPacket publish)
     {
@@ -46,15 +49,34 @@ public sealed partial class MqttChannel
         }
 
         _context.Metrics.MessageReceived();
+        bool allowed = MayPublish(topic);
+        if (!allowed)
+        {
+            OnPublishDenied(topic);
+            if (_version == ProtocolVersion.V500 && publish.QoS != QualityOfService.AtMostOnce)
+            {
+                // 5.0 says why; the flow ends here (a PUBREC >= 0x80 is final, [MQTT-4.3.3-4]). 3.1.1 has no way to
+                // say it, so there the message is acknowledged as usual and dropped.
+                _connection.Send(publish.QoS == QualityOfService.AtLeastOnce
+                    ? new PubAckPacket { PacketId = publish.PacketId, ReasonCode = ReasonCode.NotAuthorized }
+                    : new PubRecPacket { PacketId = publish.PacketId, ReasonCode = ReasonCode.NotAuthorized });
+                return;
+            }
+        }
+
         switch (publish.QoS)
         {
             case QualityOfService.AtMostOnce:
-                _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs()));
+                if (allowed)
+                {
+                    _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs()));
+                }
+
                 break;
 
             case QualityOfService.AtLeastOnce:
             {
-                int routed = _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs()));
+                int routed = allowed ? _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs())) : 0;
                 _connection.Send(new PubAckPacket
                 {
                     PacketId = publish.PacketId,
@@ -80,7 +102,7 @@ public sealed partial class MqttChannel
                 }
 
                 pending.Add(publish.PacketId);
-                int routed = _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs()));
+                int routed = allowed ? _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs())) : 0;
                 _connection.Send(new PubRecPacket
                 {
                     PacketId = publish.PacketId,
@@ -89,6 +111,21 @@ public sealed partial class MqttChannel
                 break;
             }
         }
+    }
+
+    /// <summary>The ACL (or, without one, the built-in rule that '$' topics are the broker's) lets the client publish here.</summary>
+    private bool MayPublish(string topic) => _access?.MayPublish(topic) ?? !ConnectionAccess.IsReservedForTheBroker(topic);
+
+    private void OnPublishDenied(string topic)
+    {
+        _context.Metrics.PublishDenied();
+        _publishesDenied++;
+
+        // The first refusal of a connection at Information, the rest at Debug: a misconfigured client must not flood the log.
+        _context.ChannelLogger.Log(
+            _publishesDenied == 1 ? LogLevel.Information : LogLevel.Debug,
+            "Client {ClientId} may not publish to '{Topic}': message dropped ({Count} refused on this connection)",
+            _clientId, Truncate(topic), _publishesDenied);
     }
 
     private void OnPubRel(PubRelPacket release)

@@ -3,10 +3,11 @@ using ClusterBroker.Core.Routing;
 using ClusterBroker.Protocol;
 using ClusterBroker.Protocol.Packets;
 using ClusterBroker.Topics;
+using Microsoft.Extensions.Logging;
 
 namespace ClusterBroker.Core.Channel;
 
-/// <summary>SUBSCRIBE and UNSUBSCRIBE: filter validation, limits, granted QoS, retained messages on subscribe.</summary>
+/// <summary>SUBSCRIBE and UNSUBSCRIBE: filter validation, authorization, limits, granted QoS, retained messages on subscribe.</summary>
 public sealed partial class MqttChannel
 {
     private void OnSubscribe(SubscribePacket subscribe)
@@ -54,6 +55,15 @@ public sealed partial class MqttChannel
                 continue;
             }
 
+            if (_access is not null && !_access.MaySubscribe(shared?.Filter ?? requested.Filter))
+            {
+                // 0x87 Not authorized; 3.1.1 has only 0x80 Failure, which the encoder writes for it.
+                codes[i] = ReasonCode.NotAuthorized;
+                _context.Metrics.SubscriptionDenied();
+                _context.ChannelLogger.LogDebug("Client {ClientId} may not subscribe to '{Filter}'", _clientId, Truncate(requested.Filter));
+                continue;
+            }
+
             QualityOfService granted = requested.MaximumQoS < options.MaximumQoS ? requested.MaximumQoS : options.MaximumQoS;
             var subscription = new Subscription(
                 requested.Filter,
@@ -84,7 +94,7 @@ public sealed partial class MqttChannel
         if (v5 && _problemInformation && Array.Exists(codes, c => (byte)c >= 0x80))
         {
             // Reason strings only when the client asked for problem information ([MQTT-3.1.2-29]).
-            reason = "Some filters were refused: 0x8F invalid filter or configured topic limits, 0x97 MaxSubscriptionsPerClient reached, 0x9E/0xA2 feature disabled.";
+            reason = "Some filters were refused: 0x8F invalid filter or configured topic limits, 0x87 not allowed by the ACL, 0x97 MaxSubscriptionsPerClient reached, 0x9E/0xA2 feature disabled.";
         }
 
         _connection.Send(new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = codes, ReasonString = reason });

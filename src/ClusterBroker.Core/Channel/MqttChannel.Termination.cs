@@ -86,7 +86,7 @@ public sealed partial class MqttChannel
         _pending = null;
 
         PendingWill? pendingWill = null;
-        if (_publishWill && _will is { } will)
+        if (_publishWill && _will is { } will && MayPublishWill(will.Topic))
         {
             uint delay = _version == ProtocolVersion.V500 ? Math.Min(will.WillDelayInterval ?? 0, _sessionExpiryInterval) : 0;
             BrokerMessage willMessage = BrokerMessage.FromWill(will, _clientId!, now);
@@ -155,6 +155,19 @@ public sealed partial class MqttChannel
         {
             target.Add(delivery.ToQueued());
         }
+    }
+
+    /// <summary>Asked again when the Will is due: the ACL may have been reloaded since CONNECT.</summary>
+    private bool MayPublishWill(string topic)
+    {
+        if (MayPublish(topic))
+        {
+            return true;
+        }
+
+        _context.Metrics.PublishDenied();
+        _context.ChannelLogger.LogInformation("The Will of client {ClientId} on '{Topic}' is not published: the ACL no longer allows it", _clientId, Truncate(topic));
+        return false;
     }
 
     private void PublishWill(BrokerMessage will)

@@ -11,7 +11,7 @@ namespace ClusterBroker.Core.Channel;
 /// <summary>
 /// The MQTT protocol state machine of one connection (EMQX's "channel"): packets in, packets and session
 /// effects out; it never touches a socket. Split by concern into partial files: connect/auth
-/// (MqttChannel.Connect.cs), incoming PUBLISH flows and topic aliases (MqttChannel.Publish.cs), outgoing
+/// (MqttChannel.Connect.cs), MQTT 5 enhanced authentication and re-authentication (MqttChannel.EnhancedAuth.cs), incoming PUBLISH flows and topic aliases (MqttChannel.Publish.cs), outgoing
 /// deliveries, flow control and acknowledgements (MqttChannel.Delivery.cs), SUBSCRIBE/UNSUBSCRIBE
 /// (MqttChannel.Subscribe.cs), keep-alive (MqttChannel.KeepAlive.cs), the end of the connection and the
 /// session hand-back (MqttChannel.Termination.cs), and here the dispatch and errors.
@@ -42,7 +42,6 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
     private volatile bool _terminatedDone;
     private bool _ownsClientId;
     private long _connectedAtUnixMs;
-    private string? _username;
 
     private enum ChannelState : byte
     {
@@ -112,6 +111,12 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
                 if (packet is ConnectPacket)
                 {
                     Fail(ReasonCode.ProtocolError, "MQTT-3.1.0-2", "A second CONNECT was received.");
+                    return;
+                }
+
+                if (_exchange is not null)
+                {
+                    OnPacketDuringAuthentication(packet);
                     return;
                 }
 
@@ -262,8 +267,8 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
             case ConnectPacket:
                 Fail(ReasonCode.ProtocolError, "MQTT-3.1.0-2", "A second CONNECT was received.");
                 break;
-            case AuthPacket:
-                Fail(ReasonCode.ProtocolError, "MQTT-3.15.0-1", "AUTH is only valid during enhanced authentication, which this server does not offer.");
+            case AuthPacket auth:
+                OnAuth(auth);
                 break;
             default:
                 Fail(ReasonCode.ProtocolError, "MQTT-2.1.2", $"A client must not send {packet.Type}.");

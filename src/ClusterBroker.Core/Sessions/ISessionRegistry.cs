@@ -31,4 +31,13 @@ public interface ISessionRegistry
     void ConnectionEnded(string clientId, long connectionId)
     {
     }
+
+    /// <summary>
+    /// The connection resumed a session whose subscriptions were restored on this node (so their routes are
+    /// being announced): the owner may now let the node the session came from forget it. One node needs
+    /// nothing here.
+    /// </summary>
+    void SubscriptionsRestored(string clientId, long connectionId)
+    {
+    }
 }

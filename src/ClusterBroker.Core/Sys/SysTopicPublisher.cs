@@ -7,7 +7,8 @@ namespace ClusterBroker.Core.Sys;
 
 /// <summary>
 /// Publishes the node's $SYS/broker/... topics (retained, QoS 0, like Mosquitto): version, uptime,
-/// clients connected/total, messages and bytes received/sent, subscription and retained counts. The
+/// clients connected/total, messages and bytes received/sent, subscription and retained counts, refused CONNECTs and
+/// what the ACL refused. The
 /// composition root calls <see cref="PublishAll"/> every <see cref="BrokerOptions.SysInterval"/>.
 /// Topics starting with '$' are not matched by filters starting with a wildcard ([MQTT-4.7.2-1]).
 /// </summary>
@@ -24,6 +25,10 @@ public sealed class SysTopicPublisher(BrokerContext context, Func<IEnumerable<Ke
     public const string BytesSent = "$SYS/broker/bytes/sent";
     public const string SubscriptionsCount = "$SYS/broker/subscriptions/count";
     public const string RetainedCount = "$SYS/broker/retained messages/count";
+    public const string AuthenticationFailures = "$SYS/broker/security/authentication/failures";
+    public const string PublishesDenied = "$SYS/broker/security/publishes/denied";
+    public const string SubscriptionsDenied = "$SYS/broker/security/subscriptions/denied";
+    public const string DeliveriesDenied = "$SYS/broker/security/deliveries/denied";
 
     /// <summary>Publishes every $SYS topic once with the current values.</summary>
     public void PublishAll()
@@ -41,6 +46,10 @@ public sealed class SysTopicPublisher(BrokerContext context, Func<IEnumerable<Ke
         Publish(SubscriptionsCount, context.Router.SubscriptionCount);
 
         Publish(RetainedCount, context.Retained.Count);
+        Publish(AuthenticationFailures, metrics.AuthenticationFailures);
+        Publish(PublishesDenied, metrics.PublishesDenied);
+        Publish(SubscriptionsDenied, metrics.SubscriptionsDenied);
+        Publish(DeliveriesDenied, metrics.DeliveriesDenied);
         if (extraCounters is not null)
         {
             foreach (KeyValuePair<string, long> counter in extraCounters())

@@ -7,14 +7,14 @@ namespace ClusterBroker.Core.Tests.Infrastructure;
 /// <summary>A broker without sockets or actors: a <see cref="BrokerContext"/>, fake clock, in-process sessions.</summary>
 public sealed class TestBroker
 {
-    public TestBroker(Action<BrokerOptions>? configure = null, IAuthenticator? authenticator = null)
+    public TestBroker(Action<BrokerOptions>? configure = null, IAuthenticator? authenticator = null, IAuthorizer? authorizer = null)
     {
         Options = new BrokerOptions { SysInterval = TimeSpan.Zero };
         configure?.Invoke(Options);
         Time = new FakeTimeProvider();
         Logs = new ListLoggerProvider();
         Sessions = new InProcessSessionRegistry(Options, Time);
-        Context = new BrokerContext(Options, Sessions, Logs, authenticator, timeProvider: Time);
+        Context = new BrokerContext(Options, Sessions, Logs, authenticator, timeProvider: Time, authorizer: authorizer);
         Sessions.Context = Context;
         Factory = new MqttConnectionHandlerFactory(Context);
     }

@@ -7,17 +7,20 @@ namespace ClusterBroker.IntegrationTests.Infrastructure;
 /// </summary>
 public static class MosquittoClients
 {
-    /// <summary>"mqttv31", "mqttv311" or "mqttv5".</summary>
-    public static ExternalProcess Subscribe(int port, string version, string topic, int qos, int count = 1) =>
+    /// <summary>"mqttv31", "mqttv311" or "mqttv5"; <paramref name="credentials"/> become -u and -P.</summary>
+    public static ExternalProcess Subscribe(int port, string version, string topic, int qos, int count = 1, (string User, string Password)? credentials = null) =>
         // stdbuf: mosquitto_sub block-buffers stdout into a pipe, so lines would only appear at exit
-        ExternalProcess.Start("stdbuf", "-oL", "mosquitto_sub",
+        ExternalProcess.Start("stdbuf", ["-oL", "mosquitto_sub",
             "-h", "127.0.0.1", "-p", port.ToString(), "-V", version, "-i", Unique.ClientId("msub"),
-            "-t", topic, "-q", qos.ToString(), "-C", count.ToString(), "-W", "20", "-d", "-F", "%t|%q|%r|%p");
+            "-t", topic, "-q", qos.ToString(), "-C", count.ToString(), "-W", "20", "-d", "-F", "%t|%q|%r|%p", .. Credentials(credentials)]);
+
+    private static string[] Credentials((string User, string Password)? credentials) =>
+        credentials is { } c ? ["-u", c.User, "-P", c.Password] : [];
 
     public static Task<string> WaitUntilSubscribedAsync(ExternalProcess subscriber) =>
         subscriber.WaitForLineAsync(line => line.Contains("received SUBACK", StringComparison.Ordinal), "mosquitto_sub's SUBACK");
 
-    public static ExternalProcess Publish(int port, string version, string topic, int qos, string payload, bool retain = false)
+    public static ExternalProcess Publish(int port, string version, string topic, int qos, string payload, bool retain = false, (string User, string Password)? credentials = null)
     {
         var arguments = new List<string>
         {
@@ -28,13 +31,14 @@ public static class MosquittoClients
         {
             arguments.Add("-r");
         }
+        arguments.AddRange(Credentials(credentials));
         return ExternalProcess.Start("mosquitto_pub", [.. arguments]);
     }
 
     /// <summary>Runs mosquitto_pub to completion and asserts it succeeded.</summary>
-    public static async Task PublishAsync(int port, string version, string topic, int qos, string payload, bool retain = false)
+    public static async Task PublishAsync(int port, string version, string topic, int qos, string payload, bool retain = false, (string User, string Password)? credentials = null)
     {
-        await using var publisher = Publish(port, version, topic, qos, payload, retain);
+        await using var publisher = Publish(port, version, topic, qos, payload, retain, credentials);
         var exitCode = await publisher.WaitForExitAsync();
         Assert.True(exitCode == 0, $"mosquitto_pub exited with {exitCode}: {publisher.Describe()}");
     }

@@ -2,8 +2,8 @@ namespace ClusterBroker.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// Runs python3-paho-mqtt (Debian's, so /usr/bin/python3) through a small script written once to a
-/// temporary file. "sub" prints READY after SUBACK and one "MSG|topic|qos|retain|payload" line per
-/// message; "pub" prints PUBLISHED once the publish flow completed.
+/// temporary file. "sub" prints "GRANTED codes" and READY after SUBACK and one "MSG|topic|qos|retain|payload"
+/// line per message; "pub" prints PUBLISHED once the publish flow completed; both print "CONNECTED rc".
 /// </summary>
 public static class PahoClient
 {
@@ -22,6 +22,8 @@ public static class PahoClient
             client = mqtt.Client(client_id=client_id, clean_session=True, protocol=proto, transport=transport)
         if transport == "websockets":
             client.ws_set_options(path=ws_path)
+        if len(sys.argv) > 11:
+            client.username_pw_set(sys.argv[11], sys.argv[12] if len(sys.argv) > 12 else None)
         done = threading.Event()
         connected = threading.Event()
         state = {"left": int(sys.argv[8]) if mode == "sub" and len(sys.argv) > 8 else 1}
@@ -37,6 +39,7 @@ public static class PahoClient
                 c.subscribe(topic, qos)
 
         def on_subscribe(c, userdata, mid, granted, properties=None):
+            out("GRANTED %s" % ",".join(str(getattr(g, "value", g)) for g in granted))
             out("READY")
 
         def on_message(c, userdata, msg):
@@ -76,11 +79,15 @@ public static class PahoClient
 
     /// <summary>Starts a subscriber that exits after <paramref name="count"/> messages.</summary>
     /// <param name="webSocketPath">When set, connects with MQTT over WebSocket on that path instead of TCP.</param>
-    public static ExternalProcess Subscribe(int port, int version, string topic, int qos, int count = 1, string? webSocketPath = null) =>
-        ExternalProcess.Start("/usr/bin/python3", ScriptPath.Value, "sub", port.ToString(), version.ToString(), Unique.ClientId("paho"), topic, qos.ToString(), "", count.ToString(),
-            webSocketPath is null ? "tcp" : "websockets", webSocketPath ?? "/");
+    /// <param name="credentials">User name and password to connect with, when set.</param>
+    public static ExternalProcess Subscribe(int port, int version, string topic, int qos, int count = 1, string? webSocketPath = null, (string User, string Password)? credentials = null) =>
+        ExternalProcess.Start("/usr/bin/python3", [ScriptPath.Value, "sub", port.ToString(), version.ToString(), Unique.ClientId("paho"), topic, qos.ToString(), "", count.ToString(),
+            webSocketPath is null ? "tcp" : "websockets", webSocketPath ?? "/", .. Credentials(credentials)]);
 
-    public static ExternalProcess Publish(int port, int version, string topic, int qos, string payload, bool retain = false, string? webSocketPath = null) =>
-        ExternalProcess.Start("/usr/bin/python3", ScriptPath.Value, "pub", port.ToString(), version.ToString(), Unique.ClientId("paho"), topic, qos.ToString(), payload, retain ? "1" : "0",
-            webSocketPath is null ? "tcp" : "websockets", webSocketPath ?? "/");
+    public static ExternalProcess Publish(int port, int version, string topic, int qos, string payload, bool retain = false, string? webSocketPath = null, (string User, string Password)? credentials = null) =>
+        ExternalProcess.Start("/usr/bin/python3", [ScriptPath.Value, "pub", port.ToString(), version.ToString(), Unique.ClientId("paho"), topic, qos.ToString(), payload, retain ? "1" : "0",
+            webSocketPath is null ? "tcp" : "websockets", webSocketPath ?? "/", .. Credentials(credentials)]);
+
+    private static string[] Credentials((string User, string Password)? credentials) =>
+        credentials is { } c ? [c.User, c.Password] : [];
 }

@@ -1,5 +1,6 @@
 using ClusterBroker.Core;
 using ClusterBroker.Host;
+using ClusterBroker.Host.Security;
 using ClusterBroker.Transport;
 
 namespace ClusterBroker.IntegrationTests.Infrastructure;
@@ -25,13 +26,14 @@ public sealed class TestBroker : IAsyncDisposable
 
     public BrokerHost Host => _host;
 
-    public static async Task<TestBroker> StartAsync(BrokerOptions? options = null, Action<TransportOptions>? configureTransport = null)
+    /// <param name="security">Password file, ACL, anonymous access; default: open, as the broker starts without options.</param>
+    public static async Task<TestBroker> StartAsync(BrokerOptions? options = null, Action<TransportOptions>? configureTransport = null, SecurityOptions? security = null)
     {
         options ??= new BrokerOptions();
         // the frame limit of the transport follows the broker's Maximum Packet Size
         var transport = new TransportOptions { BindAddress = "127.0.0.1", Port = 0, MaximumPacketSize = (int)Math.Min(options.MaximumPacketSize, int.MaxValue) };
         configureTransport?.Invoke(transport);
-        var settings = new BrokerHostSettings { Transport = transport, Broker = options };
+        var settings = new BrokerHostSettings { Transport = transport, Broker = options, Security = security ?? new SecurityOptions() };
         using var cts = new CancellationTokenSource(TestTimeouts.BrokerStart);
         var logs = new LogCapture();
         var host = await BrokerHost.StartAsync(settings, logs, cts.Token).WaitAsync(TestTimeouts.BrokerStart);

@@ -63,6 +63,30 @@ public sealed class TestClient : IAsyncDisposable
         return await ConnectCoreAsync(b => b.WithTcpServer("127.0.0.1", port), clientId, version, configure, manualAcks);
     }
 
+    /// <summary>
+    /// The CONNACK result of a connection attempt: MQTTnet returns a refused result or throws with the result code
+    /// named in the message (MqttConnectingFailedException carries no result), so both are read here.
+    /// </summary>
+    public static async Task<MqttClientConnectResultCode> ConnectResultCodeAsync(
+        int port,
+        MqttProtocolVersion version = MqttProtocolVersion.V500,
+        Action<MqttClientOptionsBuilder>? configure = null)
+    {
+        try
+        {
+            await using var client = await ConnectAsync(port, version: version, configure: configure);
+            return client.ConnectResult.ResultCode;
+        }
+        catch (MQTTnet.Adapter.MqttConnectingFailedException e)
+        {
+            return Enum.GetValues<MqttClientConnectResultCode>()
+                .Where(code => e.Message.Contains(code.ToString(), StringComparison.Ordinal))
+                .OrderByDescending(code => code.ToString().Length)
+                .DefaultIfEmpty(MqttClientConnectResultCode.UnspecifiedError)
+                .First();
+        }
+    }
+
     /// <summary>Connects over MQTT-over-WebSocket, e.g. ws://127.0.0.1:port/mqtt.</summary>
     public static Task<TestClient> ConnectWebSocketAsync(
         string uri,

@@ -20,7 +20,6 @@ namespace ClusterBroker.Core
         public int MaxTopicLength { get; set; } = 65535;
         public int MaxTopicLevels { get; set; } = 128;
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
-        public bool AllowAnonymous { get; set; } = true;
         public uint MaximumSessionExpiryInterval { get; set; } = 86400;
         public int MaxSubscriptionsPerClient { get; set; } = 1000;
         public ushort? ServerKeepAlive { get; set; }
@@ -36,11 +35,25 @@ namespace ClusterBroker.Transport
     public sealed class TlsListenerOptions { public int Port { get; set; } public string CertificatePath { get; set; } = ""; public string? CertificatePassword { get; set; } }
     public sealed class WebSocketListenerOptions { public int Port { get; set; } public string Path { get; set; } = "/mqtt"; }
 }
+namespace ClusterBroker.Host.Security
+{
+    public sealed class SecurityOptions
+    {
+        public bool? AllowAnonymous { get; set; }
+        public string? PasswordFile { get; set; }
+        public string? AclFile { get; set; }
+        public int MaxFailedAttempts { get; set; } = 5;
+        public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(1);
+        public TimeSpan BanDuration { get; set; } = TimeSpan.FromMinutes(5);
+        public TimeSpan FailureDelay { get; set; } = TimeSpan.FromSeconds(1);
+        public TimeSpan ReloadCheckInterval { get; set; } = TimeSpan.FromSeconds(2); // mosquitto reloads on SIGHUP only
+    }
+}
 namespace ClusterBroker.Host
 {
     using ClusterBroker.Core;
     using ClusterBroker.Transport;
-    public sealed class BrokerHostSettings { public TransportOptions Transport { get; init; } = new(); public BrokerOptions Broker { get; init; } = new(); }
+    public sealed class BrokerHostSettings { public TransportOptions Transport { get; init; } = new(); public BrokerOptions Broker { get; init; } = new(); public Security.SecurityOptions Security { get; init; } = new(); }
     public sealed class BrokerHost : IAsyncDisposable
     {
         private Process _p = null!;
@@ -52,11 +65,14 @@ namespace ClusterBroker.Host
         {
             var l = new TcpListener(IPAddress.Loopback, 0); l.Start(); var port = ((IPEndPoint)l.LocalEndpoint).Port; l.Stop();
             var b = settings.Broker;
+            var s = settings.Security;
             var dir = Directory.CreateTempSubdirectory("mosq").FullName;
             var conf = $"""
                 user root
                 listener {port} 127.0.0.1
-                allow_anonymous {(b.AllowAnonymous ? "true" : "false")}
+                allow_anonymous {((s.AllowAnonymous ?? s.PasswordFile is null) ? "true" : "false")}
+                {(s.PasswordFile is null ? "" : $"password_file {s.PasswordFile}")}
+                {(s.AclFile is null ? "" : $"acl_file {s.AclFile}")}
                 persistence false
                 log_dest stdout
                 max_connections {b.MaxConnections}
