@@ -53,8 +53,10 @@ internal sealed class HostProcess : IDisposable
         info.ArgumentList.Add(HostDll);
         foreach (string argument in arguments)
             info.ArgumentList.Add(argument);
-        // The HTTP endpoints on a free loopback port unless the test chose one (the default 8080 would collide).
-        if (!arguments.Contains("--http-port"))
+        // The HTTP endpoints on a free loopback port unless the test chose one (the default 8080 would collide);
+        // not for a subcommand (passwd), which takes no broker options.
+        bool subcommand = arguments.Length > 0 && !arguments[0].StartsWith('-');
+        if (!subcommand && !arguments.Contains("--http-port"))
         {
             info.ArgumentList.Add("--http-port");
             info.ArgumentList.Add("0");
