@@ -13,14 +13,10 @@ namespace ClusterBroker.Helm.Tests;
 /// check that nothing the broker acknowledged is lost.
 /// </summary>
 /// <remarks>
-/// Known gap, measured here: a persistent session that moves (its pod drains it, it resumes on another pod) can miss
-/// a message published in the tens of milliseconds of the move, on the pod it left or elsewhere: the test lost 1-2
-/// acknowledged messages per moved subscriber in most runs, every one acknowledged between that subscriber's
-/// DISCONNECT and its resumption, with or without a roll/# subscriber (so the route) already on every pod. Likely
-/// cause: the pod left forgets the session (ForgetSession) while the pod resumed on has not restored its subscriptions
-/// yet, so a message in between matches neither. It is in the cluster's session hand-over (issues 8 and 10), not in
-/// the drain or the chart. The test therefore fails on any loss outside those move windows, tolerates at most 5 per
-/// move inside them, and prints what it lost.
+/// History: before main's a91f310 (a resumed session's old node forgets it only after the new node's routes reached
+/// every node) this test lost 1-2 acknowledged messages per moved subscriber in most runs, each acknowledged between
+/// that subscriber's DISCONNECT and its resumption elsewhere; the failure message still says which missing messages
+/// fell in such a move.
 /// </remarks>
 public class StatefulSet_On_Loopback_Tests(ITestOutputHelper output)
 {
@@ -29,7 +25,7 @@ public class StatefulSet_On_Loopback_Tests(ITestOutputHelper output)
     private static readonly TimeSpan s_exit = TimeSpan.FromSeconds(90);
 
     [Fact]
-    public async Task Three_pods_as_the_chart_renders_them_form_one_cluster_and_roll_one_by_one_losing_nothing_outside_session_moves()
+    public async Task Three_pods_as_the_chart_renders_them_form_one_cluster_and_roll_one_by_one_with_nothing_lost()
     {
         int[] ports = BrokerProcess.FreePorts(3);
         int mqttPort = ports[0], httpPort = ports[1], clusterPort = ports[2];
@@ -102,23 +98,13 @@ public class StatefulSet_On_Loopback_Tests(ITestOutputHelper output)
             await Eventually(() => Task.FromResult(publisher.Acknowledged.Count >= rolled + 50), TimeSpan.FromSeconds(30), "the publisher stopped getting acknowledgements after the roll", processes);
             await publisher.StopAsync();
 
-            // Nothing acknowledged is lost for any persistent subscriber, except (the known gap, see remarks) messages
-            // acknowledged while that subscriber was moving: between its disconnection and its session's resumption.
+            // Nothing acknowledged is lost for any persistent subscriber.
             int[] acknowledged = publisher.Acknowledged.Keys.Order().ToArray();
             output.WriteLine($"{acknowledged.Length} messages acknowledged ({publisher.Failures} publish attempts failed and were retried)");
             await Eventually(
-                () => Task.FromResult(subscribers.All(s => acknowledged.All(seq => s.Received.ContainsKey(seq) || s.WasMoving(publisher.AcknowledgedAt[seq])))),
-                TimeSpan.FromSeconds(60), () => "acknowledged messages were lost: " + Describe(subscribers, publisher, acknowledged), processes);
-            // Give the ones published while a subscriber moved the same time to arrive, then count what is still missing.
-            await Eventually(
                 () => Task.FromResult(subscribers.All(s => acknowledged.All(seq => s.Received.ContainsKey(seq)))),
-                TimeSpan.FromSeconds(5), () => "", processes, failOnTimeout: false);
-            string summary = Describe(subscribers, publisher, acknowledged);
-            output.WriteLine(summary);
-            int movingLosses = subscribers.Sum(s => acknowledged.Count(seq => !s.Received.ContainsKey(seq)));
-            int moves = subscribers.Sum(s => s.Reconnects);
-            output.WriteLine($"lost while moving (known gap): {movingLosses} message(s) over {moves} session move(s)");
-            Assert.True(movingLosses <= 5 * moves, "more acknowledged messages were lost while sessions moved than the known gap explains: " + summary);
+                TimeSpan.FromSeconds(60), () => "acknowledged messages were lost: " + Describe(subscribers, publisher, acknowledged), processes);
+            output.WriteLine(Describe(subscribers, publisher, acknowledged));
             Assert.All(subscribers, s => Assert.Equal(0, s.SessionsNotPresent));
             Assert.Contains(subscribers, s => s.Reconnects > 0);
         }
@@ -190,7 +176,7 @@ public class StatefulSet_On_Loopback_Tests(ITestOutputHelper output)
     private static Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string failure, BrokerProcess?[] processes) =>
         Eventually(condition, timeout, () => failure, processes);
 
-    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, Func<string> failure, BrokerProcess?[] processes, bool failOnTimeout = true)
+    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, Func<string> failure, BrokerProcess?[] processes)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
@@ -205,8 +191,6 @@ public class StatefulSet_On_Loopback_Tests(ITestOutputHelper output)
             }
             await Task.Delay(100);
         }
-        if (!failOnTimeout)
-            return;
         Assert.Fail(failure() + "\n" + string.Join("\n", processes.Select((p, i) => $"--- pod {i} ---\n{p?.Tail(25)}")));
     }
 }
