@@ -25,7 +25,7 @@ case "$broker" in
              /usr/sbin/mosquitto -c "$work/mosquitto.conf" > "$work/broker.log" 2>&1 & pid=$! ;;
   clusterbroker) [ -f "$dll" ] || dotnet build src/ClusterBroker.Host -c Release -nologo -v quiet
              # shellcheck disable=SC2086 # BROKER_ARGS is a list of arguments
-             dotnet "$dll" --port "$port" --bind 127.0.0.1 --log-level Warning ${BROKER_ARGS:-} > "$work/broker.log" 2>&1 & pid=$! ;;
+             dotnet "$dll" --port "$port" --bind 127.0.0.1 --http-port 0 --http-bind 127.0.0.1 --log-level Warning ${BROKER_ARGS:-} > "$work/broker.log" 2>&1 & pid=$! ;;
   *) echo "unknown broker $broker" >&2; exit 2 ;;
 esac
 for _ in $(seq 1 150); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done

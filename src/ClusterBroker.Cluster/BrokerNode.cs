@@ -80,6 +80,75 @@ public sealed class BrokerNode : IAsyncDisposable
     /// <summary>This node's address in the cluster (akka.tcp://name@host:port).</summary>
     public Address Address => Akka.Cluster.Cluster.Get(_system).SelfAddress;
 
+    /// <summary>Completes when the actor system terminated: after <see cref="StopAsync"/>, or when the cluster downed this node.</summary>
+    public Task WhenTerminated => _system.WhenTerminated;
+
+    /// <summary>
+    /// Readiness at this moment: this node is an Up member and both shard regions (sessions, ClientIds) are
+    /// registered with their coordinators (asked of the local regions, bounded by <paramref name="timeout"/>).
+    /// </summary>
+    public async Task<NodeReadiness> GetReadinessAsync(TimeSpan timeout)
+    {
+        var reasons = new List<string>();
+        if (_system.WhenTerminated.IsCompleted)
+        {
+            reasons.Add("the actor system has terminated");
+            return new NodeReadiness(false, false, "Removed", reasons);
+        }
+
+        Member self = Akka.Cluster.Cluster.Get(_system).SelfMember;
+        bool up = self.Status == MemberStatus.Up;
+        if (!up)
+        {
+            reasons.Add($"this node's member status is {self.Status}, not Up");
+        }
+
+        bool registered = true;
+        foreach ((string name, IActorRef region) in new[] { (SessionTypeName, _sessions.Region), (ClientIdTypeName, _sessions.ClientIdRegion) })
+        {
+            try
+            {
+                // The region forwards this to its coordinator once registered (else answers with no regions at once):
+                // an answer naming this node proves the region is registered and the coordinator reachable.
+                CurrentRegions current = await region.Ask<CurrentRegions>(GetCurrentRegions.Instance, timeout).ConfigureAwait(false);
+                Address selfAddress = Akka.Cluster.Cluster.Get(_system).SelfAddress;
+                if (!current.Regions.Any(a => a.Equals(selfAddress) || a.Host is null))
+                {
+                    registered = false;
+                    reasons.Add($"shard region '{name}' is not registered with its coordinator");
+                }
+            }
+            catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException)
+            {
+                registered = false;
+                reasons.Add($"shard region '{name}' did not answer within {timeout.TotalMilliseconds:0} ms");
+            }
+        }
+
+        return new NodeReadiness(up, registered, self.Status.ToString(), reasons);
+    }
+
+    /// <summary>The members as this node sees them (its gossip state), with status and reachability.</summary>
+    public ClusterView GetClusterView()
+    {
+        var cluster = Akka.Cluster.Cluster.Get(_system);
+        ClusterEvent.CurrentClusterState state = cluster.State;
+        var members = new List<ClusterMemberView>();
+        foreach (Member member in state.Members)
+        {
+            members.Add(new ClusterMemberView(
+                member.Address.ToString(),
+                member.Address.Host ?? "",
+                member.Address.Port ?? 0,
+                member.Status.ToString(),
+                !state.Unreachable.Contains(member),
+                member.UniqueAddress.Equals(cluster.SelfUniqueAddress),
+                member.Roles.ToList()));
+        }
+
+        return new ClusterView(_system.Name, cluster.SelfAddress.ToString(), state.Leader?.ToString(), members);
+    }
+
     public static Task<BrokerNode> StartAsync(
         BrokerOptions options,
         ILoggerFactory loggerFactory,

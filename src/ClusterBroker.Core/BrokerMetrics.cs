@@ -1,4 +1,5 @@
 using ClusterBroker.Core.Connections;
+using ClusterBroker.Protocol;
 
 namespace ClusterBroker.Core;
 
@@ -14,6 +15,8 @@ public sealed class BrokerMetrics : ITrafficMeter
     private long _bytesReceived;
     private long _bytesSent;
     private long _messagesDropped;
+    private long _connectionsAccepted;
+    private readonly long[] _refusedByReason = new long[256];
     private long _authenticationFailures;
     private long _publishesDenied;
     private long _subscriptionsDenied;
@@ -40,7 +43,33 @@ public sealed class BrokerMetrics : ITrafficMeter
     /// <summary>Messages not delivered to a subscriber because the ACL does not let it read the topic.</summary>
     public long DeliveriesDenied => Volatile.Read(ref _deliveriesDenied);
 
-    public void ClientConnected() => Interlocked.Increment(ref _clientsConnected);
+
+    /// <summary>CONNECTs accepted (CONNACK with success) since start.</summary>
+    public long ConnectionsAccepted => Volatile.Read(ref _connectionsAccepted);
+
+    /// <summary>CONNECTs refused since start with this CONNACK reason code (5.0 codes; 3.1.1 clients get the mapped return code).</summary>
+    public long ConnectionsRefused(ReasonCode reasonCode) => Volatile.Read(ref _refusedByReason[(byte)reasonCode]);
+
+    /// <summary>Every reason code with at least one refused CONNECT, and its count (a copy).</summary>
+    public List<(ReasonCode ReasonCode, long Count)> RefusedConnections()
+    {
+        var refused = new List<(ReasonCode, long)>();
+        for (int i = 0; i < _refusedByReason.Length; i++)
+        {
+            long count = Volatile.Read(ref _refusedByReason[i]);
+            if (count > 0)
+                refused.Add(((ReasonCode)i, count));
+        }
+        return refused;
+    }
+
+    public void ClientConnected()
+    {
+        Interlocked.Increment(ref _clientsConnected);
+        Interlocked.Increment(ref _connectionsAccepted);
+    }
+
+    public void ConnectionRefused(ReasonCode reasonCode) => Interlocked.Increment(ref _refusedByReason[(byte)reasonCode]);
     public void ClientDisconnected() => Interlocked.Decrement(ref _clientsConnected);
     public void MessageReceived() => Interlocked.Increment(ref _messagesReceived);
     public void MessageSent() => Interlocked.Increment(ref _messagesSent);

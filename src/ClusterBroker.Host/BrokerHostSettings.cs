@@ -24,6 +24,15 @@ public sealed class BrokerHostSettings
     public RedisOptions Redis { get; init; } = new();
 
     /// <summary>
+    /// The operations HTTP listener: metrics, health, admin API (configuration section "Http"). Null = none, the
+    /// default for in-process hosts (tests); the executable always binds it (port 8080 unless configured).
+    /// </summary>
+    public HttpOptions? Http { get; init; }
+
+    /// <summary>How the node drains before it stops (configuration section "Drain").</summary>
+    public DrainOptions Drain { get; init; } = new();
+
+    /// <summary>
     /// Run one compacting, decommitting collection after start-up and whenever the number of
     /// connections grew and settled, so idle connections do not keep the garbage of their handshakes
     /// resident. It acts on the whole process, so it is off for in-process hosts (tests) and on in the
@@ -39,6 +48,9 @@ public sealed class BrokerHostSettings
             errors.Add("Broker:" + error);
         IReadOnlyList<string> clusterErrors = Cluster.GetValidationErrors();
         errors.AddRange(clusterErrors);
+        if (Http is not null)
+            errors.AddRange(Http.GetValidationErrors());
+        errors.AddRange(Drain.GetValidationErrors());
         errors.AddRange(Security.GetValidationErrors());
         errors.AddRange(Redis.GetValidationErrors());
         if (clusterErrors.Count == 0)

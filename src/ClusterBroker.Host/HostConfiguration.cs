@@ -43,6 +43,11 @@ internal static class HostConfiguration
         ["--password-file"] = "Security:PasswordFile",
         ["--acl-file"] = "Security:AclFile",
         ["--redis"] = "Redis:Configuration",
+        ["--http-port"] = "Http:Port",
+        ["--http-bind"] = "Http:BindAddress",
+        ["--drain-period"] = "Drain:Period",
+        ["--server-reference"] = "Drain:ServerReference",
+        ["--log-format"] = "Host:LogFormat",
     };
 
     /// <summary>
@@ -58,6 +63,8 @@ internal static class HostConfiguration
         (HostSectionOptions.SectionName, typeof(HostSectionOptions)),
         (SecurityOptions.SectionName, typeof(SecurityOptions)),
         (RedisOptions.SectionName, typeof(RedisOptions)),
+        (HttpOptions.SectionName, typeof(HttpOptions)),
+        (DrainOptions.SectionName, typeof(DrainOptions)),
         ("Logging", null), // Microsoft.Extensions.Logging's own keys (LogLevel:<category>, console options)
     ];
 
@@ -84,6 +91,14 @@ internal static class HostConfiguration
                                    configuration string: host:port, several endpoints, serviceName= (Sentinel),
                                    ssl=true, password=...; required with --seed-nodes naming other nodes, unless
                                    --Cluster:InMemoryStores true (each node keeps its own retained messages)
+          --http-port N            HTTP port of /metrics, /health/live, /health/ready and the admin API /api/v1 (default 8080)
+          --http-bind ADDRESS      HTTP listen address (default 0.0.0.0); --Http:Enabled false turns HTTP off;
+                                   the admin API's bearer token is Http:AdminToken (set it in the environment:
+                                   ClusterBroker__Http__AdminToken; without one every admin call is refused)
+          --drain-period TIME      on SIGTERM or POST /api/v1/drain, disconnect clients spread over this long (default 00:00:10)
+          --server-reference REF   drained MQTT 5 clients get DISCONNECT 0x9C Use another server with this reference
+                                   (default: none, DISCONNECT 0x8B Server shutting down)
+          --log-format FORMAT      simple (default) or json (one JSON object per line)
           --Section:Key VALUE      any other setting, e.g. --Broker:SysInterval 00:00:30
         Every option also takes the form --option=VALUE. Settings also come from appsettings.json and
         environment variables ClusterBroker__Section__Key. An unknown option or setting, from any of
@@ -97,6 +112,10 @@ internal static class HostConfiguration
         configuration.AddCommandLine(args, new Dictionary<string, string>(Switches, StringComparer.OrdinalIgnoreCase));
     }
 
+    /// <summary>True when the log lines should be JSON objects (Host:LogFormat / --log-format json).</summary>
+    public static bool JsonLogs(IConfiguration configuration) =>
+        string.Equals(configuration["Host:LogFormat"], "json", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Binds the option classes; throws <see cref="ArgumentException"/> with every problem found.</summary>
     public static BrokerHostSettings Bind(IConfiguration configuration)
     {
@@ -107,6 +126,8 @@ internal static class HostConfiguration
         var host = new HostSectionOptions();
         var security = new SecurityOptions();
         var redis = new RedisOptions();
+        var http = new HttpOptions();
+        var drain = new DrainOptions();
         try
         {
             configuration.GetSection(TransportOptions.SectionName).Bind(transport);
@@ -152,7 +173,38 @@ internal static class HostConfiguration
             errors.Add(Describe(ex));
         }
 
-        var settings = new BrokerHostSettings { Transport = transport, Broker = broker, Cluster = cluster, Security = security, Redis = redis, CompactHeapAfterConnectionBursts = host.CompactHeapAfterConnectionBursts };
+        try
+        {
+            configuration.GetSection(HttpOptions.SectionName).Bind(http);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(Describe(ex));
+        }
+
+        try
+        {
+            configuration.GetSection(DrainOptions.SectionName).Bind(drain);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(Describe(ex));
+        }
+
+        if (!string.Equals(host.LogFormat, "simple", StringComparison.OrdinalIgnoreCase) && !string.Equals(host.LogFormat, "json", StringComparison.OrdinalIgnoreCase))
+            errors.Add($"Host:LogFormat (--log-format) must be simple or json (was '{host.LogFormat}').");
+
+        var settings = new BrokerHostSettings
+        {
+            Transport = transport,
+            Broker = broker,
+            Cluster = cluster,
+            Security = security,
+            Redis = redis,
+            Http = http.Enabled ? http : null,
+            Drain = drain,
+            CompactHeapAfterConnectionBursts = host.CompactHeapAfterConnectionBursts,
+        };
         if (errors.Count == 0)
             errors.AddRange(settings.GetValidationErrors());
 

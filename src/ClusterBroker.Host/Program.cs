@@ -47,24 +47,38 @@ catch (ArgumentException ex)
 }
 
 builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
-builder.Logging.AddSimpleConsole(o =>
+if (HostConfiguration.JsonLogs(builder.Configuration))
 {
-    o.SingleLine = true;
-    o.UseUtcTimestamp = true;
-    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-});
+    // One JSON object per line (timestamp, level, category, message, and the structured values of the message).
+    builder.Logging.AddJsonConsole(o =>
+    {
+        o.UseUtcTimestamp = true;
+        o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+    });
+}
+else
+{
+    builder.Logging.AddSimpleConsole(o =>
+    {
+        o.SingleLine = true;
+        o.UseUtcTimestamp = true;
+        o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+    });
+}
 builder.Services.AddSingleton(settings);
 builder.Services.AddHostedService<BrokerHostedService>();
 builder.Services.AddSingleton<IHostLifetime, ConsoleLifetime>();
 builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+// A stop drains (spread over Drain:Period), then leaves the cluster (bounded at about 40 s by BrokerNode.StopAsync).
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Drain.Period + TimeSpan.FromSeconds(45));
 
 using IHost host = builder.Build();
 ILogger logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ClusterBroker.Host");
 try
 {
     await host.RunAsync();
-    return 0;
+    return Environment.ExitCode; // 0, or 1 when the cluster removed this node (BrokerHostedService)
 }
 catch (Exception ex)
 {

@@ -53,6 +53,16 @@ internal sealed class HostProcess : IDisposable
         info.ArgumentList.Add(HostDll);
         foreach (string argument in arguments)
             info.ArgumentList.Add(argument);
+        // The HTTP endpoints on a free loopback port unless the test chose one (the default 8080 would collide);
+        // not for a subcommand (passwd), which takes no broker options.
+        bool subcommand = arguments.Length > 0 && !arguments[0].StartsWith('-');
+        if (!subcommand && !arguments.Contains("--http-port"))
+        {
+            info.ArgumentList.Add("--http-port");
+            info.ArgumentList.Add("0");
+            info.ArgumentList.Add("--http-bind");
+            info.ArgumentList.Add("127.0.0.1");
+        }
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var host = new HostProcess(process);

@@ -147,6 +147,49 @@ public class HostProcess_Tests
         Assert.Contains("ClusterBroker failed", host.Output);
     }
 
+    [Fact]
+    public async Task Log_format_json_writes_one_JSON_object_per_line_and_an_unknown_format_is_refused()
+    {
+        int port = HostProcess.FreePort();
+        using (HostProcess host = HostProcess.Start("--port", port.ToString(), "--bind", "127.0.0.1", "--log-format", "json", "--drain-period", "00:00:00"))
+        {
+            await host.WaitForListeningAsync(s_startTimeout);
+            host.Signal(SigTerm);
+            Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            string[] lines = host.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.NotEmpty(lines);
+            foreach (string line in lines)
+            {
+                using var entry = System.Text.Json.JsonDocument.Parse(line);
+                Assert.True(entry.RootElement.TryGetProperty("LogLevel", out _), line);
+                Assert.True(entry.RootElement.TryGetProperty("Message", out _), line);
+            }
+            Assert.Contains(lines, l => l.Contains("\"Listeners\":\"mqtt://127.0.0.1:" + port, StringComparison.Ordinal));
+        }
+
+        using HostProcess refused = HostProcess.Start("--log-format", "xml");
+        Assert.Equal(2, await refused.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("Host:LogFormat (--log-format) must be simple or json", refused.Output);
+    }
+
+    [Fact]
+    public async Task A_drain_asked_through_the_admin_API_ends_with_the_process_exiting_0()
+    {
+        int port = HostProcess.FreePort();
+        int httpPort = HostProcess.FreePort();
+        using HostProcess host = HostProcess.Start(
+            "--port", port.ToString(), "--bind", "127.0.0.1", "--http-port", httpPort.ToString(), "--http-bind", "127.0.0.1",
+            "--Http:AdminToken", "process-token", "--drain-period", "00:00:01");
+        await host.WaitForListeningAsync(s_startTimeout);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{httpPort}/api/v1/drain");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "process-token");
+        using HttpResponseMessage response = await http.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("Draining: not ready, listeners closed", host.Output);
+    }
+
     private static int CountListeningLines(string output) =>
         output.Split('\n').Count(l => l.Contains(" listening on ", StringComparison.Ordinal));
 }

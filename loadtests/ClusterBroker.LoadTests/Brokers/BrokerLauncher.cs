@@ -41,6 +41,13 @@ public static class BrokerLauncher
             {
                 start.ArgumentList.Add("--bind");
                 start.ArgumentList.Add("127.0.0.1");
+                // Its HTTP endpoints on any free loopback port, not 8080, so runs side by side never collide.
+                start.ArgumentList.Add("--http-port");
+                start.ArgumentList.Add("0");
+                start.ArgumentList.Add("--http-bind");
+                start.ArgumentList.Add("127.0.0.1");
+                start.ArgumentList.Add("--drain-period");
+                start.ArgumentList.Add("00:00:00");
             }
 
             foreach (var argument in spec.ExtraArguments)

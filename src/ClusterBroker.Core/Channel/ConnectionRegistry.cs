@@ -74,6 +74,9 @@ public sealed class ConnectionRegistry
     public bool Deliver(long connectionId, QueuedMessage message) =>
         _channels.TryGetValue(connectionId, out MqttChannel? channel) && channel.TryDeliver(Routing.Delivery.FromQueued(message));
 
+    /// <summary>The open connections (a copy, in no particular order): for the admin API and a spread-out drain.</summary>
+    public List<MqttChannel> Snapshot() => new(_channels.Values);
+
     /// <summary>Sends every connection DISCONNECT with the reason (5.0) and closes it.</summary>
     public void DisconnectAll(ReasonCode reasonCode)
     {

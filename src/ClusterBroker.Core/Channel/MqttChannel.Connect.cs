@@ -342,6 +342,7 @@ public sealed partial class MqttChannel
         }
 
         _state = ChannelState.Connected;
+        _connectedAtUnixMs = _context.NowUnixMs();
         _context.Metrics.ClientConnected();
         endpoint.SetOnline(this);
         SendConnAck(connect, result.SessionPresent, assigned);

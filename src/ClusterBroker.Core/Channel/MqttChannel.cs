@@ -45,6 +45,7 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
     private bool _isBridge;
     private bool _takenOver;
     private bool? _takeoverResumesSession;
+    private long _connectedAtUnixMs;
 
     private enum ChannelState : byte
     {
@@ -74,6 +75,22 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
 
     /// <summary>True once CONNACK was sent with success and until the connection ends.</summary>
     public bool IsConnected => _state == ChannelState.Connected;
+
+    /// <summary>
+    /// What an operator sees of this connection (admin API), read from another thread: each field is written once,
+    /// on the connection's executor, before the connection counts as connected.
+    /// </summary>
+    public ConnectionInfo Describe() => new(
+        _connectionId,
+        _clientId,
+        _connection.RemoteEndPoint,
+        _version,
+        _username,
+        _keepAlive,
+        _sessionExpiryInterval,
+        _cleanStart,
+        _state == ChannelState.Connected,
+        _connectedAtUnixMs);
 
     public void OnPacket(MqttPacket packet)
     {
@@ -162,10 +179,16 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
     /// Closes the connection from the server side: DISCONNECT with the reason where 5.0 (takeover, shutdown).
     /// The task completes once the connection handed its session back.
     /// </summary>
-    public Task DisconnectFromServer(ReasonCode reasonCode)
+    public Task DisconnectFromServer(ReasonCode reasonCode) => DisconnectFromServer(reasonCode, serverReference: null);
+
+    /// <summary>
+    /// As <see cref="DisconnectFromServer(ReasonCode)"/>, with a Server Reference in the DISCONNECT of a 5.0 client
+    /// (0x9C Use another server / 0x9D Server moved, [MQTT-4.11]).
+    /// </summary>
+    public Task DisconnectFromServer(ReasonCode reasonCode, string? serverReference)
     {
         TaskCompletionSource terminated = Terminated;
-        _connection.Execute(() => Disconnect(reasonCode));
+        _connection.Execute(() => Disconnect(reasonCode, serverReference));
         return terminated.Task;
     }
 
@@ -206,7 +229,7 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
         }
     }
 
-    private void Disconnect(ReasonCode reasonCode)
+    private void Disconnect(ReasonCode reasonCode, string? serverReference)
     {
         if (_state == ChannelState.Closed)
         {
@@ -224,7 +247,7 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
         _takenOver = reasonCode == ReasonCode.SessionTakenOver;
         if (_state == ChannelState.Connected && _version == ProtocolVersion.V500)
         {
-            SendControl(new DisconnectPacket { ReasonCode = reasonCode });
+            SendControl(new DisconnectPacket { ReasonCode = reasonCode, ServerReference = serverReference });
         }
 
         _connection.Close();
@@ -335,6 +358,7 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
         }
 
         LogViolation(reasonCode, rule, message);
+        _context.Metrics.ConnectionRefused(reasonCode);
         SendControl(new ConnAckPacket
         {
             ReasonCode = reasonCode,

@@ -169,6 +169,10 @@ public sealed class TestCluster : IAsyncDisposable
         "--Cluster:StableAfter", "00:00:03",
         "--Broker:SysInterval", "00:00:01",
         "--log-level", "Information",
+        // HTTP endpoints on a free loopback port (the default 8080 would collide), and a stop disconnects every client at once.
+        "--http-port", "0",
+        "--http-bind", "127.0.0.1",
+        "--drain-period", "00:00:00",
         .. _extraArguments,
     ];
 }

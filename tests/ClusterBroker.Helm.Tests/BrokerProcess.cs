@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace ClusterBroker.Helm.Tests;
+
+/// <summary>ClusterBroker.Host.dll run as a pod would run it (arguments and environment); killed on dispose whatever happened.</summary>
+internal sealed class BrokerProcess : IDisposable
+{
+    private const int SigTerm = 15;
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private BrokerProcess(Process process) => _process = process;
+
+    public bool HasExited => _process.HasExited;
+
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    /// <summary>The last lines of the output, for failure messages.</summary>
+    public string Tail(int lines = 40)
+    {
+        string[] all = Output.Split('\n');
+        return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
+    }
+
+    public static string HostDll
+    {
+        get
+        {
+            // tests/ClusterBroker.Helm.Tests/bin/<Configuration>/<framework> -> src/ClusterBroker.Host/bin/<Configuration>/<framework>
+            var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            string dll = Path.Combine(Chart.RepositoryRoot, "src", "ClusterBroker.Host", "bin", testBin.Parent!.Name, testBin.Name, "ClusterBroker.Host.dll");
+            if (!File.Exists(dll))
+                throw new FileNotFoundException($"Build src/ClusterBroker.Host first: {dll} is missing.", dll);
+            return dll;
+        }
+    }
+
+    public static BrokerProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(HostDll);
+        foreach (string argument in arguments)
+            info.ArgumentList.Add(argument);
+        // Only what the pod gets: no ClusterBroker__ variable of this machine leaks in.
+        foreach (string key in info.Environment.Keys.Where(k => k.StartsWith("ClusterBroker__", StringComparison.OrdinalIgnoreCase)).ToList())
+            info.Environment.Remove(key);
+        foreach ((string key, string value) in environment)
+            info.Environment[key] = value;
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var broker = new BrokerProcess(process);
+        process.OutputDataReceived += (_, e) => broker.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => broker.OnLine(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return broker;
+    }
+
+    public void Terminate()
+    {
+        if (kill(_process.Id, SigTerm) != 0)
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>Waits for the exit; null when it did not exit in time.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        _process.Dispose();
+    }
+
+    /// <summary>Distinct ports free on every address of this machine (bound on 0.0.0.0, then released).</summary>
+    public static int[] FreePorts(int count)
+    {
+        var listeners = new List<TcpListener>();
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                var listener = new TcpListener(IPAddress.Any, 0);
+                listener.Start();
+                listeners.Add(listener);
+            }
+            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        }
+        finally
+        {
+            foreach (TcpListener listener in listeners)
+                listener.Stop();
+        }
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+            _output.AppendLine(line);
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+}
