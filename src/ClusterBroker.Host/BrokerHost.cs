@@ -1,3 +1,4 @@
+using ClusterBroker.Storage.Redis;
 using System.Diagnostics;
 using System.Net;
 using ClusterBroker.Cluster;
@@ -166,6 +167,13 @@ public sealed class BrokerHost : IAsyncDisposable
 
         var host = new BrokerHost(node, server, security, redis, http, settings.Drain.Clone(), logger, settings.CompactHeapAfterConnectionBursts);
         state.Host = host;
+        if (redis is not null)
+        {
+            // Ready only while Redis answers: without it retained messages are not shared (design.md section 2).
+            RedisConnection connection = redis.Connection;
+            host.AddReadinessCheck("redis", _ => Task.FromResult(connection.IsConnected ? null : $"Redis ({connection.Endpoints}) is not reachable"));
+        }
+
         return host;
     }
 

@@ -203,7 +203,7 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
         _connection.Execute(() =>
         {
             _takeoverResumesSession = resumesSession;
-            Disconnect(ReasonCode.SessionTakenOver);
+            Disconnect(ReasonCode.SessionTakenOver, null);
         });
         return terminated.Task;
     }
