@@ -16,17 +16,21 @@ public static class ClusterReportCommand
         var commandText = new Option<string>("--command-text") { Description = "The command line recorded in the results", DefaultValueFactory = _ => "loadtests/cluster.sh" };
         var routeTableCommand = new Option<string>("--route-table-command") { Description = "The route table measurement's command line", DefaultValueFactory = _ => "dotnet run -c Release --project loadtests/ClusterBroker.Benchmarks -- route-table" };
         var started = new Option<string>("--started") { Description = "When the run started (ISO 8601, UTC)", Required = true };
+        var finished = new Option<string?>("--finished") { Description = "When the run's measurements ended (ISO 8601, UTC; default now): for re-rendering a run later" };
 
         var command = new Command("cluster-report", "Write the '## Cluster' section from a loadtests/cluster.sh run directory")
         {
-            directory, results, nodes, commandText, routeTableCommand, started,
+            directory, results, nodes, commandText, routeTableCommand, started, finished,
         };
         command.SetAction(parse =>
         {
             var dir = parse.GetValue(directory)!;
             var start = DateTimeOffset.Parse(parse.GetValue(started)!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+            var end = parse.GetValue(finished) is { } text
+                ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal)
+                : DateTimeOffset.UtcNow;
             var data = ClusterRunData.Load(dir, parse.GetValue(nodes));
-            var body = ClusterReport.Render(data, parse.GetValue(commandText)!, parse.GetValue(routeTableCommand)!, start, DateTimeOffset.UtcNow - start, MachineInfo.Describe());
+            var body = ClusterReport.Render(data, parse.GetValue(commandText)!, parse.GetValue(routeTableCommand)!, start, end - start, MachineInfo.Describe());
             File.WriteAllText(Path.Combine(dir, "cluster.md"), body);
             Console.WriteLine(body);
             if (parse.GetValue(results) is { } file)
