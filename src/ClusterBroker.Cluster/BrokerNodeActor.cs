@@ -45,7 +45,7 @@ public sealed class BrokerNodeActor : UntypedActor
             case DeliverToConnection m:
                 if (!_context.Connections.Deliver(m.ConnectionId, m.Message))
                 {
-                    _sessions.Region.Tell(new EnqueueMessage(m.ClientId, m.Message, Bounced: true));
+                    _sessions.Region.Tell(new EnqueueMessage(m.ClientId, m.Message, Self, m.ConnectionId));
                 }
 
                 break;

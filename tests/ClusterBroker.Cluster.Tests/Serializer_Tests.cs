@@ -38,7 +38,7 @@ public class Serializer_Tests : Akka.TestKit.Xunit2.TestKit
     public static IEnumerable<object[]> Messages()
     {
         var origin = new Akka.Cluster.UniqueAddress(new Address("akka.tcp", "cluster-broker", "127.0.0.1", 2551), 12345);
-        yield return [new EnqueueMessage("c", new QueuedMessage(FullMessage(), QualityOfService.AtMostOnce, false, [3u]), Bounced: true)];
+        yield return [new EnqueueMessage("c", new QueuedMessage(FullMessage(), QualityOfService.AtMostOnce, false, [3u]))];
         yield return [new DeliverToConnection(9, "c", new QueuedMessage(FullMessage(), QualityOfService.ExactlyOnce, true, null))];
         yield return [new PublishWill("c", FullMessage())];
         yield return [new ForgetSession("c")];
@@ -65,6 +65,7 @@ public class Serializer_Tests : Akka.TestKit.Xunit2.TestKit
         yield return ["release"];
         yield return ["restore"];
         yield return ["moved"];
+        yield return ["bounced"];
     }
 
     private object Build(string kind) => kind switch
@@ -75,6 +76,7 @@ public class Serializer_Tests : Akka.TestKit.Xunit2.TestKit
         "release" => new ReleaseClientId("c", 5, TestActor),
         "restore" => new RestoreSession("c", TestActor, new SessionRecord(true, 3, 99, new PendingWill(FullMessage(), 4), 100, FullSnapshot())),
         "moved" => new SessionEndpointMoved("c", TestActor),
+        "bounced" => new EnqueueMessage("c", new QueuedMessage(FullMessage(), QualityOfService.AtLeastOnce, false, null), TestActor, 7),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

@@ -136,6 +136,28 @@ public class SessionActor_Tests : IClassFixture<SessionClusterFixture>
     }
 
     [Fact]
+    public void A_message_bounced_by_an_older_connection_goes_to_the_newer_one()
+    {
+        Attach("bo", 1);
+        _region.Tell(Detach("bo", 1, 60, SessionSnapshot.Empty));
+        Attach("bo", 2, node: _otherNode);
+        // Forwarded to connection 1 while it was closing, it comes back after connection 2 took the session.
+        _region.Tell(new EnqueueMessage(Id("bo"), Message("late"), _node.Ref, 1));
+        DeliverToConnection deliver = _otherNode.FishForMessage<DeliverToConnection>(_ => true, TimeSpan.FromSeconds(10));
+        Assert.Equal(2, deliver.ConnectionId);
+    }
+
+    [Fact]
+    public void A_message_bounced_by_the_attached_connection_waits_for_its_hand_back()
+    {
+        Attach("bs", 1);
+        _region.Tell(new EnqueueMessage(Id("bs"), Message("kept"), _node.Ref, 1));
+        _region.Tell(Detach("bs", 1, 60, SessionSnapshot.Empty));
+        SessionAttached back = Attach("bs", 2);
+        Assert.Equal("kept", System.Text.Encoding.UTF8.GetString(Assert.Single(back.Snapshot.Queued).Message.Payload.Span));
+    }
+
+    [Fact]
     public void A_large_state_handed_back_in_parts_is_reassembled()
     {
         Attach("p", 1);

@@ -28,10 +28,11 @@ public sealed record SessionRoutesReady(string ClientId, long ConnectionId) : IS
 public sealed record DetachSession(string ClientId, long ConnectionId, IActorRef Node, uint SessionExpiryInterval, SessionSnapshot Snapshot, PendingWill? Will) : ISessionMessage;
 
 /// <summary>
-/// A message for the session. <paramref name="Bounced"/> is set when it was forwarded to a connection that had
-/// just ended: the session then keeps it instead of forwarding it again.
+/// A message for the session. <paramref name="BouncedFrom"/> names the connection (node actor, number) it was
+/// forwarded to when that connection had just ended: the session keeps it if that connection is still the
+/// attached one (its hand-back is on its way), and forwards it to a newer connection otherwise.
 /// </summary>
-public sealed record EnqueueMessage(string ClientId, QueuedMessage Message, bool Bounced = false) : ISessionMessage;
+public sealed record EnqueueMessage(string ClientId, QueuedMessage Message, IActorRef? BouncedFromNode = null, long BouncedFromConnection = -1) : ISessionMessage;
 
 /// <summary>
 /// Continue this session from the record its previous owner exported when its shard was handed off (a node

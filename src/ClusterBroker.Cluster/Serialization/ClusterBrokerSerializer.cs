@@ -3,6 +3,7 @@ using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
 using ClusterBroker.Cluster.Messages;
+using ClusterBroker.Core.Messages;
 using ClusterBroker.Protocol;
 using static ClusterBroker.Cluster.Serialization.WireFormat;
 
@@ -134,7 +135,12 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
             case EnqueueMessage m:
                 w.Write(m.ClientId);
                 WriteQueued(w, m.Message);
-                w.Write(m.Bounced);
+                w.Write(m.BouncedFromNode is not null);
+                if (m.BouncedFromNode is not null)
+                {
+                    WriteActorRef(w, m.BouncedFromNode);
+                    w.Write(m.BouncedFromConnection);
+                }
                 break;
             case MessagePart m:
                 w.Write(m.ClientId);
@@ -287,7 +293,12 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
             case DetachManifest:
                 return new DetachSession(r.ReadString(), r.ReadInt64(), ReadActorRef(r, system), r.ReadUInt32(), ReadSnapshot(r), ReadWill(r));
             case EnqueueManifest:
-                return new EnqueueMessage(r.ReadString(), ReadQueued(r), r.ReadBoolean());
+            {
+                string clientId = r.ReadString();
+                QueuedMessage queued = ReadQueued(r);
+                return r.ReadBoolean() ? new EnqueueMessage(clientId, queued, ReadActorRef(r, system), r.ReadInt64()) : new EnqueueMessage(clientId, queued);
+            }
+
             case PartManifest:
                 return new MessagePart(r.ReadString(), r.ReadInt64(), r.ReadInt32(), r.ReadBoolean(), r.ReadString(), ReadBytes(r));
             case AttachedManifest:

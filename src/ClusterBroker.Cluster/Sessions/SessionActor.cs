@@ -357,9 +357,12 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
 
     private void OnEnqueue(EnqueueMessage message)
     {
-        if (_state.AttachedConnectionId is long connection && !message.Bounced && _node is not null)
+        // Routed here in the instant the client was between connections: hand it to the attached connection —
+        // unless that very connection sent it back (it ended; its hand-back is on its way and the message waits
+        // here). A message bounced by an older connection goes to the newer one.
+        if (_state.AttachedConnectionId is long connection && _node is not null
+            && !(message.BouncedFromNode is { } from && from.Equals(_node) && message.BouncedFromConnection == connection))
         {
-            // Routed here in the instant the client was between connections: hand it to the connection.
             _node.Tell(new DeliverToConnection(connection, message.ClientId, message.Message));
             return;
         }
