@@ -185,7 +185,9 @@ public sealed class Will_Tests(BrokerFixture broker) : IClassFixture<BrokerFixtu
                 try
                 {
                     await found.Messages.WaitForCountAsync(1, TimeSpan.FromMilliseconds(300));
-                    return true;
+                    // a subscriber that came before the will gets it live, without the retain flag
+                    // [MQTT-3.3.1-9]; only a subscription made after it proves it was retained
+                    return found.Messages.Snapshot()[0].Retain;
                 }
                 catch (Xunit.Sdk.XunitException)
                 {
