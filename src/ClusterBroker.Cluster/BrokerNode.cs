@@ -7,6 +7,7 @@ using ClusterBroker.Cluster.Messages;
 using ClusterBroker.Cluster.Routing;
 using ClusterBroker.Cluster.Sessions;
 using ClusterBroker.Core;
+using ClusterBroker.Core.Sessions;
 using ClusterBroker.Core.Channel;
 using ClusterBroker.Core.Connections;
 using ClusterBroker.Core.Retained;
@@ -191,7 +192,8 @@ public sealed class BrokerNode : IAsyncDisposable
         ActorSystem system = ActorSystem.Create(cluster.Name, ClusterConfig.Build(options, cluster));
         try
         {
-            var sessions = new ClusterSessionRegistry(system, options.TakeoverTimeout + TimeSpan.FromSeconds(10));
+            ISessionStore? sessionStore = stores?.Sessions;
+            var sessions = new ClusterSessionRegistry(system, options.TakeoverTimeout + TimeSpan.FromSeconds(10), durableSessions: sessionStore is not null);
             var context = new BrokerContext(options, sessions, loggerFactory, authenticator, stores?.Retained ?? new InMemoryRetainedMessageStore(), authorizer: authorizer);
             var clusterMetrics = new ClusterMetrics();
             var routes = new ClusterRouteTable();
@@ -221,12 +223,16 @@ public sealed class BrokerNode : IAsyncDisposable
                 new ClientIdMessageExtractor()).ConfigureAwait(false);
             IActorRef sessionRegion = await sharding.StartAsync(
                 SessionTypeName,
-                clientId => SessionActor.Props(clientId, options, sessionLogger, metrics, clusterMetrics, time, nodeActor, clientIdRegion),
+                clientId => SessionActor.Props(clientId, options, sessionLogger, metrics, clusterMetrics, time, nodeActor, clientIdRegion, sessionStore),
                 settings,
                 new SessionMessageExtractor(100),
                 ShardAllocationStrategy.LeastShardAllocationStrategy(absoluteLimit: 1, relativeLimit: 0.1),
                 HandOffSession.Instance).ConfigureAwait(false);
             sessions.Bind(sessionRegion, clientIdRegion, nodeActor, replicator, connection => context.Connections.TryGet(connection, out _));
+            if (sessionStore is not null)
+            {
+                system.ActorOf(SessionRecoveryActor.Props(sessionStore, sessionRegion, clusterLogger), "session-recovery");
+            }
 
             await WarmUpShardingAsync(sessionRegion, logger, cancellationToken).ConfigureAwait(false);
             await AwaitRoutesAsync(replicator, logger).ConfigureAwait(false);
@@ -343,6 +349,8 @@ public sealed class BrokerNode : IAsyncDisposable
         new("$SYS/broker/cluster/snapshots/sent", m.SnapshotsSent),
         new("$SYS/broker/cluster/snapshots/received", m.SnapshotsReceived),
         new("$SYS/broker/cluster/sessions/lost", m.SessionsLost),
+        new("$SYS/broker/cluster/sessions/recovered", m.SessionsRecovered),
+        new("$SYS/broker/cluster/sessions/store-write-failures", m.SessionStoreWriteFailures),
         new("$SYS/broker/cluster/shared/dropped", m.SharedMessagesDropped),
     ];
 

@@ -1,4 +1,5 @@
 using ClusterBroker.Core.Retained;
+using ClusterBroker.Core.Sessions;
 
 namespace ClusterBroker.Cluster;
 
@@ -11,6 +12,9 @@ public sealed class BrokerNodeStores
 {
     /// <summary>Retained messages; null = a new in-memory store of this node alone.</summary>
     public IRetainedMessageStore? Retained { get; init; }
+
+    /// <summary>Where persistent sessions are kept durably (cluster mode with Redis); null = in the session entities' memory only.</summary>
+    public ISessionStore? Sessions { get; init; }
 
     /// <summary>The stores' own counters, published with the node's $SYS topics (read at each publication).</summary>
     public Func<IEnumerable<KeyValuePair<string, long>>>? SysCounters { get; init; }

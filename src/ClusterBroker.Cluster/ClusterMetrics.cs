@@ -16,6 +16,8 @@ public sealed class ClusterMetrics
     private long _snapshotsReceived;
     private long _sessionsLost;
     private long _sharedMessagesDropped;
+    private long _sessionStoreWriteFailures;
+    private long _sessionsRecovered;
 
     /// <summary>Members with status Up, this node included.</summary>
     public long Members => Volatile.Read(ref _members);
@@ -63,4 +65,14 @@ public sealed class ClusterMetrics
     public void SnapshotReceived() => Interlocked.Increment(ref _snapshotsReceived);
 
     public void SessionLost() => Interlocked.Increment(ref _sessionsLost);
+
+    /// <summary>Writes to the session store that failed (each logged): what they carried may be missing after a node loss.</summary>
+    public long SessionStoreWriteFailures => Volatile.Read(ref _sessionStoreWriteFailures);
+
+    /// <summary>Persistent sessions continued from the session store after the node holding them was lost.</summary>
+    public long SessionsRecovered => Volatile.Read(ref _sessionsRecovered);
+
+    public void SessionStoreWriteFailed() => Interlocked.Increment(ref _sessionStoreWriteFailures);
+
+    public void SessionRecovered() => Interlocked.Increment(ref _sessionsRecovered);
 }

@@ -115,7 +115,7 @@ public sealed class BrokerHost : IAsyncDisposable
         }
 
         BrokerSecurity security = BrokerSecurity.Create(settings.Security.Clone(), loggerFactory);
-        RedisStores? redis = settings.Redis.IsConfigured ? await RedisStores.StartAsync(settings.Redis, loggerFactory).ConfigureAwait(false) : null;
+        RedisStores? redis = settings.Redis.IsConfigured ? await RedisStores.StartAsync(settings.Redis, settings.Sessions.UsesRedis(redisConfigured: true), loggerFactory).ConfigureAwait(false) : null;
         if (redis is null)
             logger.LogInformation("Retained messages: in memory, this node's alone (no Redis configured)");
         BrokerNode node;

@@ -32,6 +32,9 @@ public sealed class BrokerHostSettings
     /// <summary>How the node drains before it stops (configuration section "Drain").</summary>
     public DrainOptions Drain { get; init; } = new();
 
+    /// <summary>Where persistent sessions are kept (configuration section "Sessions").</summary>
+    public SessionsOptions Sessions { get; init; } = new();
+
     /// <summary>
     /// Run one compacting, decommitting collection after start-up and whenever the number of
     /// connections grew and settled, so idle connections do not keep the garbage of their handshakes
@@ -53,6 +56,7 @@ public sealed class BrokerHostSettings
         errors.AddRange(Drain.GetValidationErrors());
         errors.AddRange(Security.GetValidationErrors());
         errors.AddRange(Redis.GetValidationErrors());
+        errors.AddRange(Sessions.GetValidationErrors(Redis.IsConfigured));
         if (clusterErrors.Count == 0)
             errors.AddRange(StoreModeErrors());
         try

@@ -46,6 +46,7 @@ internal static class HostConfiguration
         ["--http-port"] = "Http:Port",
         ["--http-bind"] = "Http:BindAddress",
         ["--drain-period"] = "Drain:Period",
+        ["--session-durability"] = "Sessions:Durability",
         ["--server-reference"] = "Drain:ServerReference",
         ["--log-format"] = "Host:LogFormat",
     };
@@ -65,6 +66,7 @@ internal static class HostConfiguration
         (RedisOptions.SectionName, typeof(RedisOptions)),
         (HttpOptions.SectionName, typeof(HttpOptions)),
         (DrainOptions.SectionName, typeof(DrainOptions)),
+        (SessionsOptions.SectionName, typeof(SessionsOptions)),
         ("Logging", null), // Microsoft.Extensions.Logging's own keys (LogLevel:<category>, console options)
     ];
 
@@ -91,6 +93,8 @@ internal static class HostConfiguration
                                    configuration string: host:port, several endpoints, serviceName= (Sentinel),
                                    ssl=true, password=...; required with --seed-nodes naming other nodes, unless
                                    --Cluster:InMemoryStores true (each node keeps its own retained messages)
+          --session-durability D   Auto (default: Redis when --redis is given), Redis (persistent sessions written to
+                                   Redis, continued on another node when theirs dies) or Memory (faster, lost with their node)
           --http-port N            HTTP port of /metrics, /health/live, /health/ready and the admin API /api/v1 (default 8080)
           --http-bind ADDRESS      HTTP listen address (default 0.0.0.0); --Http:Enabled false turns HTTP off;
                                    the admin API's bearer token is Http:AdminToken (set it in the environment:
@@ -128,6 +132,7 @@ internal static class HostConfiguration
         var redis = new RedisOptions();
         var http = new HttpOptions();
         var drain = new DrainOptions();
+        var sessions = new SessionsOptions();
         try
         {
             configuration.GetSection(TransportOptions.SectionName).Bind(transport);
@@ -185,6 +190,7 @@ internal static class HostConfiguration
         try
         {
             configuration.GetSection(DrainOptions.SectionName).Bind(drain);
+            configuration.GetSection(SessionsOptions.SectionName).Bind(sessions);
         }
         catch (InvalidOperationException ex)
         {
@@ -203,6 +209,7 @@ internal static class HostConfiguration
             Redis = redis,
             Http = http.Enabled ? http : null,
             Drain = drain,
+            Sessions = sessions,
             CompactHeapAfterConnectionBursts = host.CompactHeapAfterConnectionBursts,
         };
         if (errors.Count == 0)

@@ -1,6 +1,7 @@
 using ClusterBroker.Cluster;
 using ClusterBroker.Storage.Redis;
 using ClusterBroker.Storage.Redis.Retained;
+using ClusterBroker.Storage.Redis.Sessions;
 using Microsoft.Extensions.Logging;
 
 namespace ClusterBroker.Host;
@@ -11,20 +12,24 @@ namespace ClusterBroker.Host;
 /// </summary>
 internal sealed class RedisStores : IAsyncDisposable
 {
-    private RedisStores(RedisConnection connection, RedisRetainedMessageStore retained)
+    private RedisStores(RedisConnection connection, RedisRetainedMessageStore retained, RedisSessionStore? sessions)
     {
         Connection = connection;
         Retained = retained;
-        NodeStores = new BrokerNodeStores { Retained = retained, SysCounters = retained.SysCounters };
+        Sessions = sessions;
+        NodeStores = new BrokerNodeStores { Retained = retained, Sessions = sessions, SysCounters = retained.SysCounters };
     }
 
     public RedisConnection Connection { get; }
 
     public RedisRetainedMessageStore Retained { get; }
 
+    /// <summary>Persistent sessions, when they are durable (Sessions:Durability).</summary>
+    public RedisSessionStore? Sessions { get; }
+
     public BrokerNodeStores NodeStores { get; }
 
-    public static async Task<RedisStores> StartAsync(RedisOptions options, ILoggerFactory loggerFactory)
+    public static async Task<RedisStores> StartAsync(RedisOptions options, bool durableSessions, ILoggerFactory loggerFactory)
     {
         RedisConnection connection = await RedisConnection.ConnectAsync(options, loggerFactory).ConfigureAwait(false);
         try
@@ -32,7 +37,12 @@ internal sealed class RedisStores : IAsyncDisposable
             RedisRetainedMessageStore retained = await RedisRetainedMessageStore.StartAsync(connection, loggerFactory).ConfigureAwait(false);
             loggerFactory.CreateLogger("ClusterBroker.Host").LogInformation(
                 "Retained messages: in Redis at {Endpoints} (key prefix '{KeyPrefix}'), shared by every node using it", connection.Endpoints, options.KeyPrefix);
-            return new RedisStores(connection, retained);
+            RedisSessionStore? sessions = durableSessions ? new RedisSessionStore(connection, loggerFactory) : null;
+            loggerFactory.CreateLogger("ClusterBroker.Host").LogInformation(
+                durableSessions
+                    ? "Persistent sessions: written to Redis, so they continue on another node when their node dies"
+                    : "Persistent sessions: in memory only (Sessions:Durability Memory); a node crash loses the sessions it held");
+            return new RedisStores(connection, retained, sessions);
         }
         catch
         {

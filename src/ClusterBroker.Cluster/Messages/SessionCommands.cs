@@ -43,3 +43,16 @@ public sealed record RestoreSession(string ClientId, IActorRef? Node, SessionRec
 
 /// <summary>The offline endpoint (subscriptions and routes) of the session now lives on <paramref name="Node"/> (its previous node is leaving).</summary>
 public sealed record SessionEndpointMoved(string ClientId, IActorRef Node) : ISessionMessage;
+
+/// <summary>
+/// The connection's subscriptions changed (SUBSCRIBE/UNSUBSCRIBE on a persistent session): the entity writes them
+/// to the session store, so they survive the loss of the connection's node. Sent only when sessions are durable.
+/// </summary>
+public sealed record SessionSubscriptionsChanged(string ClientId, long ConnectionId, IActorRef Node, uint SessionExpiryInterval, IReadOnlyList<Subscription> Subscriptions) : ISessionMessage;
+
+/// <summary>
+/// <paramref name="DeadNode"/> (a home-node id, see <see cref="Sessions.SessionPersistence"/>) left the cluster and
+/// the session store says this session's home was there: the entity continues the session from the store on its
+/// own node (its subscriptions hosted there, so what is published meanwhile is queued) unless it moved since.
+/// </summary>
+public sealed record RecoverSession(string ClientId, string DeadNode) : ISessionMessage;

@@ -47,6 +47,8 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
     private const string ConfirmedManifest = "SC";
     private const string AppliedManifest = "RA";
     private const string RoutesReadyManifest = "SY";
+    private const string SubscriptionsChangedManifest = "SU";
+    private const string RecoverManifest = "SR";
 
     public override int Identifier => SerializerId;
 
@@ -79,6 +81,8 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
         SessionAttachConfirmed => ConfirmedManifest,
         RoutesApplied => AppliedManifest,
         SessionRoutesReady => RoutesReadyManifest,
+        SessionSubscriptionsChanged => SubscriptionsChangedManifest,
+        RecoverSession => RecoverManifest,
         _ => throw new ArgumentException($"Cannot serialize {o.GetType()}.", nameof(o)),
     };
 
@@ -279,6 +283,17 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                 w.Write(m.ClientId);
                 WriteSubscriptions(w, m.Subscriptions);
                 break;
+            case SessionSubscriptionsChanged m:
+                w.Write(m.ClientId);
+                w.Write(m.ConnectionId);
+                WriteActorRef(w, m.Node);
+                w.Write(m.SessionExpiryInterval);
+                WriteSubscriptions(w, m.Subscriptions);
+                break;
+            case RecoverSession m:
+                w.Write(m.ClientId);
+                w.Write(m.DeadNode);
+                break;
             default:
                 throw new ArgumentException($"Cannot serialize {obj.GetType()}.", nameof(obj));
         }
@@ -387,6 +402,10 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                 return new SessionEndpointMoved(r.ReadString(), ReadActorRef(r, system));
             case HostManifest:
                 return new HostSessionEndpoint(r.ReadString(), ReadSubscriptions(r));
+            case SubscriptionsChangedManifest:
+                return new SessionSubscriptionsChanged(r.ReadString(), r.ReadInt64(), ReadActorRef(r, system), r.ReadUInt32(), ReadSubscriptions(r));
+            case RecoverManifest:
+                return new RecoverSession(r.ReadString(), r.ReadString());
             default:
                 throw new SerializationException($"Unknown manifest '{manifest}'.");
         }

@@ -20,7 +20,7 @@ namespace ClusterBroker.Cluster.Sessions;
 /// message sent to a shard whose node just died is lost, and the shard answers from its new home only once
 /// that node is downed. Both are idempotent for the same connection.
 /// </remarks>
-public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTimeout) : ISessionRegistry
+public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTimeout, bool durableSessions = false) : ISessionRegistry
 {
     /// <summary>How long to wait for an answer before sending a claim or an attach again.</summary>
     public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
@@ -194,4 +194,12 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
         _clientIds.Tell(new ReleaseClientId(clientId, connectionId, _node), ActorRefs.NoSender);
 
     public void EnqueueOffline(string clientId, QueuedMessage message) => _region.Tell(new EnqueueMessage(clientId, message));
+
+    public void SubscriptionsChanged(string clientId, long connectionId, uint sessionExpiryInterval, IReadOnlyList<Subscription> subscriptions)
+    {
+        if (durableSessions)
+        {
+            _region.Tell(new SessionSubscriptionsChanged(clientId, connectionId, _node, sessionExpiryInterval, subscriptions), ActorRefs.NoSender);
+        }
+    }
 }

@@ -26,7 +26,7 @@ namespace ClusterBroker.Cluster.Sessions;
 /// endpoint). Replies go to that node actor, never to a temporary asker, so a late answer is handed back
 /// rather than lost.
 /// </remarks>
-public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStash
+public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStash
 {
     /// <summary>How long a takeover waits for the hand-back after the old node said its connection closed.</summary>
     public static readonly TimeSpan DetachGrace = TimeSpan.FromSeconds(2);
@@ -56,8 +56,18 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
     // The node a resumed session came from, told to forget it once the new node's routes are everywhere.
     private IActorRef? _forgetAfterRoutes;
 
-    public SessionActor(string clientId, BrokerOptions options, ILogger logger, BrokerMetrics? metrics, ClusterMetrics clusterMetrics, TimeProvider time, IActorRef localNode, IActorRef clientIds)
+    // Durable sessions (a session store is configured): the store is read before anything else is handled.
+    private readonly SessionPersistence? _persistence;
+    private bool _loading;
+    private string? _recovering;
+    private uint _sessionExpiryInterval;
+
+    // Loaded from the store while its connection was still up on a live node: that connection's hand-back wins.
+    private string? _adoptHandBackFrom;
+
+    public SessionActor(string clientId, BrokerOptions options, ILogger logger, BrokerMetrics? metrics, ClusterMetrics clusterMetrics, TimeProvider time, IActorRef localNode, IActorRef clientIds, ISessionStore? store)
     {
+        _persistence = store is null ? null : new SessionPersistence(store, clientId, logger, clusterMetrics);
         _clientIds = clientIds;
         _options = options;
         _logger = logger;
@@ -73,8 +83,9 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
 
     /// <summary>Props without an expression tree (cheap per entity).</summary>
     /// <param name="clientIds">The ClientId registry, told when a persistent session starts and ends.</param>
-    public static Props Props(string clientId, BrokerOptions options, ILogger logger, BrokerMetrics? metrics, ClusterMetrics clusterMetrics, TimeProvider time, IActorRef localNode, IActorRef clientIds) =>
-        Akka.Actor.Props.Create(typeof(SessionActor), clientId, options, logger, metrics!, clusterMetrics, time, localNode, clientIds);
+    /// <param name="store">Where persistent sessions are kept durably; null keeps them in memory only.</param>
+    public static Props Props(string clientId, BrokerOptions options, ILogger logger, BrokerMetrics? metrics, ClusterMetrics clusterMetrics, TimeProvider time, IActorRef localNode, IActorRef clientIds, ISessionStore? store = null) =>
+        Akka.Actor.Props.Create(typeof(SessionActor), clientId, options, logger, metrics!, clusterMetrics, time, localNode, clientIds, store!);
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -83,10 +94,33 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
     // An untyped actor: a ReceiveActor builds handler tables per instance, which costs memory per session.
     protected override void OnReceive(object message)
     {
+        if (_persistence is { Loaded: false } && !ReadyFor(message))
+        {
+            return;
+        }
+
         switch (message)
         {
             case EnqueueMessage m:
                 OnEnqueue(m);
+                break;
+            case SessionSubscriptionsChanged m:
+                if (IsAttachedTo(m.Node, m.ConnectionId))
+                {
+                    _sessionExpiryInterval = m.SessionExpiryInterval;
+                    _persistence?.Attached(SessionPersistence.HomeOf(m.Node, Context.System), m.SessionExpiryInterval, m.Subscriptions);
+                }
+
+                break;
+            case RecoverSession m:
+                if (_persistence?.Home == m.DeadNode && m.DeadNode != LocalHome)
+                {
+                    StartRecovery($"its node {m.DeadNode} left the cluster");
+                }
+
+                break;
+            case ActorIdentity m:
+                OnHomeIdentified(m);
                 break;
             case AttachSession m when _unconfirmed is { } reply && reply.ConnectionId == m.ConnectionId && m.Node.Equals(_node):
                 SendReply(reply);
@@ -230,6 +264,17 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
         }
 
         SetNode(request.Node);
+        _sessionExpiryInterval = request.SessionExpiryInterval;
+        _adoptHandBackFrom = null;
+        if (!attach.IsEphemeral)
+        {
+            _persistence?.Attached(SessionPersistence.HomeOf(request.Node, Context.System), request.SessionExpiryInterval, result.Snapshot.Subscriptions);
+        }
+        else if (_persistence?.Home is not null)
+        {
+            _persistence.Delete(); // the session ends with this connection: nothing of it is to be recovered
+        }
+
         var attached = new SessionAttached(request.ClientId, request.ConnectionId, result.SessionPresent, request.SessionExpiryInterval, result.Snapshot);
         SendReply(attached);
         _unconfirmed = attach.IsEphemeral ? null : attached;
@@ -306,11 +351,11 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
         long now = Now;
         if (!IsAttachedTo(detach.Node, detach.ConnectionId))
         {
-            if (!_state.Exists && _state.AttachedConnectionId is null && _pendingAttach is null && detach.SessionExpiryInterval > 0)
+            if (_state.AttachedConnectionId is null && _pendingAttach is null && detach.SessionExpiryInterval > 0 && (!_state.Exists || IsStoredConnection(detach.Node)))
             {
                 // This entity started after the one that attached the connection was lost with its node: adopt the
-                // session the connection hands back rather than dropping it.
-                _state.Attach(new SessionAttachRequest(detach.ClientId, false, detach.ConnectionId, detach.SessionExpiryInterval), now, out _);
+                // session the connection hands back rather than dropping it (it is newer than any stored copy).
+                _state.Attach(new SessionAttachRequest(detach.ClientId, true, detach.ConnectionId, detach.SessionExpiryInterval), now, out _);
                 SetNode(detach.Node);
                 AnnounceIfPersistent();
             }
@@ -329,7 +374,18 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
         }
 
         _unconfirmed = null;
+        _adoptHandBackFrom = null;
         bool keep = _state.Detach(new SessionDetachRequest(detach.ClientId, detach.ConnectionId, detach.SessionExpiryInterval, detach.Snapshot, detach.Will), now);
+        if (keep)
+        {
+            _sessionExpiryInterval = detach.SessionExpiryInterval;
+            _persistence?.Offline(SessionPersistence.HomeOf(detach.Node, Context.System), detach.SessionExpiryInterval, _state.Export(now));
+        }
+        else
+        {
+            _persistence?.Delete();
+        }
+
         if (_pendingAttach is not null)
         {
             CompletePendingAttach();
@@ -373,7 +429,8 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
             return;
         }
 
-        _state.Enqueue(message.Message, Now);
+        EnqueueOutcome outcome = _state.Enqueue(message.Message, Now);
+        _persistence?.Appended(message.Message, outcome, _options.MaxQueuedMessagesPerSession);
     }
 
     private void OnNodeTerminated(IActorRef node)
@@ -384,6 +441,12 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
         }
 
         _node = null;
+        if (_state.AttachedConnectionId is not null && _persistence is not null)
+        {
+            StartRecovery("the node holding its connection left the cluster without handing it back");
+            return;
+        }
+
         if (_state.AttachedConnectionId is not null)
         {
             // The connection's node was removed from the cluster: the live state (subscriptions, inflight, queue)
@@ -398,7 +461,10 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
             Passivate();
         }
 
-        // Otherwise the session waits here with its state; only the routes of its offline endpoint went with the node.
+        if (_state.Exists)
+        {
+            HostSubscriptionsHere();
+        }
     }
 
     private void LoseSession(string why)
@@ -454,6 +520,7 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
         }
 
         SetNode(moved.Node);
+        _persistence?.Offline(SessionPersistence.HomeOf(moved.Node, Context.System), _sessionExpiryInterval, _state.Export(Now));
     }
 
     private void OnHandOff()
@@ -536,6 +603,7 @@ public sealed class SessionActor : UntypedActor, IWithTimers, IWithUnboundedStas
         }
 
         _state.End();
+        _persistence?.Delete();
         _node?.Tell(new ForgetSession(ClientId));
         Passivate();
     }

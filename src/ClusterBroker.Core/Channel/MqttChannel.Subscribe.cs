@@ -106,6 +106,7 @@ public sealed partial class MqttChannel
         }
 
         SendControl(new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = codes, ReasonString = reason });
+        ReportSubscriptionsChanged(codes);
 
         if (retainedWanted is not null)
         {
@@ -213,5 +214,15 @@ public sealed partial class MqttChannel
             PacketId = unsubscribe.PacketId,
             ReasonCodes = _version == ProtocolVersion.V500 ? codes : null,
         });
+        ReportSubscriptionsChanged(codes);
+    }
+
+    /// <summary>A persistent session's owner learns its new subscriptions (to keep them in its store) when any filter changed.</summary>
+    private void ReportSubscriptionsChanged(ReasonCode[] codes)
+    {
+        if (HasPersistentSession && Array.Exists(codes, c => (byte)c < 0x80))
+        {
+            _context.Sessions.SubscriptionsChanged(_clientId!, _connectionId, _sessionExpiryInterval, _context.Router.GetSubscriptions(_endpoint!));
+        }
     }
 }

@@ -40,4 +40,13 @@ public interface ISessionRegistry
     void SubscriptionsRestored(string clientId, long connectionId)
     {
     }
+
+    /// <summary>
+    /// The subscriptions of a connection with a persistent session changed (after its SUBACK or UNSUBACK): an owner
+    /// that keeps sessions in a store writes them there, so they outlive the connection's node. One node in memory
+    /// needs nothing here: the connection hands them back when it ends.
+    /// </summary>
+    void SubscriptionsChanged(string clientId, long connectionId, uint sessionExpiryInterval, IReadOnlyList<Subscription> subscriptions)
+    {
+    }
 }

@@ -1,0 +1,198 @@
+using Akka.Actor;
+using Akka.Cluster;
+using ClusterBroker.Cluster.Messages;
+using ClusterBroker.Core.Messages;
+using ClusterBroker.Core.Sessions;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterBroker.Cluster.Sessions;
+
+/// <summary>
+/// The session entity over a session store (durable sessions): it reads the stored session before handling
+/// anything, writes every change through (<see cref="SessionPersistence"/>), and continues a session from the
+/// store when the node holding its connection or its subscriptions is lost.
+/// </summary>
+public sealed partial class SessionActor
+{
+    private string LocalHome => SessionPersistence.HomeOf(_localNode, Context.System);
+
+    /// <summary>
+    /// Until the stored session was read, messages wait in the stash. A Clean Start needs no read (the stored
+    /// session ends), nor does a hand-off, which carries the state.
+    /// </summary>
+    private bool ReadyFor(object message)
+    {
+        SessionPersistence persistence = _persistence!;
+        switch (message)
+        {
+            case SessionLoaded loaded:
+                OnLoaded(loaded);
+                return false;
+            case AttachSession { CleanStart: true } when !_loading:
+                persistence.StartClean();
+                return true;
+            case RestoreSession restore when !_loading:
+                persistence.Adopt(restore.Node is null ? null : SessionPersistence.HomeOf(restore.Node, Context.System));
+                return true;
+            default:
+                Stash.Stash();
+                if (!_loading)
+                {
+                    _loading = true;
+                    persistence.Load(Self);
+                }
+
+                return false;
+        }
+    }
+
+    /// <summary>Reads the store again and continues the session from it: its connection or its subscriptions were lost with a node.</summary>
+    private void StartRecovery(string why)
+    {
+        _recovering = why;
+        _loading = true;
+        _persistence!.Reload();
+        _persistence.Load(Self);
+    }
+
+    private void OnLoaded(SessionLoaded loaded)
+    {
+        _loading = false;
+        StoredSessionContents? stored = _persistence!.OnLoaded(loaded);
+        string? recovering = _recovering;
+        _recovering = null;
+        if (recovering is not null)
+        {
+            ContinueFromStore(stored, recovering);
+        }
+        else if (stored is not null)
+        {
+            ContinueStored(stored);
+        }
+
+        Stash.UnstashAll();
+        if (recovering is not null && _pendingAttach is not null)
+        {
+            CompletePendingAttach();
+        }
+    }
+
+    /// <summary>This entity just started and found the session in the store (its previous entity was lost, or passivated).</summary>
+    private void ContinueStored(StoredSessionContents stored)
+    {
+        StoredSession session = stored.Session;
+        if (!IsLiveHome(session.HomeNode))
+        {
+            ContinueFromStore(stored, $"its node {session.HomeNode} is no longer in the cluster");
+        }
+        else if (session.Online)
+        {
+            // Its connection is still up, with newer state than the store: the hand-back it sends when it ends is
+            // taken as the session (the entity that knew the connection was lost with its node).
+            _adoptHandBackFrom = session.HomeNode;
+        }
+        else
+        {
+            long now = Now;
+            RestoreOffline(stored, now);
+            IdentifyHome(session.HomeNode);
+            AnnounceIfPersistent();
+            ArmOfflineTimers(now);
+        }
+    }
+
+    /// <summary>The session continues on this node from what the store holds: subscriptions hosted here, pending messages kept.</summary>
+    private void ContinueFromStore(StoredSessionContents? stored, string why)
+    {
+        if (stored is null)
+        {
+            if (_state.AttachedConnectionId is not null || _state.Exists)
+            {
+                LoseSession(why + ", and the session store has no copy of it");
+                _state.End();
+                if (_pendingAttach is null)
+                {
+                    Passivate();
+                }
+            }
+
+            return;
+        }
+
+        long now = Now;
+        RestoreOffline(stored, now);
+        _localNode.Tell(new HostSessionEndpoint(ClientId, stored.Session.Subscriptions));
+        SetNode(_localNode);
+        _persistence!.Offline(LocalHome, _sessionExpiryInterval, _state.Export(now));
+        _clusterMetrics.SessionRecovered();
+        _logger.LogInformation(
+            "Session of client {ClientId} continues on this node from the session store ({Why}): {Subscriptions} subscription(s), {Pending} pending message(s)",
+            ClientId, why, stored.Session.Subscriptions.Count, stored.Pending.Inflight.Count + stored.Pending.Queued.Count);
+        AnnounceIfPersistent();
+        ArmOfflineTimers(now);
+    }
+
+    private void RestoreOffline(StoredSessionContents stored, long now)
+    {
+        StoredSession session = stored.Session;
+        _sessionExpiryInterval = session.SessionExpiryInterval;
+        long expiresAt = session.Online ? now + (session.SessionExpiryInterval * 1000L) : session.ExpiresAtUnixMs;
+        _state.Restore(new SessionRecord(true, null, expiresAt, session.Will, session.WillDueAtUnixMs, stored.Pending));
+        _node = null;
+    }
+
+    /// <summary>The client is away and the node keeping its subscriptions is gone: they move here, so what is published meanwhile is queued.</summary>
+    private void HostSubscriptionsHere()
+    {
+        _localNode.Tell(new HostSessionEndpoint(ClientId, _state.Subscriptions));
+        SetNode(_localNode);
+        _persistence?.Offline(LocalHome, _sessionExpiryInterval, _state.Export(Now));
+    }
+
+    /// <summary>A stored offline session keeps its subscriptions on its home node: find that node's actor, to tell it to forget them later.</summary>
+    private void IdentifyHome(string home)
+    {
+        int uid = home.LastIndexOf('#');
+        Address address = Address.Parse(uid < 0 ? home : home[..uid]);
+        Context.ActorSelection(new RootActorPath(address) / "user" / BrokerNodeActor.Name).Tell(new Identify(ClientId), Self);
+    }
+
+    private void OnHomeIdentified(ActorIdentity identity)
+    {
+        if (identity.Subject is not { } node)
+        {
+            return;
+        }
+
+        if (_state.Exists && _state.AttachedConnectionId is null && _node is null)
+        {
+            SetNode(node);
+        }
+        else if (!node.Equals(_node))
+        {
+            node.Tell(new ForgetSession(ClientId)); // the client came back elsewhere first
+        }
+    }
+
+    /// <summary>True when the hand-back of a connection this entity never knew comes from the node the store said held it.</summary>
+    private bool IsStoredConnection(IActorRef node) =>
+        _adoptHandBackFrom is { } home && SessionPersistence.HomeOf(node, Context.System) == home;
+
+    private bool IsLiveHome(string home)
+    {
+        if (home == LocalHome)
+        {
+            return true;
+        }
+
+        foreach (Member member in Akka.Cluster.Cluster.Get(Context.System).State.Members)
+        {
+            if (SessionPersistence.IdOf(member.UniqueAddress) == home)
+            {
+                return member.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Joining or MemberStatus.Leaving;
+            }
+        }
+
+        return false;
+    }
+}
