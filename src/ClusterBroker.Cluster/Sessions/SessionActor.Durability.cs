@@ -147,6 +147,10 @@ public sealed partial class SessionActor
         _localNode.Tell(new HostSessionEndpoint(ClientId, _state.Subscriptions));
         SetNode(_localNode);
         _persistence?.Offline(LocalHome, _sessionExpiryInterval, _state.Export(Now));
+        _clusterMetrics.SessionRecovered();
+        _logger.LogInformation(
+            "Session of client {ClientId} continues on this node (the node keeping its subscriptions left the cluster): {Subscriptions} subscription(s), {Pending} pending message(s)",
+            ClientId, _state.Subscriptions.Count, _state.QueuedCount + _state.InflightCount);
     }
 
     /// <summary>A stored offline session keeps its subscriptions on its home node: find that node's actor, to tell it to forget them later.</summary>
