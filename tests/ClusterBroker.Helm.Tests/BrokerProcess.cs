@@ -13,6 +13,30 @@ internal sealed class BrokerProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
+    private static readonly List<Process> s_running = [];
+
+    static BrokerProcess()
+    {
+        // A test process that ends without disposing (a crash, an abort) leaves no broker behind.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            lock (s_running)
+            {
+                foreach (Process process in s_running)
+                {
+                    try
+                    {
+                        if (!process.HasExited)
+                            process.Kill(entireProcessTree: true);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                    }
+                }
+            }
+        };
+    }
+
     private BrokerProcess(Process process) => _process = process;
 
     public bool HasExited => _process.HasExited;
@@ -64,6 +88,8 @@ internal sealed class BrokerProcess : IDisposable
         process.OutputDataReceived += (_, e) => broker.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => broker.OnLine(e.Data);
         process.Start();
+        lock (s_running)
+            s_running.Add(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return broker;
@@ -92,6 +118,8 @@ internal sealed class BrokerProcess : IDisposable
 
     public void Dispose()
     {
+        lock (s_running)
+            s_running.Remove(_process);
         try
         {
             if (!_process.HasExited)

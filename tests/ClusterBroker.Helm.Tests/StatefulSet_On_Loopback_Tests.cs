@@ -110,13 +110,24 @@ public class StatefulSet_On_Loopback_Tests(ITestOutputHelper output)
         }
         finally
         {
-            if (publisher is not null)
-                await publisher.DisposeAsync();
-            foreach (PersistentSubscriber subscriber in subscribers)
-                await subscriber.DisposeAsync();
-
+            // Every process is stopped whatever failed before, even a client's disposal.
             foreach (BrokerProcess? process in processes)
                 process?.Dispose();
+            if (publisher is not null)
+                await Quietly(() => publisher.DisposeAsync().AsTask());
+            foreach (PersistentSubscriber subscriber in subscribers)
+                await Quietly(() => subscriber.DisposeAsync().AsTask());
+        }
+    }
+
+    private static async Task Quietly(Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception)
+        {
         }
     }
 
