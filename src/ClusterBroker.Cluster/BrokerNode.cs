@@ -20,8 +20,8 @@ namespace ClusterBroker.Cluster;
 /// <summary>
 /// A broker node: a member of an Akka.NET cluster (of one node when no seed nodes are given) whose client
 /// sessions are Akka.Cluster.Sharding entities keyed by ClientId, whose ClientIds are registered cluster-wide,
-/// whose router forwards to the other nodes through the replicated route table, with in-memory retained
-/// messages, $SYS publications, and the factory of per-connection protocol handlers the transport plugs in.
+/// whose router forwards to the other nodes through the replicated route table, with the retained store the
+/// host gives it (<see cref="BrokerNodeStores"/>; in memory by default), $SYS publications, and the factory of per-connection protocol handlers the transport plugs in.
 /// Start with <see cref="StartAsync(BrokerOptions, ClusterOptions, ILoggerFactory, IAuthenticator?, IAuthorizer?, CancellationToken)"/>,
 /// stop (leave the cluster gracefully) with <see cref="StopAsync"/>.
 /// </summary>
@@ -156,12 +156,23 @@ public sealed class BrokerNode : IAsyncDisposable
         CancellationToken cancellationToken = default) =>
         StartAsync(options, new ClusterOptions(), loggerFactory, authenticator, authorizer: null, cancellationToken);
 
-    public static async Task<BrokerNode> StartAsync(
+    public static Task<BrokerNode> StartAsync(
         BrokerOptions options,
         ClusterOptions cluster,
         ILoggerFactory loggerFactory,
         IAuthenticator? authenticator = null,
         IAuthorizer? authorizer = null,
+        CancellationToken cancellationToken = default) =>
+        StartAsync(options, cluster, loggerFactory, authenticator, authorizer, stores: null, cancellationToken);
+
+    /// <summary>Starts a node with the given stores (see <see cref="BrokerNodeStores"/>); null = in-memory stores.</summary>
+    public static async Task<BrokerNode> StartAsync(
+        BrokerOptions options,
+        ClusterOptions cluster,
+        ILoggerFactory loggerFactory,
+        IAuthenticator? authenticator,
+        IAuthorizer? authorizer,
+        BrokerNodeStores? stores,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -181,7 +192,7 @@ public sealed class BrokerNode : IAsyncDisposable
         try
         {
             var sessions = new ClusterSessionRegistry(system, options.TakeoverTimeout + TimeSpan.FromSeconds(10));
-            var context = new BrokerContext(options, sessions, loggerFactory, authenticator, new InMemoryRetainedMessageStore(), authorizer: authorizer);
+            var context = new BrokerContext(options, sessions, loggerFactory, authenticator, stores?.Retained ?? new InMemoryRetainedMessageStore(), authorizer: authorizer);
             var clusterMetrics = new ClusterMetrics();
             var routes = new ClusterRouteTable();
 
@@ -223,7 +234,10 @@ public sealed class BrokerNode : IAsyncDisposable
             ICancelable? sysTimer = null;
             if (options.SysInterval > TimeSpan.Zero)
             {
-                var sys = new SysTopicPublisher(context, () => ClusterSysCounters(clusterMetrics, routes));
+                Func<IEnumerable<KeyValuePair<string, long>>>? storeCounters = stores?.SysCounters;
+                var sys = new SysTopicPublisher(context, () => storeCounters is null
+                    ? ClusterSysCounters(clusterMetrics, routes)
+                    : ClusterSysCounters(clusterMetrics, routes).Concat(storeCounters()));
                 sys.PublishAll();
                 sysTimer = system.Scheduler.Advanced.ScheduleRepeatedlyCancelable(options.SysInterval, options.SysInterval, () =>
                 {

@@ -41,6 +41,14 @@ public sealed class ClusterOptions
     /// </summary>
     public int MaximumFrameSize { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// Explicitly chooses in-memory stores (retained messages of each node alone) for a node whose seed list names
+    /// other nodes. A cluster normally keeps these in Redis (--redis), and a node given other seed nodes without
+    /// Redis refuses to start unless this says the per-node stores are intended (e.g. a one-node cluster whose
+    /// seed list names future members, or a test).
+    /// </summary>
+    public bool InMemoryStores { get; set; }
+
     /// <summary>The seed nodes as (host, port) pairs, in the order given.</summary>
     public IReadOnlyList<(string Host, int Port)> ParseSeedNodes()
     {

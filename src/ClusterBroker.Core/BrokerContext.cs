@@ -33,7 +33,7 @@ public sealed class BrokerContext
         Authorizer = authorizer;
         Retained = retained ?? new InMemoryRetainedMessageStore();
         TimeProvider = timeProvider ?? TimeProvider.System;
-        Router = new NodeRouter(sessions);
+        Router = new NodeRouter(sessions) { QueueQoS0Messages = options.QueueQoS0Messages };
         Connections = new ConnectionRegistry();
         Metrics = new BrokerMetrics();
         ChannelLogger = LoggerFactory.CreateLogger("ClusterBroker.Core.Channel.MqttChannel");
@@ -68,13 +68,17 @@ public sealed class BrokerContext
     /// Publishes a message on this node: stores it as retained when its RETAIN flag is set (and retain is
     /// available), then routes it. Returns the number of sessions it was routed to.
     /// </summary>
-    public int Publish(BrokerMessage message)
-    {
-        if (message.Retain && Options.RetainAvailable)
-        {
-            Retained.Retain(message);
-        }
+    public int Publish(BrokerMessage message) => Publish(message, out _);
 
+    /// <summary>
+    /// Publishes a message on this node: starts storing it as retained when its RETAIN flag is set (and retain
+    /// is available) and routes it at once, without waiting for the store. <paramref name="stored"/> completes
+    /// when the retained store has the message (at once for other messages and for the in-memory store);
+    /// the channel acknowledges a retained QoS 1/2 PUBLISH only then. Returns the number of sessions it was routed to.
+    /// </summary>
+    public int Publish(BrokerMessage message, out ValueTask stored)
+    {
+        stored = message.Retain && Options.RetainAvailable ? Retained.Retain(message) : default;
         return Router.Publish(message);
     }
 }

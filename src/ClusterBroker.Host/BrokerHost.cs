@@ -1,3 +1,4 @@
+using ClusterBroker.Storage.Redis;
 using System.Diagnostics;
 using System.Net;
 using ClusterBroker.Cluster;
@@ -5,6 +6,7 @@ using ClusterBroker.Core;
 using ClusterBroker.Core.Channel;
 using ClusterBroker.Protocol;
 using ClusterBroker.Host.Security;
+using ClusterBroker.Storage.Redis.Retained;
 using ClusterBroker.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -34,12 +36,14 @@ public sealed class BrokerHost : IAsyncDisposable
     private bool _stopped;
 
     private readonly HeapCompactor? _compactor;
+    private readonly RedisStores? _redis;
 
-    private BrokerHost(BrokerNode node, MqttServer server, BrokerSecurity security, OperationsHttpServer? http, DrainOptions drain, ILogger logger, bool compactHeap)
+    private BrokerHost(BrokerNode node, MqttServer server, BrokerSecurity security, RedisStores? redis, OperationsHttpServer? http, DrainOptions drain, ILogger logger, bool compactHeap)
     {
         Node = node;
         Security = security;
         _server = server;
+        _redis = redis;
         _http = http;
         _drain = drain;
         _logger = logger;
@@ -61,6 +65,8 @@ public sealed class BrokerHost : IAsyncDisposable
 
     /// <summary>The authenticator, the ACL and the reload of their files.</summary>
     public BrokerSecurity Security { get; }
+    /// <summary>The Redis-backed retained store, when Redis is configured (for tests and diagnostics).</summary>
+    public RedisRetainedMessageStore? RedisRetained => _redis?.Retained;
 
     /// <summary>Open client connections.</summary>
     public int ConnectionCount => _server.ConnectionCount;
@@ -109,14 +115,19 @@ public sealed class BrokerHost : IAsyncDisposable
         }
 
         BrokerSecurity security = BrokerSecurity.Create(settings.Security.Clone(), loggerFactory);
+        RedisStores? redis = settings.Redis.IsConfigured ? await RedisStores.StartAsync(settings.Redis, loggerFactory).ConfigureAwait(false) : null;
+        if (redis is null)
+            logger.LogInformation("Retained messages: in memory, this node's alone (no Redis configured)");
         BrokerNode node;
         try
         {
-            node = await BrokerNode.StartAsync(broker, settings.Cluster, loggerFactory, security.Authenticator, security.Authorizer, ct).ConfigureAwait(false);
+            node = await BrokerNode.StartAsync(broker, settings.Cluster, loggerFactory, security.Authenticator, security.Authorizer, redis?.NodeStores, ct).ConfigureAwait(false);
         }
         catch
         {
             security.Dispose();
+            if (redis is not null)
+                await redis.DisposeAsync().ConfigureAwait(false);
             if (http is not null)
                 await http.DisposeAsync().ConfigureAwait(false);
             throw;
@@ -133,6 +144,8 @@ public sealed class BrokerHost : IAsyncDisposable
             await node.StopAsync(CancellationToken.None).ConfigureAwait(false);
             await node.DisposeAsync().ConfigureAwait(false);
             security.Dispose();
+            if (redis is not null)
+                await redis.DisposeAsync().ConfigureAwait(false);
             if (http is not null)
                 await http.DisposeAsync().ConfigureAwait(false);
             throw;
@@ -152,8 +165,15 @@ public sealed class BrokerHost : IAsyncDisposable
         if (ceiling >= 0 && ceiling < broker.MaxConnections)
             logger.LogDebug("Broker:MaxConnections {MaxConnections} exceeds what the open files limit allows ({Ceiling})", broker.MaxConnections, ceiling);
 
-        var host = new BrokerHost(node, server, security, http, settings.Drain.Clone(), logger, settings.CompactHeapAfterConnectionBursts);
+        var host = new BrokerHost(node, server, security, redis, http, settings.Drain.Clone(), logger, settings.CompactHeapAfterConnectionBursts);
         state.Host = host;
+        if (redis is not null)
+        {
+            // Ready only while Redis answers: without it retained messages are not shared (design.md section 2).
+            RedisConnection connection = redis.Connection;
+            host.AddReadinessCheck("redis", _ => Task.FromResult(connection.IsConnected ? null : $"Redis ({connection.Endpoints}) is not reachable"));
+        }
+
         return host;
     }
 
@@ -270,6 +290,9 @@ public sealed class BrokerHost : IAsyncDisposable
                 await _server.StopAsync().ConfigureAwait(false);
                 await Node.DisposeAsync().ConfigureAwait(false);
                 Security.Dispose();
+                // After the node: the Wills and retained messages of the last clients are written before the connection closes.
+                if (_redis is not null)
+                    await _redis.DisposeAsync().ConfigureAwait(false);
                 if (_http is not null)
                     await _http.DisposeAsync().ConfigureAwait(false);
             }

@@ -1,6 +1,7 @@
 using ClusterBroker.Cluster;
 using ClusterBroker.Core;
 using ClusterBroker.Host.Security;
+using ClusterBroker.Storage.Redis;
 using ClusterBroker.Transport;
 
 namespace ClusterBroker.Host;
@@ -19,6 +20,8 @@ public sealed class BrokerHostSettings
 
     /// <summary>Password file, ACL file, anonymous access, brute-force throttle (configuration section "Security").</summary>
     public SecurityOptions Security { get; init; } = new();
+    /// <summary>Redis for the cluster's shared state (configuration section "Redis"); not configured = in-memory stores.</summary>
+    public RedisOptions Redis { get; init; } = new();
 
     /// <summary>
     /// The operations HTTP listener: metrics, health, admin API (configuration section "Http"). Null = none, the
@@ -43,11 +46,15 @@ public sealed class BrokerHostSettings
         var errors = new List<string>();
         foreach (string error in Broker.GetValidationErrors())
             errors.Add("Broker:" + error);
-        errors.AddRange(Cluster.GetValidationErrors());
+        IReadOnlyList<string> clusterErrors = Cluster.GetValidationErrors();
+        errors.AddRange(clusterErrors);
         if (Http is not null)
             errors.AddRange(Http.GetValidationErrors());
         errors.AddRange(Drain.GetValidationErrors());
         errors.AddRange(Security.GetValidationErrors());
+        errors.AddRange(Redis.GetValidationErrors());
+        if (clusterErrors.Count == 0)
+            errors.AddRange(StoreModeErrors());
         try
         {
             Transport.Validate();
@@ -57,5 +64,21 @@ public sealed class BrokerHostSettings
             errors.Add(ex.Message);
         }
         return errors;
+    }
+
+    /// <summary>
+    /// The mode rule: a node that joins other nodes keeps retained messages in Redis, or says explicitly that each
+    /// node keeps its own (Cluster:InMemoryStores); with no seed nodes (or only itself) it is the embedded single node.
+    /// </summary>
+    private IEnumerable<string> StoreModeErrors()
+    {
+        if (Redis.IsConfigured && Cluster.InMemoryStores)
+        {
+            yield return "Cluster:InMemoryStores is true and Redis:Configuration (--redis) is set: choose one (Redis for stores shared by the cluster, or in-memory stores of each node alone).";
+        }
+        else if (!Redis.IsConfigured && !Cluster.InMemoryStores && !Cluster.FormsOwnCluster())
+        {
+            yield return $"Cluster:SeedNodes ({Cluster.SeedNodes}) names other nodes, but no Redis is configured: a cluster keeps its retained messages in Redis, so that every node delivers the same ones. Start every node with --redis HOST:PORT (one Redis for the cluster), or add --Cluster:InMemoryStores true to run with in-memory stores, where each node keeps its own retained messages.";
+        }
     }
 }

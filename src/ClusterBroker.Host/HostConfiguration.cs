@@ -1,6 +1,7 @@
 using ClusterBroker.Cluster;
 using ClusterBroker.Core;
 using ClusterBroker.Host.Security;
+using ClusterBroker.Storage.Redis;
 using ClusterBroker.Transport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -41,6 +42,7 @@ internal static class HostConfiguration
         ["--allow-anonymous"] = "Security:AllowAnonymous",
         ["--password-file"] = "Security:PasswordFile",
         ["--acl-file"] = "Security:AclFile",
+        ["--redis"] = "Redis:Configuration",
         ["--http-port"] = "Http:Port",
         ["--http-bind"] = "Http:BindAddress",
         ["--drain-period"] = "Drain:Period",
@@ -60,6 +62,7 @@ internal static class HostConfiguration
         (ClusterOptions.SectionName, typeof(ClusterOptions)),
         (HostSectionOptions.SectionName, typeof(HostSectionOptions)),
         (SecurityOptions.SectionName, typeof(SecurityOptions)),
+        (RedisOptions.SectionName, typeof(RedisOptions)),
         (HttpOptions.SectionName, typeof(HttpOptions)),
         (DrainOptions.SectionName, typeof(DrainOptions)),
         ("Logging", null), // Microsoft.Extensions.Logging's own keys (LogLevel:<category>, console options)
@@ -84,6 +87,10 @@ internal static class HostConfiguration
           --password-file FILE     Mosquitto password file (user:$7$... lines); reloaded when it changes
           --acl-file FILE          Mosquitto ACL file (user/topic/pattern lines); reloaded when it changes
           --allow-anonymous B      true|false: clients without a user name (default: true only without a password file)
+          --redis CONFIG           Redis for the cluster's shared state (retained messages), a StackExchange.Redis
+                                   configuration string: host:port, several endpoints, serviceName= (Sentinel),
+                                   ssl=true, password=...; required with --seed-nodes naming other nodes, unless
+                                   --Cluster:InMemoryStores true (each node keeps its own retained messages)
           --http-port N            HTTP port of /metrics, /health/live, /health/ready and the admin API /api/v1 (default 8080)
           --http-bind ADDRESS      HTTP listen address (default 0.0.0.0); --Http:Enabled false turns HTTP off;
                                    the admin API's bearer token is Http:AdminToken (set it in the environment:
@@ -118,6 +125,7 @@ internal static class HostConfiguration
         var cluster = new ClusterOptions();
         var host = new HostSectionOptions();
         var security = new SecurityOptions();
+        var redis = new RedisOptions();
         var http = new HttpOptions();
         var drain = new DrainOptions();
         try
@@ -158,6 +166,7 @@ internal static class HostConfiguration
         try
         {
             configuration.GetSection(SecurityOptions.SectionName).Bind(security);
+            configuration.GetSection(RedisOptions.SectionName).Bind(redis);
         }
         catch (InvalidOperationException ex)
         {
@@ -191,6 +200,7 @@ internal static class HostConfiguration
             Broker = broker,
             Cluster = cluster,
             Security = security,
+            Redis = redis,
             Http = http.Enabled ? http : null,
             Drain = drain,
             CompactHeapAfterConnectionBursts = host.CompactHeapAfterConnectionBursts,

@@ -42,7 +42,7 @@ public sealed class MqttServer : IAsyncDisposable
         _options = options.Clone();
         _options.Validate();
         _logger = loggerFactory.CreateLogger<MqttServer>();
-        _connections = new ConnectionContext(handlers, loggerFactory.CreateLogger("ClusterBroker.Transport.Connection"), _options.CloseTimeout, trafficMeter);
+        _connections = new ConnectionContext(handlers, loggerFactory.CreateLogger("ClusterBroker.Transport.Connection"), _options.CloseTimeout, trafficMeter, _options.DisconnectLinger);
     }
 
     /// <summary>The addresses actually bound, in the order TCP, TLS, WebSocket (a requested port 0 shows the real port).</summary>

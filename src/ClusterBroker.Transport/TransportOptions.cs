@@ -38,6 +38,13 @@ public sealed class TransportOptions
     /// <summary>How long <see cref="Core.Connections.IClientConnection.Close"/> waits for queued bytes to drain before it resets the socket.</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// After a DISCONNECT the client may not expect (5.0: Receive Maximum exceeded), how long the half-closed connection
+    /// keeps reading and discarding what the client still sends, so that the client reads the DISCONNECT rather than a
+    /// reset. The connection closes as soon as the client closes its side.
+    /// </summary>
+    public TimeSpan DisconnectLinger { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>MQTT over TLS listener; disabled when null.</summary>
     public TlsListenerOptions? Tls { get; set; }
 
@@ -60,6 +67,8 @@ public sealed class TransportOptions
             throw new ArgumentException($"Transport:MaximumPendingOutgoingBytes must be at least 1024 (got {MaximumPendingOutgoingBytes}).");
         if (CloseTimeout <= TimeSpan.Zero)
             throw new ArgumentException($"Transport:CloseTimeout must be positive (got {CloseTimeout}).");
+        if (DisconnectLinger <= TimeSpan.Zero)
+            throw new ArgumentException($"Transport:DisconnectLinger must be positive (got {DisconnectLinger}).");
         if (Tls is { } tls)
         {
             ValidatePort("Transport:Tls:Port", tls.Port);
@@ -86,6 +95,7 @@ public sealed class TransportOptions
         MaximumPacketSize = MaximumPacketSize,
         MaximumPendingOutgoingBytes = MaximumPendingOutgoingBytes,
         CloseTimeout = CloseTimeout,
+        DisconnectLinger = DisconnectLinger,
         Tls = Tls is null ? null : new TlsListenerOptions { Port = Tls.Port, CertificatePath = Tls.CertificatePath, CertificatePassword = Tls.CertificatePassword },
         WebSocket = WebSocket is null ? null : new WebSocketListenerOptions { Port = WebSocket.Port, Path = WebSocket.Path },
     };

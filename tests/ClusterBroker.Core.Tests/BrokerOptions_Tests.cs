@@ -21,6 +21,37 @@ public class BrokerOptions_Tests
     }
 
     [Fact]
+    public void Topics_may_have_200_levels_by_default_as_in_Mosquitto()
+    {
+        Assert.Equal(200, new BrokerOptions().MaxTopicLevels);
+        var broker = new Infrastructure.TestBroker();
+        Infrastructure.TestClient client = broker.Connect("deep");
+        string deep = string.Join('/', Enumerable.Range(0, 200).Select(i => i.ToString()));
+        client.Subscribe(deep + "/#"); // 201 levels: refused
+        client.Subscribe(deep);
+        broker.Connect("pub").Publish(deep, "x");
+        Assert.Single(client.Received);
+        Assert.Equal(Protocol.ReasonCode.TopicFilterInvalid, client.Connection.SentOf<Protocol.Packets.SubAckPacket>()[0].ReasonCodes[0]);
+    }
+
+    [Fact]
+    public void The_new_protocol_options_default_to_off_and_are_validated()
+    {
+        var defaults = new BrokerOptions();
+        Assert.False(defaults.QueueQoS0Messages);
+        Assert.False(defaults.RefuseControlCharacters);
+        Assert.Null(defaults.MaxKeepAlive);
+        Assert.Null(defaults.ResponseInformation);
+        Assert.Equal((ushort)64, defaults.OutgoingTopicAliasMaximum);
+
+        var options = new BrokerOptions { MaxKeepAlive = 10, MinKeepAlive = 20, ResponseInformation = string.Empty };
+        string error = Assert.Throws<ArgumentException>(options.Validate).Message;
+        Assert.Contains("MinKeepAlive (20) must not be above MaxKeepAlive (10)", error);
+        Assert.Contains("ResponseInformation", error);
+        Assert.Contains("MaxKeepAlive, when set", Assert.Throws<ArgumentException>(new BrokerOptions { MaxKeepAlive = 0 }.Validate).Message);
+    }
+
+    [Fact]
     public void Clone_copies_every_value()
     {
         var options = new BrokerOptions { MaxConnections = 7, SysInterval = TimeSpan.FromSeconds(3) };

@@ -70,6 +70,27 @@ public class Flow_Control_Tests
     }
 
     [Fact]
+    public void After_DISCONNECT_0x93_the_connection_is_half_closed_and_drained_so_the_client_reads_the_reason_MQTT_3_3_4_9()
+    {
+        var broker = new TestBroker(o => o.ReceiveMaximum = 1);
+        TestClient pub = broker.Connect("pub");
+        pub.Publish("t", "1", QualityOfService.ExactlyOnce);
+        pub.Publish("t", "2", QualityOfService.ExactlyOnce);
+        Assert.Equal(ReasonCode.ReceiveMaximumExceeded, pub.ServerDisconnect!.ReasonCode);
+        Assert.True(pub.Connection.ClosedAfterDisconnect);
+    }
+
+    [Fact]
+    public void Other_protocol_errors_close_at_once()
+    {
+        var broker = new TestBroker();
+        TestClient pub = broker.Connect("pub");
+        pub.Publish("a/#", "x");
+        Assert.True(pub.Connection.Closed);
+        Assert.False(pub.Connection.ClosedAfterDisconnect);
+    }
+
+    [Fact]
     public void A_message_larger_than_the_client_Maximum_Packet_Size_is_not_sent_to_it_MQTT_3_1_2_25()
     {
         var broker = new TestBroker();

@@ -193,4 +193,65 @@ public class Session_Tests
         Assert.Null(broker.Sessions.Find("e"));
         Assert.Equal(1, broker.Context.Connections.Count);
     }
+
+    [Fact]
+    public void QoS_0_messages_for_an_offline_session_are_dropped_by_default()
+    {
+        var broker = new TestBroker();
+        TestClient sub = broker.Connect("sub", ProtocolVersion.V311, clean: false);
+        sub.Subscribe("t", QualityOfService.AtMostOnce);
+        sub.Drop();
+        broker.Connect("pub").Publish("t", "q0");
+        TestClient back = broker.Connect("sub", ProtocolVersion.V311, clean: false);
+        Assert.Empty(back.Received);
+    }
+
+    [Fact]
+    public void With_QueueQoS0Messages_QoS_0_messages_wait_in_order_with_the_others_for_a_persistent_session()
+    {
+        var broker = new TestBroker(o => o.QueueQoS0Messages = true);
+        TestClient sub = broker.Connect("sub", ProtocolVersion.V311, clean: false);
+        sub.Subscribe("t", QualityOfService.AtLeastOnce);
+        sub.Drop();
+        TestClient pub = broker.Connect("pub");
+        pub.Publish("t", "1", QualityOfService.AtLeastOnce);
+        pub.Publish("t", "q0", QualityOfService.AtMostOnce);
+        pub.Publish("t", "2", QualityOfService.AtLeastOnce);
+
+        TestClient back = broker.Connect("sub", ProtocolVersion.V311, clean: false);
+        Assert.Equal(["1", "q0", "2"], back.ReceivedPayloads);
+        Assert.Equal(QualityOfService.AtMostOnce, back.Received[1].QoS);
+    }
+
+    [Fact]
+    public void Queued_QoS_0_messages_count_against_the_session_queue_limit()
+    {
+        var broker = new TestBroker(o =>
+        {
+            o.QueueQoS0Messages = true;
+            o.MaxQueuedMessagesPerSession = 2;
+        });
+        TestClient sub = broker.Connect("sub", ProtocolVersion.V311, clean: false);
+        sub.Subscribe("t", QualityOfService.AtLeastOnce);
+        sub.Drop();
+        TestClient pub = broker.Connect("pub");
+        pub.Publish("t", "a");
+        pub.Publish("t", "b", QualityOfService.AtLeastOnce);
+        pub.Publish("t", "c");
+
+        Assert.Equal(1, broker.Sessions.Find("sub")!.DroppedMessages);
+        TestClient back = broker.Connect("sub", ProtocolVersion.V311, clean: false);
+        Assert.Equal(["b", "c"], back.ReceivedPayloads);
+    }
+
+    [Fact]
+    public void With_QueueQoS0Messages_a_clean_session_still_queues_nothing()
+    {
+        var broker = new TestBroker(o => o.QueueQoS0Messages = true);
+        TestClient sub = broker.Connect("sub", ProtocolVersion.V311, clean: true);
+        sub.Subscribe("t", QualityOfService.AtMostOnce);
+        sub.Drop();
+        broker.Connect("pub").Publish("t", "q0");
+        Assert.Null(broker.Sessions.Find("sub"));
+    }
 }

@@ -93,4 +93,61 @@ public sealed class KeepAlive_Tests(BrokerFixture broker) : IClassFixture<Broker
 
         Assert.Equal(2, client.ConnectResult.ServerKeepAlive);
     }
+
+    [Theory]
+    [InlineData(60)]
+    [InlineData(0)]
+    public async Task A_5_0_client_asking_for_more_than_MaxKeepAlive_or_for_none_is_told_the_maximum_and_held_to_it(int requested)
+    {
+        await using var own = await TestBroker.StartAsync(new BrokerOptions { MaxKeepAlive = 1 });
+        await using var raw = await RawMqttConnection.ConnectAsync(own.Port, 5, Unique.ClientId(), keepAlive: requested);
+
+        Assert.Equal(1u, raw.LastConnAck!.ConnAckProperties(v5: true).Number(MqttProperties.ServerKeepAlive));
+
+        // silent: the broker's 1.5 x 1 s timer is the behaviour under test
+        var clock = Stopwatch.StartNew();
+        var before = await raw.WaitForCloseAsync(TimeSpan.FromSeconds(8));
+        Assert.True(clock.Elapsed <= TimeSpan.FromSeconds(4.5), $"closed after {clock.Elapsed}, expected about 1.5 s (MaxKeepAlive 1 s)");
+        Assert.Equal(0x8D, Assert.Single(before).DisconnectReason);
+    }
+
+    [Fact]
+    public async Task A_5_0_client_within_MaxKeepAlive_gets_no_Server_Keep_Alive_MQTT_3_2_2_22()
+    {
+        await using var own = await TestBroker.StartAsync(new BrokerOptions { MaxKeepAlive = 120 });
+        await using var raw = await RawMqttConnection.ConnectAsync(own.Port, 5, Unique.ClientId(), keepAlive: 60);
+
+        Assert.False(raw.LastConnAck!.ConnAckProperties(v5: true).Has(MqttProperties.ServerKeepAlive));
+    }
+
+    [Fact]
+    public async Task A_3_1_1_client_asking_for_more_than_MaxKeepAlive_is_accepted_and_held_to_the_maximum()
+    {
+        await using var own = await TestBroker.StartAsync(new BrokerOptions { MaxKeepAlive = 1 });
+        await using var raw = await RawMqttConnection.ConnectAsync(own.Port, 4, Unique.ClientId(), keepAlive: 60);
+
+        var clock = Stopwatch.StartNew();
+        var before = await raw.WaitForCloseAsync(TimeSpan.FromSeconds(8));
+        Assert.True(clock.Elapsed <= TimeSpan.FromSeconds(4.5), $"closed after {clock.Elapsed}, expected about 1.5 s (MaxKeepAlive 1 s)");
+        Assert.Empty(before); // 3.1.1 has no DISCONNECT from the server
+    }
+
+    [Fact]
+    public async Task The_MQTTnet_client_is_told_MaxKeepAlive_and_paho_and_mosquitto_clients_connect_under_it()
+    {
+        await using var own = await TestBroker.StartAsync(new BrokerOptions { MaxKeepAlive = 20 });
+        await using var client = await TestClient.ConnectAsync(own.Port, configure: b => b.WithKeepAlivePeriod(TimeSpan.FromSeconds(60)));
+        Assert.Equal(20, client.ConnectResult.ServerKeepAlive);
+
+        // paho and mosquitto_pub ask for 30 s and 60 s: told 20 (5.0), accepted (3.1.1)
+        var topic = Unique.Topic();
+        await client.SubscribeAsync(topic, Q.Q1);
+        await using (var paho = PahoClient.Publish(own.Port, 5, topic, 1, "paho-5"))
+        {
+            await paho.WaitForLineAsync(l => l == "PUBLISHED", "paho's publish");
+        }
+
+        await MosquittoClients.PublishAsync(own.Port, "mqttv311", topic, 1, "mosquitto-311");
+        await client.Messages.WaitUntilAsync(m => m.Count == 2, "both messages");
+    }
 }

@@ -125,6 +125,24 @@ public class Connect_Tests
         Assert.Null(decoder.ProtocolVersion);
     }
 
+    [Theory]
+    [InlineData("85")]
+    [InlineData("82")]
+    [InlineData("C4")]
+    public void The_bridge_bit_is_accepted_only_on_levels_3_and_4(string level) =>
+        AssertViolation(Frame(0x10, $"{Mqtt} {level} 02 00 00 00 00 01 63"), null, ReasonCode.UnsupportedProtocolVersion, "MQTT-3.1.2-2");
+
+    [Fact]
+    public void A_bridge_CONNECT_is_3_1_1_with_the_bridge_flag_set()
+    {
+        var decoder = new MqttPacketDecoder();
+        var packet = (ConnectPacket)DecodePacket(Frame(0x10, $"{Mqtt} 84 02 00 00 00 01 63"), null);
+        Assert.True(packet.IsBridge);
+        Assert.Equal(ProtocolVersion.V311, packet.ProtocolVersion);
+        Assert.Equal(DecodeStatus.Packet, decoder.Decode(new(Frame(0x10, $"{Mqtt} 84 02 00 00 00 01 63"))).Status);
+        Assert.Equal(ProtocolVersion.V311, decoder.ProtocolVersion);
+    }
+
     [Fact]
     public void MQTT_3_1_tolerates_fixed_header_bits_it_calls_not_used()
     {

@@ -50,6 +50,14 @@ public static class GoldenFrames
             "00 04 75 73 65 72" +        // user name "user"
             "00 04 70 61 73 73"),        // password "pass"
             new ConnectPacket { ProtocolVersion = v, ClientId = "cli1", CleanSession = true, KeepAlive = 10, Username = "user", Password = "pass"u8.ToArray() }));
+        frames.Add(new("3.1 CONNECT of a bridge", v, Hex(
+            "10 11" +                    // CONNECT, remaining length 17
+            "00 06 4D 51 49 73 64 70" +  // protocol name "MQIsdp"
+            "83" +                       // protocol version 3 with the bridge bit 0x80
+            "02" +                       // clean session
+            "00 0A" +                    // keep alive 10 s
+            "00 03 62 72 31"),           // client id "br1"
+            new ConnectPacket { ProtocolVersion = v, ClientId = "br1", CleanSession = true, KeepAlive = 10, IsBridge = true }));
         frames.Add(new("3.1 CONNACK not authorized", v, Hex(
             "20 02" +                    // CONNACK, remaining length 2
             "00" +                       // reserved (3.1 has no Session Present)
@@ -123,6 +131,14 @@ public static class GoldenFrames
             "00 00" +                    // keep alive 0
             "00 00"),                    // client id "" (allowed with clean session 1)
             new ConnectPacket { ProtocolVersion = v, ClientId = string.Empty, CleanSession = true }));
+        frames.Add(new("3.1.1 CONNECT of a bridge (Mosquitto try_private)", v, Hex(
+            "10 0F" +                    // CONNECT, remaining length 15
+            "00 04 4D 51 54 54" +        // "MQTT"
+            "84" +                       // level 4 with the bridge bit 0x80
+            "00" +                       // clean session 0
+            "00 3C" +                    // keep alive 60 s
+            "00 03 62 72 31"),           // client id "br1"
+            new ConnectPacket { ProtocolVersion = v, ClientId = "br1", KeepAlive = 60, IsBridge = true }));
         frames.Add(new("3.1.1 CONNACK session present", v, Hex(
             "20 02" +                    // CONNACK, remaining length 2
             "01" +                       // Session Present
@@ -353,7 +369,9 @@ public static class GoldenFrames
             "00 02" +                    // packet identifier 2
             "91"),                       // 0x91 Packet Identifier in use
             new PubRecPacket { PacketId = 2, ReasonCode = ReasonCode.PacketIdentifierInUse }));
+        frames.Add(new("5.0 PUBREC short form", v, Hex("50 02 00 02"), new PubRecPacket { PacketId = 2 })); // remaining length 2: Success, no properties (3.5.2.1)
         frames.Add(new("5.0 PUBREL short form", v, Hex("62 02 00 02"), new PubRelPacket { PacketId = 2 })); // PUBREL, flags 0010, Success
+        frames.Add(new("5.0 PUBCOMP short form", v, Hex("70 02 00 02"), new PubCompPacket { PacketId = 2 })); // remaining length 2: Success, no properties (3.7.2.1)
         frames.Add(new("5.0 PUBREL packet identifier not found", v, Hex(
             "62 03" +                    // PUBREL flags 0010, remaining length 3
             "00 02" +                    // packet identifier 2

@@ -15,6 +15,7 @@ public static class CommandLineApp
         }
 
         root.Add(CompareCommand.Create());
+        root.Add(ClusterReportCommand.Create());
         root.Add(WorkerCommand.Create());
         return root;
     }

@@ -8,7 +8,8 @@ namespace ClusterBroker.LoadTests.Clients;
 /// <summary>
 /// Builds MQTTnet clients for the message scenarios. Socket buffers are set large (256 KiB by default):
 /// MQTTnet's default 8 KiB disables kernel autotuning and would measure the runner, not the broker.
-/// Clients are spread round robin over the broker endpoints and over source addresses in 127.0.0.0/8.
+/// Each client connects to the endpoint its placement chose (see ClientPlacement); source addresses are
+/// spread over 127.0.0.0/8 by client index.
 /// </summary>
 public sealed class LoadClientFactory
 {
@@ -19,9 +20,10 @@ public sealed class LoadClientFactory
 
     public IMqttClient CreateClient() => _factory.CreateMqttClient();
 
-    public MqttClientOptions Options(string clientId, int clientIndex)
+    /// <summary>Options for a client connecting to endpoint <paramref name="brokerIndex"/> (default: round robin by client index).</summary>
+    public MqttClientOptions Options(string clientId, int clientIndex, int? brokerIndex = null)
     {
-        var broker = _settings.Brokers[clientIndex % _settings.Brokers.Count].ToIPEndPoint();
+        var broker = _settings.Brokers[(brokerIndex ?? clientIndex) % _settings.Brokers.Count].ToIPEndPoint();
         var builder = new MqttClientOptionsBuilder()
             .WithEndPoint(broker)
             .WithClientId(clientId)
@@ -31,6 +33,11 @@ public sealed class LoadClientFactory
         builder = _settings.Protocol == MqttProtocol.V500
             ? builder.WithCleanStart(_settings.CleanStart)
             : builder.WithCleanSession(_settings.CleanStart);
+        if (_settings.Protocol == MqttProtocol.V500 && _settings.TopicAliasMaximum > 0)
+        {
+            builder = builder.WithTopicAliasMaximum(_settings.TopicAliasMaximum);
+        }
+
         if (_settings.Username is not null)
         {
             builder = builder.WithCredentials(_settings.Username, _settings.Password ?? string.Empty);

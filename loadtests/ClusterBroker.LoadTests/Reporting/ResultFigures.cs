@@ -44,6 +44,16 @@ public static class ResultFigures
             rows.Add(new("messages", "out of order", Units.Count(d.OutOfOrder)));
             rows.Add(new("messages", "misrouted / foreign", $"{Units.Count(d.Misrouted)} / {Units.Count(d.Foreign)}"));
             rows.Add(new("messages", "publish failures", Units.Count(r.PublishFailures)));
+            if (r.SubscribersPerBroker.Count > 1)
+            {
+                rows.Add(new("messages", "publishers / subscribers per node", string.Join(" | ", r.PublishersPerBroker.Zip(r.SubscribersPerBroker, (p, s) => $"{p} / {s}"))));
+                rows.Add(new("messages", "delivered per node (subscribers' node)", string.Join(" / ", r.DeliveriesPerBroker.Select(d => Units.Count(d)))));
+            }
+
+            if (r.ProbesSent > 0)
+            {
+                rows.Add(new("messages", "route probes / time until all arrived", $"{Units.Count(r.ProbesSent)} / {Units.Seconds(r.RouteWaitSeconds)}"));
+            }
             if (r.DeliveriesPerMember.Count > 0)
             {
                 rows.Add(new("messages", "deliveries per group member", string.Join(" / ", r.DeliveriesPerMember.Select(m => Units.Count(m)))));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ClusterBroker.LoadTests.Clients;
+using ClusterBroker.LoadTests.Configuration;
 using ClusterBroker.LoadTests.Measurement;
 using ClusterBroker.LoadTests.Messages;
 using MQTTnet;
@@ -8,8 +9,11 @@ using MQTTnet.Protocol;
 namespace ClusterBroker.LoadTests.Scenarios;
 
 /// <summary>
-/// Runs a message topology: connects and subscribes the subscribers, connects the publishers, publishes
-/// through warm-up and the measured duration, drains, and counts every delivery in a DeliveryLedger.
+/// Runs a message topology: connects and subscribes the subscribers, connects the publishers, waits until a
+/// probe from each publisher reached all its receivers (routes in a cluster propagate asynchronously),
+/// publishes through warm-up and the measured duration, drains, and counts every delivery in a DeliveryLedger.
+/// Each client connects to the endpoint its spec names, else round robin by its index among the subscribers
+/// (or among the publishers).
 /// </summary>
 public sealed class MessageFlowEngine
 {
@@ -18,6 +22,8 @@ public sealed class MessageFlowEngine
 
     private static readonly TimeSpan DisconnectTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan DrainPoll = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan ProbeRound = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan ProbePoll = TimeSpan.FromMilliseconds(10);
 
     private readonly ScenarioContext _context;
     private readonly MessageTopology _topology;
@@ -28,6 +34,11 @@ public sealed class MessageFlowEngine
     private readonly LatencyRecorder _latency = new();
     private readonly FlowCounters _counters = new();
     private readonly long[] _perSubscriber;
+    private readonly long[] _probesPerSubscriber;
+    private readonly int[] _subscriberBroker;
+    private readonly int[] _publisherBroker;
+    private readonly RouteProbe _probe;
+    private long _probesSent;
     private FlowWindow? _window;
     private string _phase = "connecting";
 
@@ -37,6 +48,11 @@ public sealed class MessageFlowEngine
         _topology = topology;
         _ledger = new DeliveryLedger(topology.Receivers, topology.Publishers.Count);
         _perSubscriber = new long[topology.Subscribers.Count];
+        _probesPerSubscriber = new long[topology.Subscribers.Count];
+        var brokers = context.Settings.Brokers.Count;
+        _subscriberBroker = [.. topology.Subscribers.Select((s, i) => (s.Broker ?? ClientPlacement.RoundRobin(i, brokers)) % brokers)];
+        _publisherBroker = [.. topology.Publishers.Select((p, i) => (p.Broker ?? ClientPlacement.RoundRobin(i, brokers)) % brokers)];
+        _probe = new RouteProbe(topology.Receivers, topology.Publishers.Count);
         _memberOrder = topology.SharedGroup
             ? new DeliveryLedger([.. Enumerable.Repeat(ReceiverExpectation.AllPublishers, topology.Subscribers.Count)], topology.Publishers.Count)
             : null;
@@ -55,8 +71,8 @@ public sealed class MessageFlowEngine
         var startedAt = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
         var factory = new LoadClientFactory(settings);
-        var subscribers = _topology.Subscribers.Select((s, i) => new LoadClient(factory.CreateClient(), factory.Options(s.ClientId, i))).ToList();
-        var publishers = _topology.Publishers.Select((p, i) => new LoadClient(factory.CreateClient(), factory.Options(p.ClientId, subscribers.Count + i))).ToList();
+        var subscribers = _topology.Subscribers.Select((s, i) => new LoadClient(factory.CreateClient(), factory.Options(s.ClientId, i, _subscriberBroker[i]))).ToList();
+        var publishers = _topology.Publishers.Select((p, i) => new LoadClient(factory.CreateClient(), factory.Options(p.ClientId, subscribers.Count + i, _publisherBroker[i]))).ToList();
         for (var i = 0; i < subscribers.Count; i++)
         {
             Attach(subscribers[i].Client, _topology.Subscribers[i].Receiver, i);
@@ -69,6 +85,7 @@ public sealed class MessageFlowEngine
         string? note = null;
         var unsupported = false;
         var loops = new List<PublisherLoop>();
+        var routeWait = 0.0;
         try
         {
             var failed = await ClientConnector.ConnectAllAsync(subscribers, settings.ConnectRate, settings.ConnectConcurrency, cancellationToken);
@@ -87,6 +104,11 @@ public sealed class MessageFlowEngine
             _phase = "subscribing";
             await SubscribeAllAsync(subscribers, cancellationToken);
 
+            _phase = "routes";
+            var routesStarted = Stopwatch.GetTimestamp();
+            note = await AwaitRoutesAsync(publishers, cancellationToken);
+            routeWait = Stopwatch.GetElapsedTime(routesStarted).TotalSeconds;
+
             _phase = "warm-up";
             _window = new FlowWindow(settings.WarmupSeconds, settings.DurationSeconds);
             _context.Resources.MarkWindowStart();
@@ -99,7 +121,7 @@ public sealed class MessageFlowEngine
         }
         catch (Exception e) when (e is ScenarioFailedException or MQTTnet.Exceptions.MqttCommunicationException)
         {
-            note = e.Message;
+            note = note is null ? e.Message : $"{note}; {e.Message}";
         }
         finally
         {
@@ -143,11 +165,87 @@ public sealed class MessageFlowEngine
             ReceiveRate = measuredSeconds > 0 ? _counters.DeliveredMeasured / measuredSeconds : 0,
             Latency = _latency.Measured(),
             DeliveriesPerMember = _topology.SharedGroup ? [.. _perSubscriber] : [],
+            PublishersPerBroker = PerBroker(_publisherBroker, _ => 1),
+            SubscribersPerBroker = PerBroker(_subscriberBroker, _ => 1),
+            DeliveriesPerBroker = PerBroker(_subscriberBroker, i => Interlocked.Read(ref _perSubscriber[i])),
+            ProbeDeliveriesPerBroker = PerBroker(_subscriberBroker, i => Interlocked.Read(ref _probesPerSubscriber[i])),
+            ProbesSent = Interlocked.Read(ref _probesSent),
+            RouteWaitSeconds = routeWait,
             RunnerCpuPercent = resources.RunnerCpuPercent,
             BrokerCpuPercent = resources.BrokerCpuPercent,
             BrokerPeakRssBytes = sampler.PeakBrokerRss,
             Timeline = sampler.Points,
         };
+    }
+
+    private T[] PerBroker<T>(int[] brokerOfClient, Func<int, T> value)
+        where T : System.Numerics.INumber<T>
+    {
+        var totals = new T[_context.Settings.Brokers.Count];
+        Array.Fill(totals, T.Zero);
+        for (var i = 0; i < brokerOfClient.Length; i++)
+        {
+            totals[brokerOfClient[i]] += value(i);
+        }
+
+        return totals;
+    }
+
+    /// <summary>
+    /// Publishes a probe (QoS 1) from every publisher whose receivers have not all had one, every 250 ms,
+    /// until none is missing or --route-wait runs out; returns a note when some never arrived.
+    /// </summary>
+    private async Task<string?> AwaitRoutesAsync(IReadOnlyList<LoadClient> publishers, CancellationToken cancellationToken)
+    {
+        var wait = _context.Settings.RouteWaitSeconds;
+        if (wait <= 0 || _probe.Streams == 0)
+        {
+            return null;
+        }
+
+        var deadline = Stopwatch.GetTimestamp() + (long)(wait * Stopwatch.Frequency);
+        var failures = 0;
+        for (var round = 0; _probe.Pending > 0 && Stopwatch.GetTimestamp() < deadline && !cancellationToken.IsCancellationRequested; round++)
+        {
+            var sending = new List<Task<bool>>();
+            for (var p = 0; p < publishers.Count; p++)
+            {
+                if (_probe.IsPending(p))
+                {
+                    sending.Add(SendProbeAsync(publishers[p].Client, _topology.Publishers[p], round, cancellationToken));
+                }
+            }
+
+            failures += (await Task.WhenAll(sending)).Count(ok => !ok);
+            var roundEnd = Stopwatch.GetTimestamp() + (long)(ProbeRound.TotalSeconds * Stopwatch.Frequency);
+            while (_probe.Pending > 0 && Stopwatch.GetTimestamp() < Math.Min(roundEnd, deadline) && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(ProbePoll, CancellationToken.None);
+            }
+        }
+
+        return _probe.Pending == 0
+            ? null
+            : $"routes: {_probe.Pending} of {_probe.Streams} publisher-to-receiver streams had not delivered a probe after {wait} s ({failures} probe publishes failed); publishing anyway";
+    }
+
+    private async Task<bool> SendProbeAsync(IMqttClient client, PublisherSpec publisher, int round, CancellationToken cancellationToken)
+    {
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(publisher.Topic)
+            .WithPayload(MessageStamp.Probe(publisher.Id, round, Stopwatch.GetTimestamp()).ToPayload(MessageStamp.Size))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        try
+        {
+            var result = await client.PublishAsync(message, cancellationToken);
+            Interlocked.Increment(ref _probesSent);
+            return result.IsSuccess || result.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers;
+        }
+        catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private SamplerReading Read(long connections) => new(
@@ -164,6 +262,13 @@ public sealed class MessageFlowEngine
         client.ApplicationMessageReceivedAsync += e =>
         {
             var now = Stopwatch.GetTimestamp();
+            if (MessageStamp.TryReadProbe(e.ApplicationMessage.Payload, out var prober))
+            {
+                _probe.Observe(receiver, prober);
+                Interlocked.Increment(ref _probesPerSubscriber[subscriberIndex]);
+                return Task.CompletedTask;
+            }
+
             _counters.AddReceived();
             if (!MessageStamp.TryRead(e.ApplicationMessage.Payload, out var stamp))
             {
@@ -218,8 +323,9 @@ public sealed class MessageFlowEngine
     {
         var settings = _context.Settings;
         var plan = new RatePlan(settings.RatePerPublisher(publishers.Count), settings.RampSeconds, settings.MaxMessagesPerPublisher);
-        var loopSettings = new PublisherLoopSettings(plan, settings.Qos, settings.PayloadBytes, settings.Inflight, Retain: false);
-        var loops = publishers.Select((p, i) => new PublisherLoop(p.Client, _topology.Publishers[i], loopSettings, window, _counters)).ToList();
+        var loopSettings = new PublisherLoopSettings(plan, settings.Qos, settings.PayloadBytes, settings.Inflight, Retain: false, settings.Stagger);
+        var interval = plan.Unpaced ? 0 : 1 / plan.RatePerSecond;
+        var loops = publishers.Select((p, i) => new PublisherLoop(p.Client, _topology.Publishers[i], loopSettings, window, _counters, interval * i / publishers.Count)).ToList();
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(window.UntilEnd());

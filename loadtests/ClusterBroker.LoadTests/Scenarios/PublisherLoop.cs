@@ -24,9 +24,12 @@ public sealed class PublisherLoop
     private readonly int _payloadBytes;
     private readonly int _inflight;
     private readonly bool _retain;
+    private readonly bool _stagger;
+    private readonly double _offsetSeconds;
     private long _sent;
 
-    public PublisherLoop(IMqttClient client, PublisherSpec spec, PublisherLoopSettings settings, FlowWindow window, FlowCounters counters)
+    /// <param name="offsetSeconds">With <see cref="PublisherLoopSettings.Stagger"/>: how much later than the others this publisher starts.</param>
+    public PublisherLoop(IMqttClient client, PublisherSpec spec, PublisherLoopSettings settings, FlowWindow window, FlowCounters counters, double offsetSeconds = 0)
     {
         _client = client;
         _spec = spec;
@@ -37,6 +40,8 @@ public sealed class PublisherLoop
         _payloadBytes = settings.PayloadBytes;
         _inflight = Math.Max(1, settings.Inflight);
         _retain = settings.Retain;
+        _stagger = settings.Stagger && !settings.Plan.Unpaced;
+        _offsetSeconds = _stagger ? offsetSeconds : 0;
     }
 
     /// <summary>Messages the broker accepted (acknowledged, or written for QoS 0).</summary>
@@ -49,8 +54,8 @@ public sealed class PublisherLoop
         while (!stop.IsCancellationRequested)
         {
             var now = Stopwatch.GetTimestamp();
-            var elapsed = _window.SecondsSinceStart(now);
-            var due = _plan.DueAt(elapsed);
+            var elapsed = _window.SecondsSinceStart(now) - _offsetSeconds;
+            var due = elapsed < 0 ? 0 : _plan.DueAt(elapsed);
             if (sequence >= due)
             {
                 if (_plan.MaxMessages > 0 && sequence >= _plan.MaxMessages)
@@ -58,7 +63,7 @@ public sealed class PublisherLoop
                     break;
                 }
 
-                if (!await SleepAsync(elapsed, stop))
+                if (!await SleepAsync(elapsed, sequence, stop))
                 {
                     break;
                 }
@@ -91,10 +96,12 @@ public sealed class PublisherLoop
         }
     }
 
-    private async Task<bool> SleepAsync(double elapsed, CancellationToken stop)
+    private async Task<bool> SleepAsync(double elapsed, long sequence, CancellationToken stop)
     {
-        var rate = _plan.RateAt(elapsed);
-        var sleep = TimeSpan.FromSeconds(1 / Math.Max(1, rate));
+        var rate = _plan.RateAt(Math.Max(0, elapsed));
+        var sleep = _stagger
+            ? TimeSpan.FromSeconds(Math.Max(0, _plan.DueTime(sequence) - elapsed))
+            : TimeSpan.FromSeconds(1 / Math.Max(1, rate));
         sleep = sleep < MinimumSleep ? MinimumSleep : sleep > MaximumSleep ? MaximumSleep : sleep;
         try
         {

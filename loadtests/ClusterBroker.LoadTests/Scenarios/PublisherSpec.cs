@@ -1,4 +1,7 @@
 namespace ClusterBroker.LoadTests.Scenarios;
 
-/// <summary>A publisher: its id (stamped into every payload) and the topic it publishes to.</summary>
-public sealed record PublisherSpec(int Id, string ClientId, string Topic);
+/// <summary>
+/// A publisher: its id (stamped into every payload), the topic it publishes to, and the broker endpoint it
+/// connects to (null: round robin over the endpoints by publisher index).
+/// </summary>
+public sealed record PublisherSpec(int Id, string ClientId, string Topic, int? Broker = null);

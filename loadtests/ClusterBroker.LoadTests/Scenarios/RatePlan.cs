@@ -30,6 +30,20 @@ public sealed record RatePlan(double RatePerSecond, double RampSeconds, long Max
         return MaxMessages > 0 ? Math.Min(count, MaxMessages) : count;
     }
 
+    /// <summary>When (seconds from the start) message number <paramref name="sequence"/> (0-based) falls due.</summary>
+    public double DueTime(long sequence)
+    {
+        if (Unpaced || sequence <= 0)
+        {
+            return 0;
+        }
+
+        var rampMessages = RampSeconds > 0 ? RatePerSecond * RampSeconds / 2 : 0;
+        return RampSeconds > 0 && sequence < rampMessages
+            ? Math.Sqrt(2 * RampSeconds * sequence / RatePerSecond)
+            : Math.Max(0, RampSeconds) + ((sequence - rampMessages) / RatePerSecond);
+    }
+
     /// <summary>The current rate, to decide how long to sleep when nothing is due.</summary>
     public double RateAt(double seconds) =>
         RampSeconds > 0 && seconds < RampSeconds ? Math.Max(1, RatePerSecond * seconds / RampSeconds) : RatePerSecond;

@@ -8,6 +8,7 @@ namespace ClusterBroker.LoadTests.Scenarios;
 public sealed class ScenarioContext
 {
     private readonly HashSet<int> _runnerPids = [Environment.ProcessId];
+    private string? _topicPrefix;
 
     public ScenarioContext(string scenarioName, RunSettings settings, IProgressSink progress)
     {
@@ -26,7 +27,10 @@ public sealed class ScenarioContext
     /// <summary>Makes topics and client ids unique per run, so runs never see each other's traffic.</summary>
     public string RunId { get; }
 
-    public string TopicPrefix => $"cblt/{RunId}";
+    /// <summary>"cblt/{RunId}", with a padding level of 'x' when <see cref="RunSettings.TopicLength"/> asks for long topics.</summary>
+    public string TopicPrefix => _topicPrefix ??= Settings.TopicLength > 0
+        ? $"cblt/{RunId}/{new string('x', Math.Max(1, Settings.TopicLength - 24))}"
+        : $"cblt/{RunId}";
 
     public void AddRunnerProcesses(IEnumerable<int> pids)
     {

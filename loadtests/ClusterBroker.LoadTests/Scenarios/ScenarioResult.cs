@@ -31,6 +31,20 @@ public sealed record ScenarioResult
     public LatencySummary Latency { get; init; } = LatencySummary.Empty;
     public IReadOnlyList<long> DeliveriesPerMember { get; init; } = [];
 
+    /// <summary>Per broker endpoint (same order as the "brokers" setting): publishers and subscribers connected to it.</summary>
+    public IReadOnlyList<int> PublishersPerBroker { get; init; } = [];
+    public IReadOnlyList<int> SubscribersPerBroker { get; init; } = [];
+
+    /// <summary>Per broker endpoint: unique deliveries counted at the subscribers connected to it (whole run, probes excluded).</summary>
+    public IReadOnlyList<long> DeliveriesPerBroker { get; init; } = [];
+
+    /// <summary>Per broker endpoint: probe messages received by the subscribers connected to it (route wait).</summary>
+    public IReadOnlyList<long> ProbeDeliveriesPerBroker { get; init; } = [];
+
+    /// <summary>Probe messages published before the run (route wait), and how long until every receiver had one.</summary>
+    public long ProbesSent { get; init; }
+    public double RouteWaitSeconds { get; init; }
+
     public ConnectFigures? Connect { get; init; }
     public RetainedFigures? Retained { get; init; }
 

@@ -13,6 +13,7 @@ namespace ClusterBroker.Core.Channel;
 public sealed partial class MqttChannel
 {
     private bool _attachedEphemeral;
+    private ConnAckPacket? _connAck;
 
     /// <summary>The client's ACL state once authenticated; null when the node has no authorizer.</summary>
     private ConnectionAccess? _access;
@@ -36,6 +37,13 @@ public sealed partial class MqttChannel
         _connection.SetProtocolVersion(_version);
         BrokerOptions options = _context.Options;
         bool v5 = _version == ProtocolVersion.V500;
+        if (v5)
+        {
+            // Known before any answer: every packet from here on, a refusing CONNACK included, respects them.
+            _problemInformation = connect.RequestProblemInformation ?? true;
+            _clientMaximumPacketSize = connect.MaximumPacketSize;
+            _connection.SetMaximumOutgoingPacketSize(connect.MaximumPacketSize);
+        }
 
         if (_context.ShuttingDown)
         {
@@ -72,12 +80,36 @@ public sealed partial class MqttChannel
 
         _clientId = clientId;
 
+        if (options.RefuseControlCharacters)
+        {
+            int at = ControlCharacters.IndexIn(connect.ClientId);
+            if (at >= 0)
+            {
+                Refuse(ReasonCode.ClientIdentifierNotValid, "MQTT-1.5.4", $"The client identifier holds the control character U+{(int)connect.ClientId[at]:X4} (refused: RefuseControlCharacters).");
+                return;
+            }
+
+            at = connect.Username is { } user ? ControlCharacters.IndexIn(user) : -1;
+            if (at >= 0)
+            {
+                Refuse(ReasonCode.BadUserNameOrPassword, "MQTT-1.5.4", $"The user name holds the control character U+{(int)connect.Username![at]:X4} (refused: RefuseControlCharacters).");
+                return;
+            }
+        }
+
         if (connect.Will is { } will)
         {
             TopicValidationResult topic = TopicValidator.ValidateTopicName(will.Topic, _context.TopicLimits);
             if (!topic.IsValid)
             {
                 Refuse(v5 ? ReasonCode.TopicNameInvalid : ReasonCode.UnspecifiedError, "MQTT-3.1.3-11", "Will Topic: " + topic.Message);
+                return;
+            }
+
+            int willAt = options.RefuseControlCharacters ? ControlCharacters.IndexIn(will.Topic) : -1;
+            if (willAt >= 0)
+            {
+                Refuse(v5 ? ReasonCode.TopicNameInvalid : ReasonCode.UnspecifiedError, "MQTT-1.5.4", $"The Will Topic holds the control character U+{(int)will.Topic[willAt]:X4} (refused: RefuseControlCharacters).");
                 return;
             }
 
@@ -102,15 +134,14 @@ public sealed partial class MqttChannel
 
         _will = connect.Will;
         _cleanStart = connect.CleanSession;
-        _keepAlive = v5 && options.ServerKeepAlive is ushort serverKeepAlive ? serverKeepAlive : connect.KeepAlive;
+        _isBridge = connect.IsBridge;
+        _keepAlive = EffectiveKeepAlive(connect.KeepAlive, v5, options);
         if (v5)
         {
             _sessionExpiryInterval = Math.Min(connect.SessionExpiryInterval ?? 0, options.MaximumSessionExpiryInterval);
             _clientReceiveMaximum = connect.ReceiveMaximum ?? ushort.MaxValue;
             _clientTopicAliasMaximum = connect.TopicAliasMaximum ?? 0;
-            _problemInformation = connect.RequestProblemInformation ?? true;
-            _clientMaximumPacketSize = connect.MaximumPacketSize;
-            _connection.SetMaximumOutgoingPacketSize(connect.MaximumPacketSize);
+            _outgoingAliasLimit = Math.Min(_clientTopicAliasMaximum, options.OutgoingTopicAliasMaximum);
         }
         else
         {
@@ -181,12 +212,24 @@ public sealed partial class MqttChannel
             return;
         }
 
+        if (_version == ProtocolVersion.V500)
+        {
+            // Fitted to the client's Maximum Packet Size now, before the session is touched ([MQTT-3.1.2-24]).
+            _connAck = OutgoingPacketFitter.FitConnAck(BuildConnAck(connect, assigned), _clientMaximumPacketSize);
+            if (_connAck is null)
+            {
+                // What the client must be told (e.g. an Assigned Client Identifier) does not fit its Maximum Packet Size.
+                Refuse(ReasonCode.PacketTooLarge, "MQTT-3.1.2-24", $"The CONNACK does not fit the client's Maximum Packet Size of {_clientMaximumPacketSize} bytes.");
+                return;
+            }
+        }
+
         // Takeover on this node: the previous connection of the client is closed (0x8E) and hands its session back
         // before this one attaches. The session owner does the same across nodes.
         _ownsClientId = true;
         if (_context.Connections.ClaimClientId(_clientId!, this) is { } previous)
         {
-            Task handedBack = previous.DisconnectFromServer(ReasonCode.SessionTakenOver);
+            Task handedBack = previous.TakeOver(resumesSession: !_cleanStart);
             if (!handedBack.IsCompleted)
             {
                 handedBack.WaitAsync(_context.Options.TakeoverTimeout).ContinueWith(
@@ -304,6 +347,14 @@ public sealed partial class MqttChannel
         endpoint.SetOnline(this);
         SendConnAck(connect, result.SessionPresent, assigned);
         StartKeepAlive();
+        if (_isBridge)
+        {
+            // Rare and worth seeing: its subscriptions get no local echo and RETAIN as published.
+            _context.ChannelLogger.LogInformation(
+                "Client {ClientId} connected from {RemoteEndPoint} as a bridge (protocol level 0x{Level:X2})",
+                _clientId, _connection.RemoteEndPoint, 0x80 | (byte)_version);
+        }
+
         _context.ChannelLogger.LogDebug(
             "Client {ClientId} connected from {RemoteEndPoint} ({Version}, session present: {SessionPresent})",
             _clientId, _connection.RemoteEndPoint, _version, result.SessionPresent);
@@ -315,7 +366,7 @@ public sealed partial class MqttChannel
             _inflight.Restore(message.PacketId, delivery, message.Released);
             if (message.Released)
             {
-                _connection.Send(new PubRelPacket { PacketId = message.PacketId });
+                SendControl(new PubRelPacket { PacketId = message.PacketId });
             }
             else if (!SendPublish(delivery, message.PacketId, dup: true))
             {
@@ -350,15 +401,23 @@ public sealed partial class MqttChannel
         if (_version != ProtocolVersion.V500)
         {
             // [MQTT-3.2.2-1] Session Present is 0 when Clean Session is 1.
-            _connection.Send(new ConnAckPacket { ReasonCode = ReasonCode.Success, SessionPresent = sessionPresent && !connect.CleanSession });
+            SendControl(new ConnAckPacket { ReasonCode = ReasonCode.Success, SessionPresent = sessionPresent && !connect.CleanSession });
             return;
         }
 
+        // Built and fitted to the client's Maximum Packet Size at CONNECT; only Session Present was unknown then.
+        ConnAckPacket connAck = _connAck ?? BuildConnAck(connect, assigned);
+        _connAck = null;
+        SendControl(sessionPresent ? connAck with { SessionPresent = true } : connAck);
+    }
+
+    /// <summary>The 5.0 CONNACK of a successful CONNECT, every property included (Session Present set later).</summary>
+    private ConnAckPacket BuildConnAck(ConnectPacket connect, string? assigned)
+    {
         BrokerOptions options = _context.Options;
-        _connection.Send(new ConnAckPacket
+        return new ConnAckPacket
         {
             ReasonCode = ReasonCode.Success,
-            SessionPresent = sessionPresent,
             SessionExpiryInterval = (connect.SessionExpiryInterval ?? 0) != _sessionExpiryInterval ? _sessionExpiryInterval : null,
             ReceiveMaximum = options.ReceiveMaximum == ushort.MaxValue ? null : options.ReceiveMaximum,
             MaximumQoS = options.MaximumQoS < QualityOfService.ExactlyOnce ? options.MaximumQoS : null,
@@ -369,9 +428,42 @@ public sealed partial class MqttChannel
             WildcardSubscriptionAvailable = options.WildcardSubscriptionAvailable,
             SubscriptionIdentifiersAvailable = options.SubscriptionIdentifiersAvailable,
             SharedSubscriptionAvailable = options.SharedSubscriptionAvailable,
-            ServerKeepAlive = options.ServerKeepAlive,
+
+            // [MQTT-3.2.2-22] Without Server Keep Alive the server must use the client's value: sent whenever it does not.
+            ServerKeepAlive = options.ServerKeepAlive is not null || _keepAlive != connect.KeepAlive ? _keepAlive : null,
+
+            // [MQTT-3.1.2-28] Response Information only when the client asked for it (Request Response Information 1).
+            ResponseInformation = connect.RequestResponseInformation == true && options.ResponseInformation is { } template
+                ? template.Replace("{clientid}", _clientId, StringComparison.Ordinal)
+                : null,
             AuthenticationMethod = _authMethod,
             AuthenticationData = _authMethod is null ? null : _authFinalData,
-        });
+        };
+    }
+
+    /// <summary>
+    /// The Keep Alive the broker holds the client to: Server Keep Alive when configured (5.0); otherwise the client's,
+    /// lowered to MaxKeepAlive (0, no keep alive, counts as above it) and a non-zero value raised to MinKeepAlive.
+    /// 3.1/3.1.1 clients cannot be told and are held to it all the same (README: Keep Alive limits).
+    /// </summary>
+    private static ushort EffectiveKeepAlive(ushort requested, bool v5, BrokerOptions options)
+    {
+        if (v5 && options.ServerKeepAlive is ushort forced)
+        {
+            return forced;
+        }
+
+        ushort keepAlive = requested;
+        if (options.MaxKeepAlive is ushort max && (keepAlive == 0 || keepAlive > max))
+        {
+            keepAlive = max;
+        }
+
+        if (options.MinKeepAlive is ushort min && keepAlive != 0 && keepAlive < min)
+        {
+            keepAlive = min;
+        }
+
+        return keepAlive;
     }
 }

@@ -10,8 +10,8 @@ namespace ClusterBroker.Core.Channel;
 /// Outgoing deliveries: the ACL's read check, the mailbox other threads append to (bounded like the session queue, drained in
 /// turns of <see cref="DrainTurn"/> so that each turn is flushed to the socket), the inflight window (Receive Maximum,
 /// [MQTT-3.3.4-7]), the per-session queue behind it (bounded, with the drop policy), message expiry,
-/// the QoS 1/2 acknowledgements from the client, and Maximum Packet Size (a message too large for the
-/// client is dropped as if sent, [MQTT-3.1.2-25]).
+/// the QoS 1/2 acknowledgements from the client, Maximum Packet Size (a message too large for the
+/// client is dropped as if sent, [MQTT-3.1.2-25]) and server-to-client topic aliases (<see cref="OutgoingTopicAliases"/>).
 /// </summary>
 public sealed partial class MqttChannel
 {
@@ -33,6 +33,8 @@ public sealed partial class MqttChannel
     private long _droppedMessages;
     private long _mailboxDropped;
     private uint? _clientMaximumPacketSize;
+    private ushort _outgoingAliasLimit;
+    private OutgoingTopicAliases? _outgoingAliases;
 
     /// <summary>
     /// Called by routers on any thread: queues the delivery for the connection's executor. The mailbox holds
@@ -119,9 +121,10 @@ public sealed partial class MqttChannel
             Delivery delivery;
             lock (_mailboxLock)
             {
-                if (_state != ChannelState.Connected || _mailbox is not { Count: > 0 })
+                if (_state != ChannelState.Connected || _mailbox is not { Count: > 0 } || _retainedLookups > 0)
                 {
                     // The queue is kept once a delivery arrived: allocating one per message burst costs more than it saves.
+                    // While retained messages are being looked up, newer deliveries wait behind them (ScheduleDrain follows).
                     _drainScheduled = false;
                     return;
                 }
@@ -273,12 +276,21 @@ public sealed partial class MqttChannel
     private bool SendPublish(in Delivery delivery, ushort packetId, bool dup, out PublishPacket packet)
     {
         var message = delivery.Message;
+        ushort alias = 0;
+        bool aliasKnown = false;
         if (_version == ProtocolVersion.V500)
         {
             uint? expiry = message.RemainingExpiryInterval(_context.NowUnixMs());
+            if (_outgoingAliasLimit != 0)
+            {
+                alias = (_outgoingAliases ??= new OutgoingTopicAliases(_outgoingAliasLimit)).Get(message.Topic, out aliasKnown);
+            }
+
             packet = new PublishPacket
             {
-                Topic = message.Topic,
+                // Once the client knows the alias, the topic is sent empty ([MQTT-3.3.2-12] lets it stand for the topic).
+                Topic = aliasKnown ? string.Empty : message.Topic,
+                TopicAlias = alias == 0 ? null : alias,
                 Payload = message.Payload,
                 QoS = delivery.QoS,
                 Retain = delivery.Retain,
@@ -312,6 +324,11 @@ public sealed partial class MqttChannel
             return true;
         }
 
+        if (alias != 0 && !aliasKnown)
+        {
+            _outgoingAliases!.Forget(alias); // the client never learnt this mapping
+        }
+
         _context.ChannelLogger.LogDebug(
             "PUBLISH on {Topic} not sent to client {ClientId}: larger than its Maximum Packet Size, or the connection closed [MQTT-3.1.2-25]",
             message.Topic, _clientId);
@@ -331,7 +348,7 @@ public sealed partial class MqttChannel
     {
         if (!_inflight.TryGet(rec.PacketId, out Delivery delivery, out _) || delivery.QoS != QualityOfService.ExactlyOnce)
         {
-            _connection.Send(new PubRelPacket
+            SendControl(new PubRelPacket
             {
                 PacketId = rec.PacketId,
                 ReasonCode = _version == ProtocolVersion.V500 ? ReasonCode.PacketIdentifierNotFound : ReasonCode.Success,
@@ -348,7 +365,7 @@ public sealed partial class MqttChannel
         }
 
         _inflight.MarkReleased(rec.PacketId);
-        _connection.Send(new PubRelPacket { PacketId = rec.PacketId });
+        SendControl(new PubRelPacket { PacketId = rec.PacketId });
     }
 
     private void OnPubComp(PubCompPacket comp)

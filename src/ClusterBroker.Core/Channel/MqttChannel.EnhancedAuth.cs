@@ -101,7 +101,7 @@ public sealed partial class MqttChannel
 
         if (step.IsContinue)
         {
-            _connection.Send(new AuthPacket { ReasonCode = ReasonCode.ContinueAuthentication, AuthenticationMethod = _authMethod, AuthenticationData = step.Data });
+            SendControl(new AuthPacket { ReasonCode = ReasonCode.ContinueAuthentication, AuthenticationMethod = _authMethod, AuthenticationData = step.Data });
             return;
         }
 
@@ -128,7 +128,7 @@ public sealed partial class MqttChannel
 
         if (step.IsSuccess && step.Username == _username)
         {
-            _connection.Send(new AuthPacket { ReasonCode = ReasonCode.Success, AuthenticationMethod = _authMethod, AuthenticationData = step.Data });
+            SendControl(new AuthPacket { ReasonCode = ReasonCode.Success, AuthenticationMethod = _authMethod, AuthenticationData = step.Data });
             _context.ChannelLogger.LogDebug("Client {ClientId} re-authenticated as {Username}", _clientId, _username);
             return;
         }

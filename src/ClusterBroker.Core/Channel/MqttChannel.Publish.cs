@@ -7,12 +7,26 @@ using Microsoft.Extensions.Logging;
 
 namespace ClusterBroker.Core.Channel;
 
-/// <summary>Incoming PUBLISH: topic aliases, validation, authorization, QoS 1/2 flows (exactly once for QoS 2), Receive Maximum.</summary>
+/// <summary>
+/// Incoming PUBLISH: topic aliases, validation, authorization, QoS 1/2 flows (exactly once for QoS 2), Receive Maximum, and
+/// the acknowledgement of a retained PUBLISH once the retained store has it.
+/// </summary>
+/// <remarks>
+/// Read-after-write for retained messages: the PUBACK (QoS 1) or PUBREC (QoS 2) of a PUBLISH with RETAIN set
+/// is sent only when the store's write completed, so a client that subscribes anywhere (on any node sharing
+/// the store) after the publisher got its acknowledgement receives the message. The message itself is routed
+/// at once: publishing never waits on the store. Acknowledgements keep the order of the PUBLISH packets
+/// ([MQTT-4.6.0-2], [MQTT-4.6.0-3]): behind one that waits for the store, later ones wait too
+/// (<see cref="_deferredAcks"/>). That queue is bounded by the client's own window: each entry is a QoS 1/2
+/// packet identifier the client cannot reuse before its acknowledgement. The in-memory store completes at
+/// once, so a single node never defers anything.
+/// </remarks>
 public sealed partial class MqttChannel
 {
     private HashSet<ushort>? _incomingQoS2;
     private string?[]? _topicAliases;
     private long _publishesDenied;
+    private Queue<DeferredAck>? _deferredAcks;
 
     private void OnPublish(PublishPacket publish)
     {
@@ -48,6 +62,13 @@ public sealed partial class MqttChannel
             return;
         }
 
+        int at = options.RefuseControlCharacters ? ControlCharacters.IndexIn(topic) : -1;
+        if (at >= 0)
+        {
+            Fail(ReasonCode.TopicNameInvalid, "MQTT-1.5.4", $"The topic name holds the control character U+{(int)topic[at]:X4} (refused: RefuseControlCharacters).");
+            return;
+        }
+
         _context.Metrics.MessageReceived();
         bool allowed = MayPublish(topic);
         if (!allowed)
@@ -57,9 +78,12 @@ public sealed partial class MqttChannel
             {
                 // 5.0 says why; the flow ends here (a PUBREC >= 0x80 is final, [MQTT-4.3.3-4]). 3.1.1 has no way to
                 // say it, so there the message is acknowledged as usual and dropped.
-                _connection.Send(publish.QoS == QualityOfService.AtLeastOnce
-                    ? new PubAckPacket { PacketId = publish.PacketId, ReasonCode = ReasonCode.NotAuthorized }
-                    : new PubRecPacket { PacketId = publish.PacketId, ReasonCode = ReasonCode.NotAuthorized });
+                // The reason string goes unless the client asked for no problem information or it would not fit
+                // (OutgoingPacketFitter, [MQTT-3.1.2-29], [MQTT-3.4.2-2]).
+                string reason = $"Not authorized to publish to '{Truncate(topic)}'.";
+                SendControl(publish.QoS == QualityOfService.AtLeastOnce
+                    ? new PubAckPacket { PacketId = publish.PacketId, ReasonCode = ReasonCode.NotAuthorized, ReasonString = reason }
+                    : new PubRecPacket { PacketId = publish.PacketId, ReasonCode = ReasonCode.NotAuthorized, ReasonString = reason });
                 return;
             }
         }
@@ -76,12 +100,15 @@ public sealed partial class MqttChannel
 
             case QualityOfService.AtLeastOnce:
             {
-                int routed = allowed ? _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs())) : 0;
-                _connection.Send(new PubAckPacket
-                {
-                    PacketId = publish.PacketId,
-                    ReasonCode = routed == 0 && _version == ProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success,
-                });
+                ValueTask stored = default;
+                int routed = allowed ? _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs()), out stored) : 0;
+                SendAcknowledgement(
+                    new PubAckPacket
+                    {
+                        PacketId = publish.PacketId,
+                        ReasonCode = routed == 0 && _version == ProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success,
+                    },
+                    stored);
                 break;
             }
 
@@ -91,7 +118,7 @@ public sealed partial class MqttChannel
                 if (pending.Contains(publish.PacketId))
                 {
                     // [MQTT-4.3.3-10] Exactly once: a PUBLISH repeated before PUBREL is acknowledged, not delivered again.
-                    _connection.Send(new PubRecPacket { PacketId = publish.PacketId });
+                    SendAcknowledgement(new PubRecPacket { PacketId = publish.PacketId }, default);
                     return;
                 }
 
@@ -102,12 +129,15 @@ public sealed partial class MqttChannel
                 }
 
                 pending.Add(publish.PacketId);
-                int routed = allowed ? _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs())) : 0;
-                _connection.Send(new PubRecPacket
-                {
-                    PacketId = publish.PacketId,
-                    ReasonCode = routed == 0 && _version == ProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success,
-                });
+                ValueTask stored = default;
+                int routed = allowed ? _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs()), out stored) : 0;
+                SendAcknowledgement(
+                    new PubRecPacket
+                    {
+                        PacketId = publish.PacketId,
+                        ReasonCode = routed == 0 && _version == ProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success,
+                    },
+                    stored);
                 break;
             }
         }
@@ -128,6 +158,56 @@ public sealed partial class MqttChannel
             _clientId, Truncate(topic), _publishesDenied);
     }
 
+    /// <summary>
+    /// Sends the PUBACK/PUBREC now when the retained write (if any) is done and no earlier acknowledgement waits;
+    /// otherwise queues it, in PUBLISH order, until the write completes.
+    /// </summary>
+    private void SendAcknowledgement(MqttPacket acknowledgement, ValueTask stored)
+    {
+        bool ready = stored.IsCompleted;
+        if (ready && _deferredAcks is null)
+        {
+            SendControl(acknowledgement);
+            return;
+        }
+
+        var entry = new DeferredAck(acknowledgement) { Ready = ready };
+        (_deferredAcks ??= new Queue<DeferredAck>()).Enqueue(entry);
+        if (!ready)
+        {
+            // The store's tasks never fault (IRetainedMessageStore): failures were counted and logged there.
+            stored.AsTask().ContinueWith(
+                static (_, state) =>
+                {
+                    var (channel, ack) = ((MqttChannel, DeferredAck))state!;
+                    channel._connection.Execute(() =>
+                    {
+                        ack.Ready = true;
+                        channel.SendReadyAcknowledgements();
+                    });
+                },
+                (this, entry),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+
+    private void SendReadyAcknowledgements()
+    {
+        Queue<DeferredAck>? queue = _deferredAcks;
+        while (queue is not null && queue.TryPeek(out DeferredAck? next) && next.Ready)
+        {
+            queue.Dequeue();
+            SendControl(next.Packet);
+        }
+
+        if (queue is { Count: 0 })
+        {
+            _deferredAcks = null;
+        }
+    }
+
     private void OnPubRel(PubRelPacket release)
     {
         bool known = _incomingQoS2 is not null && _incomingQoS2.Remove(release.PacketId);
@@ -136,7 +216,7 @@ public sealed partial class MqttChannel
             _incomingQoS2 = null;
         }
 
-        _connection.Send(new PubCompPacket
+        SendControl(new PubCompPacket
         {
             PacketId = release.PacketId,
             ReasonCode = known || _version != ProtocolVersion.V500 ? ReasonCode.Success : ReasonCode.PacketIdentifierNotFound,
@@ -182,4 +262,12 @@ public sealed partial class MqttChannel
     }
 
     private static string Truncate(string value) => value.Length <= 64 ? value : string.Concat(value.AsSpan(0, 64), "...");
+
+    /// <summary>An acknowledgement waiting for its retained write (or for an earlier one that waits).</summary>
+    private sealed class DeferredAck(MqttPacket packet)
+    {
+        public MqttPacket Packet { get; } = packet;
+
+        public bool Ready { get; set; }
+    }
 }

@@ -10,6 +10,9 @@ namespace ClusterBroker.Core.Channel;
 /// <summary>SUBSCRIBE and UNSUBSCRIBE: filter validation, authorization, limits, granted QoS, retained messages on subscribe.</summary>
 public sealed partial class MqttChannel
 {
+    /// <summary>Retained lookups on their way; while any is, the mailbox is not drained (see <see cref="SendRetained"/>).</summary>
+    private int _retainedLookups;
+
     private void OnSubscribe(SubscribePacket subscribe)
     {
         BrokerOptions options = _context.Options;
@@ -27,7 +30,7 @@ public sealed partial class MqttChannel
         {
             TopicSubscription requested = subscribe.Subscriptions[i];
             TopicValidationResult validation = TopicValidator.ValidateSubscriptionFilter(requested.Filter, _context.TopicLimits, out SharedSubscriptionFilter? shared);
-            if (!validation.IsValid)
+            if (!validation.IsValid || (options.RefuseControlCharacters && ControlCharacters.IndexIn(requested.Filter) >= 0))
             {
                 codes[i] = ReasonCode.TopicFilterInvalid;
                 continue;
@@ -65,11 +68,16 @@ public sealed partial class MqttChannel
             }
 
             QualityOfService granted = requested.MaximumQoS < options.MaximumQoS ? requested.MaximumQoS : options.MaximumQoS;
+
+            // A bridge (bridge bit in CONNECT) gets what it cannot ask for in 3.1.1: no echo of the messages it
+            // published (else they would loop between the brokers) and RETAIN as published (so that the other broker
+            // retains what was retained here), as Mosquitto gives its bridges.
+            bool bridge = _isBridge && shared is null;
             var subscription = new Subscription(
                 requested.Filter,
                 granted,
-                v5 && requested.NoLocal,
-                v5 && requested.RetainAsPublished,
+                (v5 && requested.NoLocal) || bridge,
+                (v5 && requested.RetainAsPublished) || bridge,
                 v5 ? requested.RetainHandling : RetainHandling.SendAtSubscribe,
                 subscribe.SubscriptionIdentifier);
             SubscribeOutcome outcome = _context.Router.Subscribe(endpoint, subscription, shared, options.MaxSubscriptionsPerClient);
@@ -97,23 +105,91 @@ public sealed partial class MqttChannel
             reason = "Some filters were refused: 0x8F invalid filter or configured topic limits, 0x87 not allowed by the ACL, 0x97 MaxSubscriptionsPerClient reached, 0x9E/0xA2 feature disabled.";
         }
 
-        _connection.Send(new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = codes, ReasonString = reason });
+        SendControl(new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = codes, ReasonString = reason });
 
         if (retainedWanted is not null)
         {
-            long now = _context.NowUnixMs();
-            var retained = new List<BrokerMessage>();
-            foreach ((Subscription subscription, bool _) in retainedWanted)
+            SendRetained(retainedWanted);
+        }
+    }
+
+    /// <summary>
+    /// Looks up the retained messages of each new subscription and delivers them ([MQTT-3.3.1-9]). A store that
+    /// answers synchronously (in memory) is delivered from here, allocation-free beyond the result list. A store
+    /// that answers later (Redis) holds back the mailbox's deliveries until its answer is delivered, so a
+    /// subscriber gets the retained message of a topic before newer messages routed to it meanwhile.
+    /// </summary>
+    private void SendRetained(List<(Subscription Subscription, bool IsNew)> wanted)
+    {
+        long now = _context.NowUnixMs();
+        var retained = new List<BrokerMessage>();
+        for (int i = 0; i < wanted.Count; i++)
+        {
+            Subscription subscription = wanted[i].Subscription;
+            ValueTask lookup = _context.Retained.GetMatching(subscription.Filter, retained, now);
+            if (!lookup.IsCompletedSuccessfully)
             {
-                retained.Clear();
-                _context.Retained.GetMatching(subscription.Filter, retained, now);
-                foreach (BrokerMessage message in retained)
+                _retainedLookups++;
+                _ = SendRetainedLaterAsync(lookup, wanted, i, retained, now);
+                return;
+            }
+
+            DeliverRetained(subscription, retained);
+            retained.Clear();
+        }
+    }
+
+    /// <summary>
+    /// The asynchronous part of <see cref="SendRetained"/>: awaits the pending lookup, runs the remaining ones
+    /// together, then delivers all of them in subscription order on the connection's executor.
+    /// </summary>
+    private async Task SendRetainedLaterAsync(ValueTask pending, List<(Subscription Subscription, bool IsNew)> wanted, int index, List<BrokerMessage> first, long now)
+    {
+        var results = new List<BrokerMessage>[wanted.Count - index];
+        results[0] = first;
+        try
+        {
+            var lookups = new Task[results.Length];
+            lookups[0] = pending.AsTask();
+            for (int i = 1; i < results.Length; i++)
+            {
+                results[i] = new List<BrokerMessage>();
+                lookups[i] = _context.Retained.GetMatching(wanted[index + i].Subscription.Filter, results[i], now).AsTask();
+            }
+
+            await Task.WhenAll(lookups).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The store's tasks never fault by contract; a broken store still must not stall this connection.
+            _context.ChannelLogger.LogError(ex, "Retained message lookup failed for client {ClientId}", _clientId);
+        }
+
+        _connection.Execute(() =>
+        {
+            _retainedLookups--;
+            if (_state == ChannelState.Connected)
+            {
+                for (int i = 0; i < results.Length; i++)
                 {
-                    // [MQTT-3.3.1-8] Retained messages sent because of a new subscription have RETAIN set.
-                    QualityOfService qos = message.QoS < subscription.QoS ? message.QoS : subscription.QoS;
-                    ProcessDelivery(new Delivery(message, qos, true, subscription.IdentifierList, null));
+                    if (results[i] is { } found)
+                    {
+                        DeliverRetained(wanted[index + i].Subscription, found);
+                    }
                 }
             }
+
+            ScheduleDrain();
+        });
+    }
+
+    private void DeliverRetained(Subscription subscription, List<BrokerMessage> retained)
+    {
+        foreach (BrokerMessage message in retained)
+        {
+            // [MQTT-3.3.1-8] Retained messages sent because of a new subscription have RETAIN set.
+            QualityOfService qos = message.QoS < subscription.QoS ? message.QoS : subscription.QoS;
+            ProcessDelivery(new Delivery(message, qos, true, subscription.IdentifierList, null));
         }
     }
 
@@ -132,7 +208,7 @@ public sealed partial class MqttChannel
             codes[i] = _context.Router.Unsubscribe(_endpoint!, filter) ? ReasonCode.Success : ReasonCode.NoSubscriptionExisted;
         }
 
-        _connection.Send(new UnsubAckPacket
+        SendControl(new UnsubAckPacket
         {
             PacketId = unsubscribe.PacketId,
             ReasonCodes = _version == ProtocolVersion.V500 ? codes : null,

@@ -90,7 +90,27 @@ public sealed partial class MqttChannel
         {
             uint delay = _version == ProtocolVersion.V500 ? Math.Min(will.WillDelayInterval ?? 0, _sessionExpiryInterval) : 0;
             BrokerMessage willMessage = BrokerMessage.FromWill(will, _clientId!, now);
-            if (delay == 0)
+            if (_takenOver && _sessionExpiryInterval > 0)
+            {
+                // Taken over, the session persisting: as Mosquitto, the Will is dropped when the new connection resumes
+                // the session (the client is still there) and published when it starts clean (the session ends).
+                // Told by a newer connection on this node, decide now; asked by the session owner (the newer connection
+                // is elsewhere), hand the Will to the owner, which decides as the newer connection attaches
+                // (SessionState.Attach), or publishes it after its delay (at least the takeover timeout) should none.
+                if (_takeoverResumesSession is bool resumes)
+                {
+                    if (!resumes)
+                    {
+                        PublishWill(willMessage);
+                    }
+                }
+                else
+                {
+                    uint decideWithin = (uint)Math.Ceiling(_context.Options.TakeoverTimeout.TotalSeconds);
+                    pendingWill = new PendingWill(willMessage, Math.Max(delay, decideWithin));
+                }
+            }
+            else if (delay == 0)
             {
                 PublishWill(willMessage);
             }
@@ -145,7 +165,7 @@ public sealed partial class MqttChannel
 
     private void KeepOrRedispatch(in Delivery delivery, List<QueuedMessage> target, SessionEndpoint endpoint, long now)
     {
-        if (delivery.QoS == QualityOfService.AtMostOnce || delivery.Message.IsExpired(now))
+        if ((delivery.QoS == QualityOfService.AtMostOnce && !_context.Options.QueueQoS0Messages) || delivery.Message.IsExpired(now))
         {
             return;
         }

@@ -14,7 +14,8 @@ namespace ClusterBroker.Core.Channel;
 /// (MqttChannel.Connect.cs), MQTT 5 enhanced authentication and re-authentication (MqttChannel.EnhancedAuth.cs), incoming PUBLISH flows and topic aliases (MqttChannel.Publish.cs), outgoing
 /// deliveries, flow control and acknowledgements (MqttChannel.Delivery.cs), SUBSCRIBE/UNSUBSCRIBE
 /// (MqttChannel.Subscribe.cs), keep-alive (MqttChannel.KeepAlive.cs), the end of the connection and the
-/// session hand-back (MqttChannel.Termination.cs), and here the dispatch and errors.
+/// session hand-back (MqttChannel.Termination.cs), and here the dispatch, errors and the shaping of every control
+/// packet to the client's Maximum Packet Size and Request Problem Information (<see cref="OutgoingPacketFitter"/>).
 /// </summary>
 /// <remarks>
 /// Threading: every IConnectionHandler member, timer and delivery runs on the connection's serial
@@ -41,6 +42,9 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
     private TaskCompletionSource? _terminated;
     private volatile bool _terminatedDone;
     private bool _ownsClientId;
+    private bool _isBridge;
+    private bool _takenOver;
+    private bool? _takeoverResumesSession;
     private long _connectedAtUnixMs;
 
     private enum ChannelState : byte
@@ -188,6 +192,22 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
         return terminated.Task;
     }
 
+    /// <summary>
+    /// A newer connection of the client on this node takes the session over (DISCONNECT 0x8E where 5.0). What
+    /// becomes of this connection's Will follows Mosquitto: when this session is persistent and the new connection
+    /// resumes it (Clean Start 0) the Will is dropped, the client being still there; otherwise it is published now.
+    /// </summary>
+    internal Task TakeOver(bool resumesSession)
+    {
+        TaskCompletionSource terminated = Terminated;
+        _connection.Execute(() =>
+        {
+            _takeoverResumesSession = resumesSession;
+            Disconnect(ReasonCode.SessionTakenOver, null);
+        });
+        return terminated.Task;
+    }
+
     private TaskCompletionSource Terminated
     {
         get
@@ -224,9 +244,10 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
                 _clientId ?? "(none)", _connection.RemoteEndPoint, reasonCode);
         }
 
+        _takenOver = reasonCode == ReasonCode.SessionTakenOver;
         if (_state == ChannelState.Connected && _version == ProtocolVersion.V500)
         {
-            _connection.Send(new DisconnectPacket { ReasonCode = reasonCode, ServerReference = serverReference });
+            SendControl(new DisconnectPacket { ReasonCode = reasonCode, ServerReference = serverReference });
         }
 
         _connection.Close();
@@ -259,7 +280,7 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
                 OnUnsubscribe(unsubscribe);
                 break;
             case PingReqPacket:
-                _connection.Send(PingRespPacket.Instance);
+                SendControl(PingRespPacket.Instance);
                 break;
             case DisconnectPacket disconnect:
                 OnDisconnect(disconnect);
@@ -312,7 +333,16 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
         LogViolation(reasonCode, rule, message);
         if (_state == ChannelState.Connected && _version == ProtocolVersion.V500)
         {
-            _connection.Send(new DisconnectPacket { ReasonCode = reasonCode, ReasonString = $"[{rule}] {message}" });
+            // The reason string is dropped when it would not fit the client's Maximum Packet Size ([MQTT-3.14.2-3]).
+            SendControl(new DisconnectPacket { ReasonCode = reasonCode, ReasonString = $"[{rule}] {message}" });
+            if (reasonCode == ReasonCode.ReceiveMaximumExceeded)
+            {
+                // The client is likely still sending: read and discard its input a moment after a half-close, so
+                // it reads the DISCONNECT instead of a reset (closing with unread input would reset the socket).
+                _connection.CloseAfterDisconnect();
+                Terminate();
+                return;
+            }
         }
 
         _connection.Close();
@@ -329,7 +359,7 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
 
         LogViolation(reasonCode, rule, message);
         _context.Metrics.ConnectionRefused(reasonCode);
-        _connection.Send(new ConnAckPacket
+        SendControl(new ConnAckPacket
         {
             ReasonCode = reasonCode,
             ReasonString = _version == ProtocolVersion.V500 ? $"[{rule}] {message}" : null,
@@ -338,6 +368,13 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
         _publishWill = false;
         Terminate();
     }
+
+    /// <summary>
+    /// Sends a control packet (anything but PUBLISH); in 5.0 shaped first to the client's Request Problem Information
+    /// and Maximum Packet Size (<see cref="OutgoingPacketFitter"/>). False when the transport refused it.
+    /// </summary>
+    private bool SendControl(MqttPacket packet) =>
+        _connection.Send(_version == ProtocolVersion.V500 ? OutgoingPacketFitter.Fit(packet, _clientMaximumPacketSize, _problemInformation) : packet);
 
     private void LogViolation(ReasonCode reasonCode, string rule, string message)
     {

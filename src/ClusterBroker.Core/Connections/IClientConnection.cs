@@ -35,6 +35,15 @@ public interface IClientConnection
     void Close();
 
     /// <summary>
+    /// Like <see cref="Close"/> for a client that is probably still sending (the broker just sent it a DISCONNECT):
+    /// flushes what was queued, half-closes the socket (no more output) and reads and discards the client's input
+    /// until it closes its side or a short linger elapses, then closes. Closing with unread input would reset the
+    /// connection, and a client that is writing would see the reset instead of the DISCONNECT. Idempotent; an
+    /// implementation without half-close just closes.
+    /// </summary>
+    void CloseAfterDisconnect() => Close();
+
+    /// <summary>
     /// Runs the action on the connection's serial executor (the same one that delivers inbound
     /// packets), so the connection handler never needs locks. Used for deliveries from routers,
     /// session actors and timers.

@@ -58,6 +58,9 @@ public sealed class NodeRouter
     /// <summary>Told when a route of this node appears or disappears (the cluster's route replication); set before clients connect.</summary>
     public IRouteObserver? RouteObserver { get; set; }
 
+    /// <summary>Whether QoS 0 messages for an offline session are queued in it (<see cref="BrokerOptions.QueueQoS0Messages"/>); set before clients connect.</summary>
+    public bool QueueQoS0Messages { get; set; }
+
     /// <summary>The other nodes of the cluster; set before clients connect. Null: this node alone.</summary>
     public IClusterForwarder? Forwarder { get; set; }
 

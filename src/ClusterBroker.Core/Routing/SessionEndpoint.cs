@@ -35,7 +35,10 @@ public sealed class SessionEndpoint
     /// <summary>Routes deliveries to the session owner from now on, unless another connection took over already.</summary>
     public void SetOffline(IDeliveryTarget target) => Interlocked.CompareExchange(ref _target, null, target);
 
-    /// <summary>Delivers to the online connection, else queues QoS 1/2 messages in the session.</summary>
+    /// <summary>
+    /// Delivers to the online connection, else queues QoS 1/2 messages in the session (QoS 0 as well with
+    /// <see cref="BrokerOptions.QueueQoS0Messages"/>).
+    /// </summary>
     public void Deliver(in Delivery delivery)
     {
         IDeliveryTarget? target = Volatile.Read(ref _target);
@@ -44,7 +47,7 @@ public sealed class SessionEndpoint
             return;
         }
 
-        if (delivery.QoS != QualityOfService.AtMostOnce && !Removed)
+        if ((delivery.QoS != QualityOfService.AtMostOnce || _router.QueueQoS0Messages) && !Removed)
         {
             _router.Sessions.EnqueueOffline(ClientId, delivery.ToQueued());
         }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace ClusterBroker.Core.Sessions;
 
 /// <summary>
-/// A session's queue of QoS 1/2 messages, bounded by <see cref="BrokerOptions.MaxQueuedMessagesPerSession"/>
+/// A session's queue of QoS 1/2 messages (and QoS 0 with <see cref="BrokerOptions.QueueQoS0Messages"/>), bounded by <see cref="BrokerOptions.MaxQueuedMessagesPerSession"/>
 /// with its drop policy; counts drops and logs them (the first drop, then at every power of two, so a
 /// flood of drops cannot flood the log). Not thread-safe; the storage is allocated on first use.
 /// </summary>
@@ -21,7 +21,7 @@ public sealed class BoundedMessageQueue
 
     public EnqueueOutcome Enqueue(QueuedMessage message, BrokerOptions options, long nowUnixMs, string clientId, ILogger logger, BrokerMetrics? metrics)
     {
-        if (message.QoS == QualityOfService.AtMostOnce)
+        if (message.QoS == QualityOfService.AtMostOnce && !options.QueueQoS0Messages)
         {
             return EnqueueOutcome.DroppedQoS0;
         }

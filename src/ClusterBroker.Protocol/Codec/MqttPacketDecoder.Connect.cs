@@ -14,6 +14,13 @@ public sealed partial class MqttPacketDecoder
             return null;
         }
 
+        // Bridges (Mosquitto's try_private) set bit 7 of the protocol level of 3.1/3.1.1: 0x83, 0x84.
+        var bridge = (level & 0x80) != 0 && (level & 0x7F) is (byte)Protocol.ProtocolVersion.V310 or (byte)Protocol.ProtocolVersion.V311;
+        if (bridge)
+        {
+            level &= 0x7F;
+        }
+
         ProtocolVersion version;
         if (name.SequenceEqual("MQTT"u8))
         {
@@ -186,6 +193,7 @@ public sealed partial class MqttPacketDecoder
         {
             ProtocolVersion = version,
             ClientId = clientId,
+            IsBridge = bridge,
             CleanSession = cleanSession,
             KeepAlive = keepAlive,
             Username = userName,

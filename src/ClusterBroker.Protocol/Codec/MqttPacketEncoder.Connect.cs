@@ -74,7 +74,7 @@ public static partial class MqttPacketEncoder
             writer.WriteBinary("MQTT"u8);
         }
 
-        writer.WriteByte((byte)version);
+        writer.WriteByte(packet.IsBridge && version != ProtocolVersion.V500 ? (byte)(0x80 | (byte)version) : (byte)version);
         var flags = 0;
         if (packet.Username is not null)
         {

@@ -15,6 +15,12 @@ public sealed record ConnectPacket : MqttPacket
     public ReadOnlyMemory<byte>? Password { get; init; }
     public WillMessage? Will { get; init; }
 
+    /// <summary>
+    /// The bridge bit (0x80) was set in the protocol level (3.1 and 3.1.1 only): a bridge from another broker
+    /// (Mosquitto's try_private), which expects no echo of its own messages and retain flags as published.
+    /// </summary>
+    public bool IsBridge { get; init; }
+
     // MQTT 5.0 properties
     public uint? SessionExpiryInterval { get; init; }
     public ushort? ReceiveMaximum { get; init; }

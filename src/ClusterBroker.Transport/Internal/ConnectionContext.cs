@@ -8,7 +8,7 @@ namespace ClusterBroker.Transport.Internal;
 /// The live set is an intrusive doubly linked list (two fields in each connection) rather than a
 /// concurrent dictionary: it is touched only on open and close, and costs no node per connection.
 /// </remarks>
-internal sealed class ConnectionContext(IConnectionHandlerFactory handlers, ILogger logger, TimeSpan closeTimeout, ITrafficMeter? trafficMeter)
+internal sealed class ConnectionContext(IConnectionHandlerFactory handlers, ILogger logger, TimeSpan closeTimeout, ITrafficMeter? trafficMeter, TimeSpan? disconnectLinger = null)
 {
     private readonly object _gate = new();
     private MqttConnection? _head;
@@ -23,6 +23,9 @@ internal sealed class ConnectionContext(IConnectionHandlerFactory handlers, ILog
     public ITrafficMeter? TrafficMeter { get; } = trafficMeter;
 
     public TimeSpan CloseTimeout { get; } = closeTimeout;
+
+    /// <summary>How long a connection closed after a DISCONNECT keeps discarding input (<see cref="TransportOptions.DisconnectLinger"/>).</summary>
+    public TimeSpan DisconnectLinger { get; } = disconnectLinger ?? TimeSpan.FromSeconds(2);
 
     public int Count => Volatile.Read(ref _count);
 

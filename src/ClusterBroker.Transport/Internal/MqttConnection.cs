@@ -108,6 +108,16 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
             TryPost(static (c, _) => ((MqttConnection)c).CloseOnLoop(), this);
     }
 
+    public void CloseAfterDisconnect()
+    {
+        if (Interlocked.Exchange(ref _closeRequested, 1) != 0)
+            return;
+        if (_channel.EventLoop.InEventLoop)
+            HalfCloseOnLoop();
+        else
+            TryPost(static (c, _) => ((MqttConnection)c).HalfCloseOnLoop(), this);
+    }
+
     public void Execute(Action action)
     {
         ArgumentNullException.ThrowIfNull(action);
@@ -315,6 +325,34 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
             static (_, c) => ((MqttConnection)c!)._channel.CloseAsync(), this, TaskContinuationOptions.ExecuteSynchronously);
         _needsFlush = false;
         _channel.EventLoop.Schedule(s_forceClose, this, _shared.CloseTimeout);
+    }
+
+    /// <summary>
+    /// Flushes, shuts the output down (the client reads the queued packets, then end of stream) and keeps reading,
+    /// discarding every byte, until the client closes its side (DotNetty then closes the channel) or the linger ends.
+    /// </summary>
+    private void HalfCloseOnLoop()
+    {
+        if (_inactive || _context is null)
+        {
+            CloseOnLoop();
+            return;
+        }
+        _decoder.Discard();
+        _readsStopped = true;
+        _channel.Configuration.AutoRead = true;
+        CheckWritten(_outbound.WriteTo(_context));
+        _context.WriteAndFlushAsync(Unpooled.Empty).ContinueWith(
+            static (written, c) =>
+            {
+                var connection = (MqttConnection)c!;
+                if (written.IsCompletedSuccessfully && !connection._inactive)
+                    SocketHalfClose.TryShutdownOutput(connection._channel);
+            },
+            this,
+            TaskContinuationOptions.ExecuteSynchronously);
+        _needsFlush = false;
+        _channel.EventLoop.Schedule(s_forceClose, this, _shared.DisconnectLinger);
     }
 
     private void HandlerFailed(Exception ex)

@@ -55,6 +55,15 @@ internal sealed class MqttFrameDecoder : ChannelHandlerAdapter
         set => _decoder.ProtocolVersion = value;
     }
 
+    /// <summary>From now on every byte received is dropped undecoded (the connection is closing after a DISCONNECT).</summary>
+    public void Discard()
+    {
+        _failed = true;
+        _frame = null;
+        _header = null;
+        _headerCount = 0;
+    }
+
     /// <summary>True while part of a frame has arrived but not the rest.</summary>
     public bool HasPartialFrame => _frame is not null || _headerCount > 0;
 

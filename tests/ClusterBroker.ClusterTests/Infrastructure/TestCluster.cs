@@ -163,6 +163,9 @@ public sealed class TestCluster : IAsyncDisposable
         "--cluster-host", "127.0.0.1",
         "--cluster-port", clusterPort.ToString(CultureInfo.InvariantCulture),
         "--seed-nodes", SeedNodes,
+        // Without --redis among the extra arguments each node keeps its own retained messages, said explicitly:
+        // a node with other seed nodes and no Redis refuses to start otherwise.
+        .. (_extraArguments.Contains("--redis") ? Array.Empty<string>() : ["--Cluster:InMemoryStores", "true"]),
         "--Cluster:StableAfter", "00:00:03",
         "--Broker:SysInterval", "00:00:01",
         "--log-level", "Information",

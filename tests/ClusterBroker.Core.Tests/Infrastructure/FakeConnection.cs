@@ -1,5 +1,6 @@
 using ClusterBroker.Core.Connections;
 using ClusterBroker.Protocol;
+using ClusterBroker.Protocol.Codec;
 using ClusterBroker.Protocol.Packets;
 
 namespace ClusterBroker.Core.Tests.Infrastructure;
@@ -32,8 +33,14 @@ public sealed class FakeConnection : IClientConnection
     /// <summary>Actions queued and not yet run.</summary>
     public int QueuedActions => _queue.Count;
 
-    /// <summary>Rough size of a PUBLISH used to enforce <see cref="MaximumOutgoingPacketSize"/> in tests.</summary>
-    public static int EstimateSize(MqttPacket packet) => packet is PublishPacket p ? 5 + 2 + p.Topic.Length + 2 + p.Payload.Length : 16;
+    /// <summary>True once <see cref="CloseAfterDisconnect"/> closed the connection (half-close, input discarded).</summary>
+    public bool ClosedAfterDisconnect { get; private set; }
+
+    /// <summary>The packets refused because they exceeded <see cref="MaximumOutgoingPacketSize"/>.</summary>
+    public List<MqttPacket> Refused { get; } = new();
+
+    /// <summary>The encoded size of the packet, as the transport measures it to enforce <see cref="MaximumOutgoingPacketSize"/>.</summary>
+    public int EncodedSize(MqttPacket packet) => MqttPacketEncoder.GetEncodedSize(packet, Version ?? ProtocolVersion.V500);
 
     public void SetProtocolVersion(ProtocolVersion version) => Version = version;
 
@@ -46,8 +53,9 @@ public sealed class FakeConnection : IClientConnection
             return false;
         }
 
-        if (MaximumOutgoingPacketSize is uint max && EstimateSize(packet) > max)
+        if (MaximumOutgoingPacketSize is uint max && EncodedSize(packet) > max)
         {
+            Refused.Add(packet);
             return false;
         }
 
@@ -56,6 +64,12 @@ public sealed class FakeConnection : IClientConnection
     }
 
     public void Close() => Closed = true;
+
+    public void CloseAfterDisconnect()
+    {
+        ClosedAfterDisconnect = !Closed;
+        Closed = true;
+    }
 
     public void Execute(Action action)
     {

@@ -20,7 +20,8 @@ public static class MosquittoClients
     public static Task<string> WaitUntilSubscribedAsync(ExternalProcess subscriber) =>
         subscriber.WaitForLineAsync(line => line.Contains("received SUBACK", StringComparison.Ordinal), "mosquitto_sub's SUBACK");
 
-    public static ExternalProcess Publish(int port, string version, string topic, int qos, string payload, bool retain = false, (string User, string Password)? credentials = null)
+    /// <param name="extra">More arguments, e.g. ["-D", "connect", "maximum-packet-size", "20"].</param>
+    public static ExternalProcess Publish(int port, string version, string topic, int qos, string payload, bool retain = false, (string User, string Password)? credentials = null, IEnumerable<string>? extra = null)
     {
         var arguments = new List<string>
         {
@@ -32,13 +33,14 @@ public static class MosquittoClients
             arguments.Add("-r");
         }
         arguments.AddRange(Credentials(credentials));
+        arguments.AddRange(extra ?? []);
         return ExternalProcess.Start("mosquitto_pub", [.. arguments]);
     }
 
     /// <summary>Runs mosquitto_pub to completion and asserts it succeeded.</summary>
-    public static async Task PublishAsync(int port, string version, string topic, int qos, string payload, bool retain = false, (string User, string Password)? credentials = null)
+    public static async Task PublishAsync(int port, string version, string topic, int qos, string payload, bool retain = false, (string User, string Password)? credentials = null, IEnumerable<string>? extra = null)
     {
-        await using var publisher = Publish(port, version, topic, qos, payload, retain, credentials);
+        await using var publisher = Publish(port, version, topic, qos, payload, retain, credentials, extra);
         var exitCode = await publisher.WaitForExitAsync();
         Assert.True(exitCode == 0, $"mosquitto_pub exited with {exitCode}: {publisher.Describe()}");
     }

@@ -18,11 +18,17 @@ namespace ClusterBroker.Core
         public ushort ReceiveMaximum { get; set; } = 100;
         public int MaxQueuedMessagesPerSession { get; set; } = 1000;
         public int MaxTopicLength { get; set; } = 65535;
-        public int MaxTopicLevels { get; set; } = 128;
+        public int MaxTopicLevels { get; set; } = 200;
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
         public uint MaximumSessionExpiryInterval { get; set; } = 86400;
         public int MaxSubscriptionsPerClient { get; set; } = 1000;
         public ushort? ServerKeepAlive { get; set; }
+        public ushort? MaxKeepAlive { get; set; }
+        public ushort? MinKeepAlive { get; set; }
+        public bool QueueQoS0Messages { get; set; }
+        public bool RefuseControlCharacters { get; set; }
+        public string? ResponseInformation { get; set; }
+        public ushort OutgoingTopicAliasMaximum { get; set; } = 64;
         public ushort TopicAliasMaximum { get; set; } = 10;
         public TimeSpan SysInterval { get; set; } = TimeSpan.FromSeconds(10);
     }
@@ -81,7 +87,8 @@ namespace ClusterBroker.Host
                 max_topic_alias {b.TopicAliasMaximum}
                 sys_interval {(int)b.SysInterval.TotalSeconds}
                 {$"max_packet_size {b.MaximumPacketSize}"}
-                {(b.ServerKeepAlive is { } k ? $"max_keepalive {k}" : "")}
+                {((b.ServerKeepAlive ?? b.MaxKeepAlive) is { } k ? $"max_keepalive {k}" : "")}
+                {(b.QueueQoS0Messages ? "queue_qos0_messages true" : "")}
                 """;
             File.WriteAllText(Path.Combine(dir, "m.conf"), conf);
             var psi = new ProcessStartInfo("mosquitto", $"-c {dir}/m.conf") { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -31,4 +31,19 @@ public sealed class RatePlan_Tests
         Assert.Equal(500, new RatePlan(0, 0, 500).DueAt(1));
         Assert.Equal(50, new RatePlan(1000, 0, 50).DueAt(10));
     }
+
+    [Theory]
+    [InlineData(10, 0)]
+    [InlineData(100, 4)]
+    public void Each_message_falls_due_exactly_at_its_due_time(double rate, double ramp)
+    {
+        var plan = new RatePlan(rate, ramp, 0);
+
+        foreach (var sequence in new long[] { 1, 2, 7, 150, 199, 200, 201, 1000 })
+        {
+            var at = plan.DueTime(sequence);
+            Assert.True(plan.DueAt(at + 1e-9) > sequence, $"message {sequence} not due at {at}");
+            Assert.True(plan.DueAt(at - 1e-6) <= sequence, $"message {sequence} due before {at}");
+        }
+    }
 }

@@ -1,0 +1,17 @@
+using ClusterBroker.Core.Retained;
+
+namespace ClusterBroker.Cluster;
+
+/// <summary>
+/// The stores the composition root gives a node instead of its in-memory defaults: in cluster mode the host passes
+/// the Redis-backed ones (ClusterBroker.Storage.Redis), so this project references no store implementation. The
+/// caller owns what it passes: it starts the stores before the node and disposes them after the node stopped.
+/// </summary>
+public sealed class BrokerNodeStores
+{
+    /// <summary>Retained messages; null = a new in-memory store of this node alone.</summary>
+    public IRetainedMessageStore? Retained { get; init; }
+
+    /// <summary>The stores' own counters, published with the node's $SYS topics (read at each publication).</summary>
+    public Func<IEnumerable<KeyValuePair<string, long>>>? SysCounters { get; init; }
+}
