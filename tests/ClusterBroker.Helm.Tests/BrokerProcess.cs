@@ -95,6 +95,29 @@ internal sealed class BrokerProcess : IDisposable
         return broker;
     }
 
+    /// <summary>A redis-server on 127.0.0.1 with a password, no persistence (stands for the external Redis).</summary>
+    public static BrokerProcess StartRedis(int port, string password)
+    {
+        var info = new ProcessStartInfo("redis-server")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--requirepass", password, "--save", "", "--appendonly", "no", "--daemonize", "no" })
+            info.ArgumentList.Add(argument);
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var redis = new BrokerProcess(process);
+        process.OutputDataReceived += (_, e) => redis.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => redis.OnLine(e.Data);
+        process.Start();
+        lock (s_running)
+            s_running.Add(process);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return redis;
+    }
+
     public void Terminate()
     {
         if (kill(_process.Id, SigTerm) != 0)

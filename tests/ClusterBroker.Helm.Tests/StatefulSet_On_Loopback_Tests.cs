@@ -27,16 +27,21 @@ public class StatefulSet_On_Loopback_Tests(ITestOutputHelper output)
     [Fact]
     public async Task Three_pods_as_the_chart_renders_them_form_one_cluster_and_roll_one_by_one_with_nothing_lost()
     {
-        int[] ports = BrokerProcess.FreePorts(3);
-        int mqttPort = ports[0], httpPort = ports[1], clusterPort = ports[2];
+        int[] ports = BrokerProcess.FreePorts(4);
+        int mqttPort = ports[0], httpPort = ports[1], clusterPort = ports[2], redisPort = ports[3];
+        // The chart's default Redis mode, external: a real redis-server with a password the chart puts in a Secret.
+        const string RedisPassword = "loopback-redis-password";
+        using BrokerProcess redis = BrokerProcess.StartRedis(redisPort, RedisPassword);
         Rendered rendered = Chart.Render(
             "replicaCount=3", $"mqtt.port={mqttPort}", $"http.port={httpPort}", $"cluster.port={clusterPort}",
-            $"http.adminToken={AdminToken}", "drain.periodSeconds=1", "cluster.stableAfterSeconds=5");
+            $"http.adminToken={AdminToken}", "drain.periodSeconds=1", "cluster.stableAfterSeconds=5",
+            $"redis.external.address=127.0.0.1:{redisPort}", $"redis.external.password={RedisPassword}");
         Assert.True(rendered.SchemaErrors.Count == 0, rendered.SchemaErrorText);
         List<RenderedPod> pods = RenderedPod.All(rendered);
         Assert.Equal(3, pods.Count);
         output.WriteLine("pod 0: dotnet ClusterBroker.Host.dll " + string.Join(' ', pods[0].Args));
         output.WriteLine("pod 0 environment: " + string.Join(", ", pods[0].Environment.Keys.Order()));
+        Assert.Equal($"127.0.0.1:{redisPort},password={RedisPassword}", pods[0].Environment["ClusterBroker__Redis__Configuration"]);
 
         var processes = new BrokerProcess?[pods.Count];
         var ready = new ReadyPods(pods.Select(p => p.Address).ToList());
