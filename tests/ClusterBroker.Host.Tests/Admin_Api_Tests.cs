@@ -137,8 +137,14 @@ public class Admin_Api_Tests
 
         // The offline persistent session keeps them.
         await client.DisconnectAsync();
-        (status, body) = await ops.GetAsync("/api/v1/clients/subscriber/subscriptions");
-        Assert.Equal(HttpStatusCode.OK, status);
+        // The broker learns of the DISCONNECT a moment after the client sent it: wait (bounded) for the endpoint to go offline.
+        DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+        do
+        {
+            (status, body) = await ops.GetAsync("/api/v1/clients/subscriber/subscriptions");
+            Assert.Equal(HttpStatusCode.OK, status);
+        }
+        while (body.GetProperty("online").GetBoolean() && DateTime.UtcNow < deadline && await Task.Delay(20).ContinueWith(_ => true));
         Assert.False(body.GetProperty("online").GetBoolean());
         Assert.Equal(2, body.GetProperty("subscriptions").GetArrayLength());
         Assert.Equal(HttpStatusCode.NotFound, (await ops.GetAsync("/api/v1/clients/nobody/subscriptions")).Status);
