@@ -179,6 +179,62 @@ public class Metrics_And_Health_Tests
         Assert.Equal("mqtt.other.example:1883", Encoding.UTF8.GetString(disconnect, index + 2, length));
     }
 
+    [Fact]
+    public async Task Ready_turns_503_while_the_configured_Redis_is_down_and_200_again_when_it_is_back()
+    {
+        int redisPort = HostProcess.FreePort();
+        System.Diagnostics.Process redis = StartRedis(redisPort);
+        BrokerHost? host = null;
+        try
+        {
+            host = await BrokerHost.StartAsync(new BrokerHostSettings
+            {
+                Transport = new ClusterBroker.Transport.TransportOptions { BindAddress = "127.0.0.1", Port = 0 },
+                Http = new HttpOptions { BindAddress = "127.0.0.1", Port = 0 },
+                Redis = new ClusterBroker.Storage.Redis.RedisOptions { Configuration = $"127.0.0.1:{redisPort}", KeyPrefix = $"ready-test-{Guid.NewGuid():N}:" },
+            });
+            using var http = new HttpClient { BaseAddress = new Uri($"http://{host.HttpEndPoint}"), Timeout = TimeSpan.FromSeconds(10) };
+            await Eventually(async () => (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK);
+
+            redis.Kill();
+            await redis.WaitForExitAsync();
+            string body = "";
+            await Eventually(async () =>
+            {
+                using HttpResponseMessage response = await http.GetAsync("/health/ready");
+                body = await response.Content.ReadAsStringAsync();
+                return response.StatusCode == HttpStatusCode.ServiceUnavailable;
+            });
+            Assert.Contains("redis", body, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
+
+            redis.Dispose();
+            redis = StartRedis(redisPort);
+            await Eventually(async () => (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK);
+        }
+        finally
+        {
+            if (host is not null)
+                await host.StopAsync();
+            if (!redis.HasExited)
+                redis.Kill();
+            redis.Dispose();
+        }
+    }
+
+    private static System.Diagnostics.Process StartRedis(int port)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+            info.ArgumentList.Add(argument);
+        System.Diagnostics.Process process = System.Diagnostics.Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
     private static async Task<byte[]> ReadPacketAsync(NetworkStream stream)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
