@@ -1,4 +1,5 @@
 using ClusterBroker.Cluster;
+using ClusterBroker.Core;
 using ClusterBroker.Storage.Redis;
 using ClusterBroker.Storage.Redis.Retained;
 using Microsoft.Extensions.Logging;
@@ -11,10 +12,11 @@ namespace ClusterBroker.Host;
 /// </summary>
 internal sealed class RedisStores : IAsyncDisposable
 {
-    private RedisStores(RedisConnection connection, RedisRetainedMessageStore retained)
+    private RedisStores(RedisConnection connection, RedisRetainedMessageStore retained, RedisLatencyProbe? probe)
     {
         Connection = connection;
         Retained = retained;
+        Probe = probe;
         NodeStores = new BrokerNodeStores { Retained = retained, SysCounters = retained.SysCounters };
     }
 
@@ -24,7 +26,10 @@ internal sealed class RedisStores : IAsyncDisposable
 
     public BrokerNodeStores NodeStores { get; }
 
-    public static async Task<RedisStores> StartAsync(RedisOptions options, ILoggerFactory loggerFactory)
+    /// <summary>The round-trip probe, when the node exports metrics (null with HTTP off).</summary>
+    public RedisLatencyProbe? Probe { get; }
+
+    public static async Task<RedisStores> StartAsync(RedisOptions options, ILoggerFactory loggerFactory, IHistogram? roundTrips)
     {
         RedisConnection connection = await RedisConnection.ConnectAsync(options, loggerFactory).ConfigureAwait(false);
         try
@@ -32,7 +37,7 @@ internal sealed class RedisStores : IAsyncDisposable
             RedisRetainedMessageStore retained = await RedisRetainedMessageStore.StartAsync(connection, loggerFactory).ConfigureAwait(false);
             loggerFactory.CreateLogger("ClusterBroker.Host").LogInformation(
                 "Retained messages: in Redis at {Endpoints} (key prefix '{KeyPrefix}'), shared by every node using it", connection.Endpoints, options.KeyPrefix);
-            return new RedisStores(connection, retained);
+            return new RedisStores(connection, retained, roundTrips is null ? null : RedisLatencyProbe.Start(connection, roundTrips));
         }
         catch
         {
@@ -43,6 +48,8 @@ internal sealed class RedisStores : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Probe is not null)
+            await Probe.DisposeAsync().ConfigureAwait(false);
         await Retained.DisposeAsync().ConfigureAwait(false);
         await Connection.DisposeAsync().ConfigureAwait(false);
     }
