@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using ClusterBroker.Cluster.Routing;
+
 namespace ClusterBroker.Cluster;
 
 /// <summary>
@@ -18,6 +21,7 @@ public sealed class ClusterMetrics
     private long _sharedMessagesDropped;
     private long _sessionStoreWriteFailures;
     private long _sessionsRecovered;
+    private readonly ConcurrentDictionary<string, NodeForwardCounter> _forwardsByNode = new(StringComparer.Ordinal);
 
     /// <summary>Members with status Up, this node included.</summary>
     public long Members => Volatile.Read(ref _members);
@@ -50,7 +54,23 @@ public sealed class ClusterMetrics
 
     public void SetMembers(int count) => Volatile.Write(ref _members, count);
 
-    public void ForwardSent() => Interlocked.Increment(ref _forwardsSent);
+    public void ForwardSent(RemoteNode destination)
+    {
+        Interlocked.Increment(ref _forwardsSent);
+        destination.Forwards?.Increment();
+    }
+
+    /// <summary>The counter of forwards to the node at host:port (created on first use; one per address for the node's life).</summary>
+    public NodeForwardCounter ForwardsTo(string hostPort) => _forwardsByNode.GetOrAdd(hostPort, static _ => new NodeForwardCounter());
+
+    /// <summary>Forwards sent per destination host:port (a copy).</summary>
+    public List<(string Node, long Sent)> ForwardsByNode()
+    {
+        var result = new List<(string, long)>(_forwardsByNode.Count);
+        foreach (KeyValuePair<string, NodeForwardCounter> entry in _forwardsByNode)
+            result.Add((entry.Key, entry.Value.Sent));
+        return result;
+    }
 
     public void AddForwardsReceived(int count) => Interlocked.Add(ref _forwardsReceived, count);
 

@@ -78,7 +78,10 @@ public sealed class BrokerContext
     /// </summary>
     public int Publish(BrokerMessage message, out ValueTask stored)
     {
-        stored = message.Retain && Options.RetainAvailable ? Retained.Retain(message) : default;
+        // A retained copy drops its receive timestamp: sent to a later subscriber, it would measure how long it was retained.
+        stored = message.Retain && Options.RetainAvailable
+            ? Retained.Retain(message.ReceivedTimestamp == 0 ? message : message with { ReceivedTimestamp = 0 })
+            : default;
         return Router.Publish(message);
     }
 }

@@ -10,8 +10,12 @@ namespace ClusterBroker.Core;
 public sealed class BrokerMetrics : ITrafficMeter
 {
     private long _clientsConnected;
-    private long _messagesReceived;
-    private long _messagesSent;
+    // Indexed by QoS (0, 1, 2). The totals are their sums.
+    private readonly long[] _messagesReceived = new long[3];
+    private readonly long[] _messagesSent = new long[3];
+    private readonly long[] _payloadBytesReceived = new long[3];
+    private readonly long[] _payloadBytesSent = new long[3];
+    private IHistogram? _deliveryLatency;
     private long _bytesReceived;
     private long _bytesSent;
     private long _messagesDropped;
@@ -23,8 +27,8 @@ public sealed class BrokerMetrics : ITrafficMeter
     private long _deliveriesDenied;
 
     public long ClientsConnected => Volatile.Read(ref _clientsConnected);
-    public long MessagesReceived => Volatile.Read(ref _messagesReceived);
-    public long MessagesSent => Volatile.Read(ref _messagesSent);
+    public long MessagesReceived => Sum(_messagesReceived);
+    public long MessagesSent => Sum(_messagesSent);
     public long BytesReceived => Volatile.Read(ref _bytesReceived);
     public long BytesSent => Volatile.Read(ref _bytesSent);
 
@@ -43,6 +47,28 @@ public sealed class BrokerMetrics : ITrafficMeter
     /// <summary>Messages not delivered to a subscriber because the ACL does not let it read the topic.</summary>
     public long DeliveriesDenied => Volatile.Read(ref _deliveriesDenied);
 
+
+    /// <summary>PUBLISH packets received from clients with this QoS.</summary>
+    public long MessagesReceivedWith(QualityOfService qos) => Volatile.Read(ref _messagesReceived[(int)qos]);
+
+    /// <summary>PUBLISH packets sent to clients with this QoS (after any downgrade to the subscription's QoS).</summary>
+    public long MessagesSentWith(QualityOfService qos) => Volatile.Read(ref _messagesSent[(int)qos]);
+
+    /// <summary>Application payload bytes of the PUBLISH packets received with this QoS (headers and properties not included).</summary>
+    public long PayloadBytesReceivedWith(QualityOfService qos) => Volatile.Read(ref _payloadBytesReceived[(int)qos]);
+
+    /// <summary>Application payload bytes of the PUBLISH packets sent with this QoS.</summary>
+    public long PayloadBytesSentWith(QualityOfService qos) => Volatile.Read(ref _payloadBytesSent[(int)qos]);
+
+    /// <summary>
+    /// Where sampled deliveries report the time from the PUBLISH's arrival to its write to the subscriber, in seconds
+    /// (see <see cref="Messages.LatencySampler"/>); null = not measured. Set by the host before clients connect.
+    /// </summary>
+    public IHistogram? DeliveryLatency
+    {
+        get => Volatile.Read(ref _deliveryLatency);
+        set => Volatile.Write(ref _deliveryLatency, value);
+    }
 
     /// <summary>CONNECTs accepted (CONNACK with success) since start.</summary>
     public long ConnectionsAccepted => Volatile.Read(ref _connectionsAccepted);
@@ -71,8 +97,22 @@ public sealed class BrokerMetrics : ITrafficMeter
 
     public void ConnectionRefused(ReasonCode reasonCode) => Interlocked.Increment(ref _refusedByReason[(byte)reasonCode]);
     public void ClientDisconnected() => Interlocked.Decrement(ref _clientsConnected);
-    public void MessageReceived() => Interlocked.Increment(ref _messagesReceived);
-    public void MessageSent() => Interlocked.Increment(ref _messagesSent);
+
+    public void MessageReceived(QualityOfService qos, int payloadBytes)
+    {
+        Interlocked.Increment(ref _messagesReceived[(int)qos]);
+        Interlocked.Add(ref _payloadBytesReceived[(int)qos], payloadBytes);
+    }
+
+    public void MessageSent(QualityOfService qos, int payloadBytes)
+    {
+        Interlocked.Increment(ref _messagesSent[(int)qos]);
+        Interlocked.Add(ref _payloadBytesSent[(int)qos], payloadBytes);
+    }
+
+    /// <summary>Reports a sampled delivery written now: <paramref name="receivedTimestamp"/> is the PUBLISH's <see cref="System.Diagnostics.Stopwatch"/> arrival.</summary>
+    public void ObserveDeliveryLatency(long receivedTimestamp) =>
+        DeliveryLatency?.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(receivedTimestamp).TotalSeconds);
     public void MessageDropped() => Interlocked.Increment(ref _messagesDropped);
     public void AuthenticationFailed() => Interlocked.Increment(ref _authenticationFailures);
     public void PublishDenied() => Interlocked.Increment(ref _publishesDenied);
@@ -80,4 +120,7 @@ public sealed class BrokerMetrics : ITrafficMeter
     public void DeliveryDenied() => Interlocked.Increment(ref _deliveriesDenied);
     public void AddBytesReceived(long count) => Interlocked.Add(ref _bytesReceived, count);
     public void AddBytesSent(long count) => Interlocked.Add(ref _bytesSent, count);
+
+    private static long Sum(long[] byQoS) =>
+        Volatile.Read(ref byQoS[0]) + Volatile.Read(ref byQoS[1]) + Volatile.Read(ref byQoS[2]);
 }

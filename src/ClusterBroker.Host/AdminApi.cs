@@ -69,6 +69,7 @@ internal static class AdminApi
     private static IResult Clients(BrokerHost host, IQueryCollection query)
     {
         string prefix = query["prefix"].ToString();
+        string? username = query.ContainsKey("username") ? query["username"].ToString() : null;
         if (!TryInt(query["offset"], 0, out int offset) || offset < 0)
             return Json(new { error = "offset must be a whole number, 0 or more" }, StatusCodes.Status400BadRequest);
         if (!TryInt(query["limit"], DefaultPageSize, out int limit) || limit is < 1 or > MaxPageSize)
@@ -78,7 +79,8 @@ internal static class AdminApi
         foreach (MqttChannel channel in host.Node.Context.Connections.Snapshot())
         {
             ConnectionInfo info = channel.Describe();
-            if (info.Connected && info.ClientId is { } id && id.StartsWith(prefix, StringComparison.Ordinal))
+            if (info.Connected && info.ClientId is { } id && id.StartsWith(prefix, StringComparison.Ordinal)
+                && (username is null || string.Equals(info.Username, username, StringComparison.Ordinal)))
                 matching.Add(info);
         }
         matching.Sort((a, b) => string.CompareOrdinal(a.ClientId, b.ClientId));

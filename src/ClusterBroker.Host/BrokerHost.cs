@@ -68,6 +68,9 @@ public sealed class BrokerHost : IAsyncDisposable
     /// <summary>The Redis-backed retained store, when Redis is configured (for tests and diagnostics).</summary>
     public RedisRetainedMessageStore? RedisRetained => _redis?.Retained;
 
+    /// <summary>The Redis connection and stores, when Redis is configured (the metrics read their counters).</summary>
+    internal RedisStores? Redis => _redis;
+
     /// <summary>Open client connections.</summary>
     public int ConnectionCount => _server.ConnectionCount;
 
@@ -115,7 +118,7 @@ public sealed class BrokerHost : IAsyncDisposable
         }
 
         BrokerSecurity security = BrokerSecurity.Create(settings.Security.Clone(), loggerFactory);
-        RedisStores? redis = settings.Redis.IsConfigured ? await RedisStores.StartAsync(settings.Redis, settings.Sessions.UsesRedis(redisConfigured: true), loggerFactory).ConfigureAwait(false) : null;
+        RedisStores? redis = settings.Redis.IsConfigured ? await RedisStores.StartAsync(settings.Redis, settings.Sessions.UsesRedis(redisConfigured: true), loggerFactory, http?.Metrics.RedisRoundTrips).ConfigureAwait(false) : null;
         if (redis is null)
             logger.LogInformation("Retained messages: in memory, this node's alone (no Redis configured)");
         BrokerNode node;
@@ -133,6 +136,9 @@ public sealed class BrokerHost : IAsyncDisposable
             throw;
         }
 
+        // Before the listeners open, so the first clients' deliveries are measured too.
+        if (http is not null)
+            node.Metrics.DeliveryLatency = http.Metrics.DeliveryLatency;
         var server = new MqttServer(transport, node.ConnectionHandlers, loggerFactory, node.Metrics);
         try
         {

@@ -1,6 +1,7 @@
 using Akka.Cluster;
 using ClusterBroker.Cluster;
 using ClusterBroker.Core;
+using ClusterBroker.Core.Channel;
 using ClusterBroker.Core.Routing;
 using ClusterBroker.Protocol;
 using Prometheus;
@@ -9,10 +10,12 @@ namespace ClusterBroker.Host;
 
 /// <summary>
 /// The Prometheus metrics of one broker node, in a registry of its own (several in-process hosts never mix).
-/// Nothing here runs on the message path: every value is read from the counters the broker keeps anyway
-/// (<see cref="BrokerMetrics"/>, <see cref="ClusterMetrics"/>, the router, the route table, the transport) in a
-/// callback prometheus-net runs before each scrape. Names follow Prometheus conventions: counters end in
-/// _total, sizes are in bytes. README.md ("Metrics") lists them.
+/// Nearly every value is read from the counters the broker keeps anyway (<see cref="BrokerMetrics"/>,
+/// <see cref="ClusterMetrics"/>, the router, the route table, the transport, the Redis stores) in a callback
+/// prometheus-net runs before each scrape. Two histograms are fed as things happen: the delivery latency of
+/// sampled messages (<see cref="DeliveryLatency"/>, handed to the broker) and the Redis round trip
+/// (<see cref="RedisRoundTrips"/>, handed to the Redis probe). Names follow Prometheus conventions: counters end in
+/// _total, durations are in seconds, sizes in bytes. README.md ("Metrics") lists them.
 /// </summary>
 internal sealed class BrokerPrometheusMetrics
 {
@@ -50,6 +53,18 @@ internal sealed class BrokerPrometheusMetrics
     private readonly Counter _gcPause;
     private readonly Gauge _gcHeap;
     private readonly Counter _allocated;
+    private readonly Counter _payloadBytesReceived;
+    private readonly Counter _payloadBytesSent;
+    private readonly Gauge _persistentSessions;
+    private readonly Gauge _inflight;
+    private readonly Gauge _queued;
+    private readonly Histogram _inflightPerConnection;
+    private readonly Histogram _queuedPerConnection;
+    private readonly Counter _nodeForwards;
+    private readonly Counter _redisErrors;
+
+    // The three QoS label values, in QualityOfService order.
+    private static readonly string[] s_qos = ["0", "1", "2"];
 
     public BrokerPrometheusMetrics(BrokerHostState state)
     {
@@ -66,10 +81,37 @@ internal sealed class BrokerPrometheusMetrics
         _connectionsAccepted = f.CreateCounter("clusterbroker_connections_accepted_total", "CONNECTs accepted (CONNACK success) since start.");
         _connectionsRefused = f.CreateCounter("clusterbroker_connections_refused_total", "CONNECTs refused since start, by CONNACK reason (MQTT 5 reason code name; not_authorized and bad_user_name_or_password are authentication failures).", "reason");
         _sessions = f.CreateGauge("clusterbroker_sessions", "Sessions whose endpoint (subscriptions) is on this node: online = client connected here, offline = persistent session waiting for its client.", "state");
+        _persistentSessions = f.CreateGauge("clusterbroker_sessions_persistent", "Sessions on this node that outlive their connection: online clients with a Session Expiry Interval (3.1.1: CleanSession 0) and every offline session.");
+        _inflight = f.CreateGauge("clusterbroker_inflight_messages", "QoS 1/2 messages sent to the clients connected here and not yet acknowledged.");
+        _queued = f.CreateGauge("clusterbroker_queued_messages", "Messages waiting for the clients connected here (mailbox and behind the inflight window); queues of offline sessions are in their session entities and not counted.");
+        // Sampled at scrape time: one observation per connected client per scrape. rate(_bucket) / rate(_count)
+        // gives the share of clients at each depth; the figures cost one pass over the connections per scrape.
+        _inflightPerConnection = f.CreateHistogram("clusterbroker_connection_inflight_messages", "Inflight QoS 1/2 messages per connected client, one observation per client at each scrape.",
+            new HistogramConfiguration { Buckets = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 65535] });
+        _queuedPerConnection = f.CreateHistogram("clusterbroker_connection_queued_messages", "Messages waiting per connected client (mailbox and behind the inflight window), one observation per client at each scrape.",
+            new HistogramConfiguration { Buckets = [0, 1, 10, 100, 1000, 10000, 100000] });
+        DeliveryLatency = new PrometheusHistogram(f.CreateHistogram("clusterbroker_delivery_latency_seconds",
+            "Time from a PUBLISH's arrival at this node to the write of each copy to a subscriber on this node, for 1 in 64 PUBLISHes per publisher connection (forwarded copies and retained messages are not measured).",
+            new HistogramConfiguration { Buckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] }));
+        RedisRoundTrips = new PrometheusHistogram(f.CreateHistogram("clusterbroker_redis_round_trip_seconds",
+            "Round trip of a PING to Redis, every 5 s (only with Redis configured).",
+            new HistogramConfiguration { Buckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] }));
+        _redisErrors = f.CreateCounter("clusterbroker_redis_errors_total", "Redis failures, by kind: connection_failed (a connection lost or not made), ping_failed (the probe's PING failed or timed out), retained_write_lost (a retained write Redis did not confirm), retained_read_failed (a lookup answered from the local index alone). Only with Redis configured.", "kind");
+        _nodeForwards = f.CreateCounter("clusterbroker_cluster_node_forwards_sent_total", "Messages forwarded to another node, by destination node (host:port).", "node");
         _subscriptions = f.CreateGauge("clusterbroker_subscriptions", "Subscriptions of the sessions on this node.");
         _retained = f.CreateGauge("clusterbroker_retained_messages", "Retained messages in the store this node uses.");
-        _messagesReceived = f.CreateCounter("clusterbroker_messages_received_total", "PUBLISH packets received from clients.");
-        _messagesSent = f.CreateCounter("clusterbroker_messages_sent_total", "PUBLISH packets sent to clients.");
+        _messagesReceived = f.CreateCounter("clusterbroker_messages_received_total", "PUBLISH packets received from clients, by QoS.", "qos");
+        _messagesSent = f.CreateCounter("clusterbroker_messages_sent_total", "PUBLISH packets sent to clients, by QoS (after the downgrade to the subscription's QoS; resends included).", "qos");
+        _payloadBytesReceived = f.CreateCounter("clusterbroker_received_payload_bytes_total", "Application payload bytes of the PUBLISH packets received from clients, by QoS.", "qos");
+        _payloadBytesSent = f.CreateCounter("clusterbroker_sent_payload_bytes_total", "Application payload bytes of the PUBLISH packets sent to clients, by QoS.", "qos");
+        foreach (string qos in s_qos)
+        {
+            // Every QoS has a sample from the start, so a rate over a QoS never traffic used is 0, not absent.
+            _messagesReceived.WithLabels(qos);
+            _messagesSent.WithLabels(qos);
+            _payloadBytesReceived.WithLabels(qos);
+            _payloadBytesSent.WithLabels(qos);
+        }
         _bytesReceived = f.CreateCounter("clusterbroker_received_bytes_total", "Bytes received from clients (MQTT frames).");
         _bytesSent = f.CreateCounter("clusterbroker_sent_bytes_total", "Bytes sent to clients (MQTT frames).");
         _messagesDropped = f.CreateCounter("clusterbroker_messages_dropped_total", "Messages dropped, by reason: queue_full_or_expired (a session queue was full or the message expired in it), qos0_backpressure (a QoS 0 message to a client whose socket was not keeping up), shared_group_no_member (a shared-group message with no member left in the cluster).", "reason");
@@ -98,6 +140,12 @@ internal sealed class BrokerPrometheusMetrics
     }
 
     public CollectorRegistry Registry { get; }
+
+    /// <summary>The publish-to-delivery histogram, for <see cref="BrokerMetrics.DeliveryLatency"/>.</summary>
+    public Core.IHistogram DeliveryLatency { get; }
+
+    /// <summary>The Redis round-trip histogram, for the Redis probe.</summary>
+    public Core.IHistogram RedisRoundTrips { get; }
 
     private void Update()
     {
@@ -131,10 +179,17 @@ internal sealed class BrokerPrometheusMetrics
         }
         _sessions.WithLabels("online").Set(online);
         _sessions.WithLabels("offline").Set(offline);
+        UpdateConnectionFigures(context, offline);
         _subscriptions.Set(context.Router.SubscriptionCount);
         _retained.Set(context.Retained.Count);
-        _messagesReceived.IncTo(m.MessagesReceived);
-        _messagesSent.IncTo(m.MessagesSent);
+        for (int q = 0; q < s_qos.Length; q++)
+        {
+            var qos = (QualityOfService)q;
+            _messagesReceived.WithLabels(s_qos[q]).IncTo(m.MessagesReceivedWith(qos));
+            _messagesSent.WithLabels(s_qos[q]).IncTo(m.MessagesSentWith(qos));
+            _payloadBytesReceived.WithLabels(s_qos[q]).IncTo(m.PayloadBytesReceivedWith(qos));
+            _payloadBytesSent.WithLabels(s_qos[q]).IncTo(m.PayloadBytesSentWith(qos));
+        }
         _bytesReceived.IncTo(m.BytesReceived);
         _bytesSent.IncTo(m.BytesSent);
         _messagesDropped.WithLabels("queue_full_or_expired").IncTo(m.MessagesDropped);
@@ -155,6 +210,16 @@ internal sealed class BrokerPrometheusMetrics
         _snapshotsSent.IncTo(c.SnapshotsSent);
         _snapshotsReceived.IncTo(c.SnapshotsReceived);
         _sessionsLost.IncTo(c.SessionsLost);
+        foreach ((string destination, long sent) in c.ForwardsByNode())
+            _nodeForwards.WithLabels(destination).IncTo(sent);
+
+        if (host.Redis is { } redis)
+        {
+            _redisErrors.WithLabels("connection_failed").IncTo(redis.Connection.ConnectionFailures);
+            _redisErrors.WithLabels("ping_failed").IncTo(redis.Probe?.Failures ?? 0);
+            _redisErrors.WithLabels("retained_write_lost").IncTo(redis.Retained.Metrics.WritesLost);
+            _redisErrors.WithLabels("retained_read_failed").IncTo(redis.Retained.Metrics.ReadsFailed);
+        }
 
         if (!node.WhenTerminated.IsCompleted)
         {
@@ -168,6 +233,28 @@ internal sealed class BrokerPrometheusMetrics
                 _members.WithLabels(status.ToString().ToLowerInvariant()).Set(count);
             _unreachable.Set(clusterState.Unreachable.Count);
         }
+    }
+
+    /// <summary>Persistent sessions, inflight and queued messages, read from each connection once per scrape.</summary>
+    private void UpdateConnectionFigures(BrokerContext context, int offlineSessions)
+    {
+        int persistent = offlineSessions;
+        long inflight = 0, queued = 0;
+        foreach (MqttChannel channel in context.Connections.Snapshot())
+        {
+            if (!channel.IsConnected)
+                continue;
+            int channelInflight = channel.InflightCount, channelQueued = channel.QueuedCount;
+            if (channel.HasPersistentSession)
+                persistent++;
+            inflight += channelInflight;
+            queued += channelQueued;
+            _inflightPerConnection.Observe(channelInflight);
+            _queuedPerConnection.Observe(channelQueued);
+        }
+        _persistentSessions.Set(persistent);
+        _inflight.Set(inflight);
+        _queued.Set(queued);
     }
 
     /// <summary>snake_case of the reason code's name: NotAuthorized -> not_authorized.</summary>

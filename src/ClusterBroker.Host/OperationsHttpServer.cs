@@ -25,13 +25,17 @@ internal sealed class OperationsHttpServer : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private OperationsHttpServer(WebApplication app, IPEndPoint endPoint)
+    private OperationsHttpServer(WebApplication app, IPEndPoint endPoint, BrokerPrometheusMetrics metrics)
     {
         _app = app;
         EndPoint = endPoint;
+        Metrics = metrics;
     }
 
     public IPEndPoint EndPoint { get; }
+
+    /// <summary>The node's metrics, whose histograms the broker and the Redis probe are handed at start.</summary>
+    public BrokerPrometheusMetrics Metrics { get; }
 
     public static async Task<OperationsHttpServer> StartAsync(HttpOptions options, BrokerHostState state, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
@@ -61,7 +65,7 @@ internal sealed class OperationsHttpServer : IAsyncDisposable
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         IServerAddressesFeature addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
         int port = new Uri(addresses.Addresses.First()).Port;
-        return new OperationsHttpServer(app, new IPEndPoint(address, port));
+        return new OperationsHttpServer(app, new IPEndPoint(address, port), metrics);
     }
 
     private static void MapHealth(WebApplication app, BrokerHostState state)

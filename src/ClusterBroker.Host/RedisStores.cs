@@ -1,4 +1,5 @@
 using ClusterBroker.Cluster;
+using ClusterBroker.Core;
 using ClusterBroker.Storage.Redis;
 using ClusterBroker.Storage.Redis.Retained;
 using ClusterBroker.Storage.Redis.Sessions;
@@ -12,11 +13,12 @@ namespace ClusterBroker.Host;
 /// </summary>
 internal sealed class RedisStores : IAsyncDisposable
 {
-    private RedisStores(RedisConnection connection, RedisRetainedMessageStore retained, RedisSessionStore? sessions)
+    private RedisStores(RedisConnection connection, RedisRetainedMessageStore retained, RedisSessionStore? sessions, RedisLatencyProbe? probe)
     {
         Connection = connection;
         Retained = retained;
         Sessions = sessions;
+        Probe = probe;
         NodeStores = new BrokerNodeStores { Retained = retained, Sessions = sessions, SysCounters = retained.SysCounters };
     }
 
@@ -29,7 +31,10 @@ internal sealed class RedisStores : IAsyncDisposable
 
     public BrokerNodeStores NodeStores { get; }
 
-    public static async Task<RedisStores> StartAsync(RedisOptions options, bool durableSessions, ILoggerFactory loggerFactory)
+    /// <summary>The round-trip probe, when the node exports metrics (null with HTTP off).</summary>
+    public RedisLatencyProbe? Probe { get; }
+
+    public static async Task<RedisStores> StartAsync(RedisOptions options, bool durableSessions, ILoggerFactory loggerFactory, IHistogram? roundTrips)
     {
         RedisConnection connection = await RedisConnection.ConnectAsync(options, loggerFactory).ConfigureAwait(false);
         try
@@ -42,7 +47,7 @@ internal sealed class RedisStores : IAsyncDisposable
                 durableSessions
                     ? "Persistent sessions: written to Redis, so they continue on another node when their node dies"
                     : "Persistent sessions: in memory only (Sessions:Durability Memory); a node crash loses the sessions it held");
-            return new RedisStores(connection, retained, sessions);
+            return new RedisStores(connection, retained, sessions, roundTrips is null ? null : RedisLatencyProbe.Start(connection, roundTrips));
         }
         catch
         {
@@ -53,6 +58,8 @@ internal sealed class RedisStores : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Probe is not null)
+            await Probe.DisposeAsync().ConfigureAwait(false);
         await Retained.DisposeAsync().ConfigureAwait(false);
         await Connection.DisposeAsync().ConfigureAwait(false);
     }

@@ -13,6 +13,30 @@ internal sealed class BrokerProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
+    private static readonly List<Process> s_running = [];
+
+    static BrokerProcess()
+    {
+        // A test process that ends without disposing (a crash, an abort) leaves no broker behind.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            lock (s_running)
+            {
+                foreach (Process process in s_running)
+                {
+                    try
+                    {
+                        if (!process.HasExited)
+                            process.Kill(entireProcessTree: true);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                    }
+                }
+            }
+        };
+    }
+
     private BrokerProcess(Process process) => _process = process;
 
     public bool HasExited => _process.HasExited;
@@ -64,9 +88,34 @@ internal sealed class BrokerProcess : IDisposable
         process.OutputDataReceived += (_, e) => broker.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => broker.OnLine(e.Data);
         process.Start();
+        lock (s_running)
+            s_running.Add(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return broker;
+    }
+
+    /// <summary>A redis-server on 127.0.0.1 with a password, no persistence (stands for the external Redis).</summary>
+    public static BrokerProcess StartRedis(int port, string password)
+    {
+        var info = new ProcessStartInfo("redis-server")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--requirepass", password, "--save", "", "--appendonly", "no", "--daemonize", "no" })
+            info.ArgumentList.Add(argument);
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var redis = new BrokerProcess(process);
+        process.OutputDataReceived += (_, e) => redis.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => redis.OnLine(e.Data);
+        process.Start();
+        lock (s_running)
+            s_running.Add(process);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return redis;
     }
 
     public void Terminate()
@@ -92,6 +141,8 @@ internal sealed class BrokerProcess : IDisposable
 
     public void Dispose()
     {
+        lock (s_running)
+            s_running.Remove(_process);
         try
         {
             if (!_process.HasExited)

@@ -214,10 +214,18 @@ public class Chart_Tests
     }
 
     [Fact]
-    public void Without_a_Redis_address_the_broker_gets_no_Redis_configuration()
+    public void Without_a_Redis_address_the_broker_runs_the_cluster_with_in_memory_stores()
     {
+        static string? InMemoryStores(Rendered rendered) =>
+            rendered.BrokerContainer.GetProperty("env").EnumerateArray()
+                .Where(e => e.GetProperty("name").GetString() == "ClusterBroker__Cluster__InMemoryStores")
+                .Select(e => e.GetProperty("value").GetString()).SingleOrDefault();
+
         Rendered rendered = Chart.Render();
         Assert.DoesNotContain(rendered.BrokerContainer.GetProperty("env").EnumerateArray(), e => e.GetProperty("name").GetString()!.Contains("Redis", StringComparison.Ordinal));
+        Assert.Equal("true", InMemoryStores(rendered));
+        Assert.Null(InMemoryStores(Chart.Render("redis.external.address=redis:6379")));
+        Assert.Null(InMemoryStores(Chart.Render("redis.mode=embedded")));
     }
 
     [Fact]

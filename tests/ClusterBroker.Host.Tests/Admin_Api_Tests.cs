@@ -90,6 +90,14 @@ public class Admin_Api_Tests
         Assert.StartsWith("127.0.0.1:", a1Details.GetProperty("remoteEndPoint").GetString());
         Assert.True(a1Details.GetProperty("connectedAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-5));
 
+        using IMqttClient withUser = new MqttClientFactory().CreateMqttClient();
+        await withUser.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", ops.Host.Port)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500).WithClientId("sensor-u1").WithCredentials("bob", "pw").Build());
+        (_, JsonElement bobs) = await ops.GetAsync("/api/v1/clients?username=bob");
+        JsonElement bob = Assert.Single(bobs.GetProperty("clients").EnumerateArray());
+        Assert.Equal("sensor-u1", bob.GetProperty("clientId").GetString());
+        Assert.Equal("bob", bob.GetProperty("username").GetString());
+
         Assert.Equal(HttpStatusCode.NotFound, (await ops.GetAsync("/api/v1/clients/nobody")).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await ops.GetAsync("/api/v1/clients?limit=0")).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await ops.GetAsync("/api/v1/clients?offset=-1")).Status);

@@ -117,7 +117,11 @@ public class HostProcess_Tests
             File.WriteAllText(acl, "topic read open/#\ntopic read closed/#\n");
             host.Signal(SigHup);
             while (!host.Output.Contains("ACL file " + acl + " reloaded", StringComparison.Ordinal))
-                await Task.Delay(50, cts.Token);
+            {
+                if (cts.IsCancellationRequested)
+                    Assert.Fail("the ACL was not reloaded after SIGHUP. Output:\n" + host.Output);
+                await Task.Delay(50);
+            }
 
             Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS0, (await client.SubscribeAsync("closed/x", cancellationToken: cts.Token)).Items.Single().ResultCode);
             Assert.True(client.IsConnected);

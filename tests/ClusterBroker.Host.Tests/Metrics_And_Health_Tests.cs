@@ -20,10 +20,18 @@ public class Metrics_And_Health_Tests
         "clusterbroker_sessions",
         "clusterbroker_subscriptions",
         "clusterbroker_retained_messages",
+        "clusterbroker_sessions_persistent",
         "clusterbroker_messages_received_total",
         "clusterbroker_messages_sent_total",
+        "clusterbroker_received_payload_bytes_total",
+        "clusterbroker_sent_payload_bytes_total",
         "clusterbroker_received_bytes_total",
         "clusterbroker_sent_bytes_total",
+        "clusterbroker_inflight_messages",
+        "clusterbroker_queued_messages",
+        "clusterbroker_connection_inflight_messages",
+        "clusterbroker_connection_queued_messages",
+        "clusterbroker_delivery_latency_seconds",
         "clusterbroker_messages_dropped_total",
         "clusterbroker_cluster_members",
         "clusterbroker_cluster_unreachable_members",
@@ -36,6 +44,9 @@ public class Metrics_And_Health_Tests
         "clusterbroker_cluster_route_snapshots_sent_total",
         "clusterbroker_cluster_route_snapshots_received_total",
         "clusterbroker_cluster_sessions_lost_total",
+        "clusterbroker_cluster_node_forwards_sent_total",
+        "clusterbroker_redis_round_trip_seconds",
+        "clusterbroker_redis_errors_total",
         "clusterbroker_draining",
         "clusterbroker_authentication_failures_total",
         "clusterbroker_acl_denied_total",
@@ -54,31 +65,45 @@ public class Metrics_And_Health_Tests
         "process_start_time_seconds",
     ];
 
+    /// <summary>Documented metrics with no sample in <paramref name="scrape"/> (a histogram counts by its _count).</summary>
+    internal static string[] Missing(Dictionary<string, double> scrape) =>
+        DocumentedMetrics.Where(name => !scrape.Keys.Any(k => k == name || k == name + "_count" || k.StartsWith(name + "{", StringComparison.Ordinal))).ToArray();
+
     [Fact]
     public async Task Metrics_lists_every_documented_metric_and_the_values_move_with_traffic()
     {
         await using OperationsHost ops = await OperationsHost.StartAsync();
         Dictionary<string, double> before = await ops.ScrapeAsync();
-        string[] missing = DocumentedMetrics.Where(name => !before.Keys.Any(k => k == name || k.StartsWith(name + "{", StringComparison.Ordinal))).ToArray();
-        // connections_refused_total has a sample per reason once a CONNECT was refused: checked below.
-        Assert.Equal(["clusterbroker_connections_refused_total"], missing);
+        // Labelled series appear with their first event: a refused CONNECT (below), a forward to another node (a
+        // cluster), Redis errors (with Redis configured: the Redis test below). The Redis histogram is there, empty.
+        Assert.Equal(
+            ["clusterbroker_connections_refused_total", "clusterbroker_cluster_node_forwards_sent_total", "clusterbroker_redis_errors_total"],
+            Missing(before));
+        Assert.Equal(0, before["clusterbroker_redis_round_trip_seconds_count"]);
         Assert.Equal(1, before["clusterbroker_cluster_members{status=\"up\"}"]);
         Assert.Equal(0, before["clusterbroker_draining"]);
+        Assert.Equal(0, before["clusterbroker_delivery_latency_seconds_count"]);
 
-        const int Messages = 20;
+        // Every QoS, to a QoS 2 subscription (no downgrade): the counters by QoS must each move by what was sent.
+        const int PerQoS = 20;
+        const string Payload = "payload-0123456789";
         using IMqttClient subscriber = await ops.ConnectAsync("metrics-sub", sessionExpiry: 300);
-        await subscriber.SubscribeAsync("m/#", MqttQualityOfServiceLevel.AtLeastOnce);
-        var received = 0;
+        await subscriber.SubscribeAsync("m/#", MqttQualityOfServiceLevel.ExactlyOnce);
+        var received = new int[3];
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        subscriber.ApplicationMessageReceivedAsync += _ =>
+        subscriber.ApplicationMessageReceivedAsync += e =>
         {
-            if (Interlocked.Increment(ref received) == Messages)
+            Interlocked.Increment(ref received[(int)e.ApplicationMessage.QualityOfServiceLevel]);
+            if (Volatile.Read(ref received[0]) + Volatile.Read(ref received[1]) + Volatile.Read(ref received[2]) == 3 * PerQoS)
                 all.TrySetResult();
             return Task.CompletedTask;
         };
         using IMqttClient publisher = await ops.ConnectAsync("metrics-pub");
-        for (int i = 0; i < Messages; i++)
-            await publisher.PublishStringAsync("m/" + i, "payload-" + i, MqttQualityOfServiceLevel.AtLeastOnce, retain: i == 0);
+        foreach (MqttQualityOfServiceLevel qos in new[] { MqttQualityOfServiceLevel.AtMostOnce, MqttQualityOfServiceLevel.AtLeastOnce, MqttQualityOfServiceLevel.ExactlyOnce })
+        {
+            for (int i = 0; i < PerQoS; i++)
+                await publisher.PublishStringAsync($"m/{(int)qos}/{i}", Payload, qos, retain: qos == MqttQualityOfServiceLevel.AtLeastOnce && i == 0);
+        }
         await all.Task.WaitAsync(TimeSpan.FromSeconds(20));
 
         // A refused CONNECT: an authentication method the server does not offer.
@@ -99,8 +124,14 @@ public class Metrics_And_Health_Tests
         }
 
         Dictionary<string, double> after = await ops.ScrapeAsync();
-        Assert.True(after["clusterbroker_messages_received_total"] - before["clusterbroker_messages_received_total"] >= Messages);
-        Assert.True(after["clusterbroker_messages_sent_total"] - before["clusterbroker_messages_sent_total"] >= Messages);
+        double Moved(string sample) => after[sample] - before[sample];
+        foreach (string qos in new[] { "0", "1", "2" })
+        {
+            Assert.Equal(PerQoS, Moved($"clusterbroker_messages_received_total{{qos=\"{qos}\"}}"));
+            Assert.Equal(PerQoS, Moved($"clusterbroker_messages_sent_total{{qos=\"{qos}\"}}"));
+            Assert.Equal(PerQoS * Payload.Length, Moved($"clusterbroker_received_payload_bytes_total{{qos=\"{qos}\"}}"));
+            Assert.Equal(PerQoS * Payload.Length, Moved($"clusterbroker_sent_payload_bytes_total{{qos=\"{qos}\"}}"));
+        }
         Assert.True(after["clusterbroker_received_bytes_total"] > before["clusterbroker_received_bytes_total"]);
         Assert.True(after["clusterbroker_sent_bytes_total"] > before["clusterbroker_sent_bytes_total"]);
         Assert.Equal(2, after["clusterbroker_clients_connected"]);
@@ -109,13 +140,71 @@ public class Metrics_And_Health_Tests
         Assert.Equal(1, after["clusterbroker_connections_refused_total{reason=\"bad_authentication_method\"}"]);
         Assert.True(after["clusterbroker_subscriptions"] >= 1);
         Assert.True(after["clusterbroker_sessions{state=\"online\"}"] >= 2);
+        Assert.Equal(1, after["clusterbroker_sessions_persistent"]); // the subscriber (expiry 300 s); the publisher's session ends with it
         Assert.Equal(before["clusterbroker_retained_messages"] + 1, after["clusterbroker_retained_messages"]);
         Assert.True(after["dotnet_threadpool_completed_items_total"] > before["dotnet_threadpool_completed_items_total"]);
         Assert.True(after["dotnet_gc_allocated_bytes_total"] > before["dotnet_gc_allocated_bytes_total"]);
 
+        // The publisher's first PUBLISH is always sampled, then 1 in 64: 60 PUBLISHes give at least one measured delivery,
+        // and a loopback delivery takes well under 10 s (the histogram's last finite bucket).
+        double latencies = after["clusterbroker_delivery_latency_seconds_count"];
+        Assert.InRange(latencies, 1, 3 * PerQoS);
+        Assert.True(after["clusterbroker_delivery_latency_seconds_sum"] > 0);
+        Assert.Equal(latencies, after["clusterbroker_delivery_latency_seconds_bucket{le=\"10\"}"]);
+
+        // Each scrape observes every connected client once: the scrape 'after' saw the two clients.
+        Assert.Equal(2, Moved("clusterbroker_connection_inflight_messages_count"));
+        Assert.Equal(2, Moved("clusterbroker_connection_queued_messages_count"));
+        Assert.True(after["clusterbroker_inflight_messages"] >= 0);
+        Assert.True(after["clusterbroker_queued_messages"] >= 0);
+
         // A persistent session whose client left counts as offline.
         await subscriber.DisconnectAsync();
         await Eventually(async () => (await ops.ScrapeAsync()).GetValueOrDefault("clusterbroker_sessions{state=\"offline\"}") >= 1);
+    }
+
+    [Fact]
+    public async Task Inflight_and_queued_figures_count_the_messages_a_slow_subscriber_has_not_acknowledged()
+    {
+        await using OperationsHost ops = await OperationsHost.StartAsync();
+        // A subscriber that never acknowledges: with manual acknowledgement MQTTnet holds every PUBACK back, so the broker
+        // keeps the window full (Receive Maximum 5) and queues the rest.
+        IMqttClient slow = new MqttClientFactory().CreateMqttClient();
+        try
+        {
+            var receivedOnce = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            slow.ApplicationMessageReceivedAsync += e =>
+            {
+                e.AutoAcknowledge = false;
+                receivedOnce.TrySetResult();
+                return Task.CompletedTask;
+            };
+            await slow.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", ops.Host.Port)
+                .WithProtocolVersion(MqttProtocolVersion.V500).WithClientId("metrics-slow").WithReceiveMaximum(5)
+                .WithTimeout(TimeSpan.FromSeconds(10)).Build());
+            await slow.SubscribeAsync("slow/#", MqttQualityOfServiceLevel.AtLeastOnce);
+            using IMqttClient publisher = await ops.ConnectAsync("metrics-slow-pub");
+            for (int i = 0; i < 30; i++)
+                await publisher.PublishStringAsync("slow/" + i, "x", MqttQualityOfServiceLevel.AtLeastOnce);
+            await receivedOnce.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+            Dictionary<string, double> scrape = [];
+            await Eventually(async () =>
+            {
+                scrape = await ops.ScrapeAsync();
+                return scrape["clusterbroker_inflight_messages"] == 5 && scrape["clusterbroker_queued_messages"] == 25;
+            });
+            // That scrape observed the slow client at 5 inflight (above bucket le=4, within le=8) and 25 queued (above
+            // le=10, within le=100); the buckets are cumulative over scrapes, so earlier scrapes may add to them.
+            Assert.True(scrape["clusterbroker_connection_inflight_messages_bucket{le=\"8\"}"] - scrape["clusterbroker_connection_inflight_messages_bucket{le=\"4\"}"] >= 1);
+            Assert.True(scrape["clusterbroker_connection_queued_messages_bucket{le=\"100\"}"] - scrape["clusterbroker_connection_queued_messages_bucket{le=\"10\"}"] >= 1);
+            Assert.True(scrape["clusterbroker_connection_queued_messages_sum"] >= 25);
+            Assert.True(scrape["clusterbroker_connection_inflight_messages_sum"] >= 5);
+        }
+        finally
+        {
+            slow.Dispose();
+        }
     }
 
     [Fact]
@@ -177,6 +266,109 @@ public class Metrics_And_Health_Tests
         Assert.Equal(0x1C, disconnect[index++]); // Server Reference
         int length = (disconnect[index] << 8) | disconnect[index + 1];
         Assert.Equal("mqtt.other.example:1883", Encoding.UTF8.GetString(disconnect, index + 2, length));
+    }
+
+    [Fact]
+    public async Task Ready_turns_503_while_the_configured_Redis_is_down_and_200_again_when_it_is_back()
+    {
+        int redisPort = HostProcess.FreePort();
+        System.Diagnostics.Process redis = StartRedis(redisPort);
+        BrokerHost? host = null;
+        try
+        {
+            host = await BrokerHost.StartAsync(new BrokerHostSettings
+            {
+                Transport = new ClusterBroker.Transport.TransportOptions { BindAddress = "127.0.0.1", Port = 0 },
+                Http = new HttpOptions { BindAddress = "127.0.0.1", Port = 0 },
+                Redis = new ClusterBroker.Storage.Redis.RedisOptions { Configuration = $"127.0.0.1:{redisPort}", KeyPrefix = $"ready-test-{Guid.NewGuid():N}:" },
+            });
+            using var http = new HttpClient { BaseAddress = new Uri($"http://{host.HttpEndPoint}"), Timeout = TimeSpan.FromSeconds(10) };
+            await Eventually(async () => (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK);
+
+            redis.Kill();
+            await redis.WaitForExitAsync();
+            string body = "";
+            await Eventually(async () =>
+            {
+                using HttpResponseMessage response = await http.GetAsync("/health/ready");
+                body = await response.Content.ReadAsStringAsync();
+                return response.StatusCode == HttpStatusCode.ServiceUnavailable;
+            });
+            Assert.Contains("redis", body, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
+
+            redis.Dispose();
+            redis = StartRedis(redisPort);
+            await Eventually(async () => (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK);
+        }
+        finally
+        {
+            if (host is not null)
+                await host.StopAsync();
+            if (!redis.HasExited)
+                redis.Kill();
+            redis.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task With_Redis_the_round_trip_histogram_fills_and_the_error_counters_move_while_it_is_down()
+    {
+        int redisPort = HostProcess.FreePort();
+        System.Diagnostics.Process redis = StartRedis(redisPort);
+        BrokerHost? host = null;
+        try
+        {
+            host = await BrokerHost.StartAsync(new BrokerHostSettings
+            {
+                Transport = new ClusterBroker.Transport.TransportOptions { BindAddress = "127.0.0.1", Port = 0 },
+                Http = new HttpOptions { BindAddress = "127.0.0.1", Port = 0 },
+                Redis = new ClusterBroker.Storage.Redis.RedisOptions { Configuration = $"127.0.0.1:{redisPort}", KeyPrefix = $"metrics-test-{Guid.NewGuid():N}:", OperationTimeout = TimeSpan.FromSeconds(1) },
+            });
+            using var http = new HttpClient { BaseAddress = new Uri($"http://{host.HttpEndPoint}"), Timeout = TimeSpan.FromSeconds(10) };
+            async Task<Dictionary<string, double>> Scrape() => OperationsHost.ParseMetrics(await http.GetStringAsync("/metrics"));
+
+            // The probe PINGs at start: the histogram has an answer (a loopback PING takes far less than 1 s).
+            Dictionary<string, double> up = [];
+            await Eventually(async () => (up = await Scrape()).GetValueOrDefault("clusterbroker_redis_round_trip_seconds_count") >= 1);
+            Assert.Equal(["clusterbroker_connections_refused_total", "clusterbroker_cluster_node_forwards_sent_total"], Missing(up));
+            Assert.True(up["clusterbroker_redis_round_trip_seconds_sum"] > 0);
+            Assert.Equal(up["clusterbroker_redis_round_trip_seconds_count"], up["clusterbroker_redis_round_trip_seconds_bucket{le=\"1\"}"]);
+            Assert.Equal(0, up["clusterbroker_redis_errors_total{kind=\"ping_failed\"}"]);
+            Assert.Equal(0, up["clusterbroker_redis_errors_total{kind=\"connection_failed\"}"]);
+            Assert.Equal(0, up["clusterbroker_redis_errors_total{kind=\"retained_write_lost\"}"]);
+            Assert.Equal(0, up["clusterbroker_redis_errors_total{kind=\"retained_read_failed\"}"]);
+
+            // Redis gone: the lost connection and the next PING are counted.
+            redis.Kill();
+            await redis.WaitForExitAsync();
+            await Eventually(async () =>
+            {
+                Dictionary<string, double> down = await Scrape();
+                return down["clusterbroker_redis_errors_total{kind=\"connection_failed\"}"] >= 1 && down["clusterbroker_redis_errors_total{kind=\"ping_failed\"}"] >= 1;
+            });
+        }
+        finally
+        {
+            if (host is not null)
+                await host.StopAsync();
+            if (!redis.HasExited)
+                redis.Kill();
+            redis.Dispose();
+        }
+    }
+
+    private static System.Diagnostics.Process StartRedis(int port)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+            info.ArgumentList.Add(argument);
+        System.Diagnostics.Process process = System.Diagnostics.Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
     }
 
     private static async Task<byte[]> ReadPacketAsync(NetworkStream stream)

@@ -64,7 +64,7 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
     private void Send(RemoteNode node, ForwardedMessage forward)
     {
         node.Sender.Tell(forward, ActorRefs.NoSender);
-        metrics.ForwardSent();
+        metrics.ForwardSent(node);
     }
 
     /// <summary>

@@ -77,7 +77,7 @@ public sealed class ForwardReceiverActor : UntypedActor
                 if (route.Group == group.Group && route.Filter == group.Filter)
                 {
                     route.Node.Sender.Tell(new ForwardedMessage(forward.Message, Plain: false, [group], (byte)(forward.Hops + 1)), ActorRefs.NoSender);
-                    _metrics.ForwardSent();
+                    _metrics.ForwardSent(route.Node);
                     return;
                 }
             }

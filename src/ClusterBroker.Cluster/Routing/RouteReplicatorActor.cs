@@ -176,7 +176,7 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
             IActorRef sender = Context.ActorOf(
                 ForwardSenderActor.Props(Context.ActorSelection(new RootActorPath(address.Address) / "user" / ForwardReceiverActor.Name), _metrics),
                 childName);
-            origin = new Origin(new RemoteNode(address, sender));
+            origin = new Origin(new RemoteNode(address, sender, _metrics.ForwardsTo(address.Address.HostPort())));
             _origins.Add(address, origin);
         }
 

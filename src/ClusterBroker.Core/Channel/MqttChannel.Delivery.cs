@@ -36,6 +36,15 @@ public sealed partial class MqttChannel
     private ushort _outgoingAliasLimit;
     private OutgoingTopicAliases? _outgoingAliases;
 
+    // The two figures below are read by the metrics scrape on another thread without stopping the connection:
+    // each is a moment's value (a count field read once), good for a distribution, never used for decisions.
+
+    /// <summary>QoS 1/2 messages sent to the client and not yet acknowledged (its inflight window).</summary>
+    public int InflightCount => _inflight.Count;
+
+    /// <summary>Deliveries waiting for the connection: in the mailbox other threads fill, and behind the inflight window.</summary>
+    public int QueuedCount => (Volatile.Read(ref _mailbox)?.Count ?? 0) + (Volatile.Read(ref _pending)?.Count ?? 0);
+
     /// <summary>
     /// Called by routers on any thread: queues the delivery for the connection's executor. The mailbox holds
     /// at most <see cref="MailboxLimit"/> deliveries: when publishers outrun the connection, the session's
@@ -320,7 +329,13 @@ public sealed partial class MqttChannel
 
         if (_connection.Send(packet))
         {
-            _context.Metrics.MessageSent();
+            _context.Metrics.MessageSent(delivery.QoS, message.Payload.Length);
+            // A resend (DUP) is not a delivery's first write: only the first is measured.
+            if (message.ReceivedTimestamp != 0 && !dup)
+            {
+                _context.Metrics.ObserveDeliveryLatency(message.ReceivedTimestamp);
+            }
+
             return true;
         }
 

@@ -27,6 +27,7 @@ public sealed partial class MqttChannel
     private string?[]? _topicAliases;
     private long _publishesDenied;
     private Queue<DeferredAck>? _deferredAcks;
+    private LatencySampler _latencySampler;
 
     private void OnPublish(PublishPacket publish)
     {
@@ -69,7 +70,7 @@ public sealed partial class MqttChannel
             return;
         }
 
-        _context.Metrics.MessageReceived();
+        _context.Metrics.MessageReceived(publish.QoS, publish.Payload.Length);
         bool allowed = MayPublish(topic);
         if (!allowed)
         {
@@ -93,7 +94,7 @@ public sealed partial class MqttChannel
             case QualityOfService.AtMostOnce:
                 if (allowed)
                 {
-                    _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs()));
+                    _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs(), _latencySampler.Next()));
                 }
 
                 break;
@@ -101,7 +102,7 @@ public sealed partial class MqttChannel
             case QualityOfService.AtLeastOnce:
             {
                 ValueTask stored = default;
-                int routed = allowed ? _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs()), out stored) : 0;
+                int routed = allowed ? _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs(), _latencySampler.Next()), out stored) : 0;
                 SendAcknowledgement(
                     new PubAckPacket
                     {
@@ -130,7 +131,7 @@ public sealed partial class MqttChannel
 
                 pending.Add(publish.PacketId);
                 ValueTask stored = default;
-                int routed = allowed ? _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs()), out stored) : 0;
+                int routed = allowed ? _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs(), _latencySampler.Next()), out stored) : 0;
                 SendAcknowledgement(
                     new PubRecPacket
                     {

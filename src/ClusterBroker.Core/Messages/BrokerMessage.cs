@@ -28,6 +28,13 @@ public sealed record BrokerMessage
     public ReadOnlyMemory<byte>? CorrelationData { get; init; }
     public IReadOnlyList<UserProperty>? UserProperties { get; init; }
 
+    /// <summary>
+    /// <see cref="System.Diagnostics.Stopwatch"/> timestamp of the PUBLISH's arrival when the message was sampled for the
+    /// delivery-latency histogram (<see cref="LatencySampler"/>), else 0. Meaningful in this process only: it is
+    /// not serialized, so forwarded and stored copies arrive without it and are not measured.
+    /// </summary>
+    public long ReceivedTimestamp { get; init; }
+
     /// <summary>True when the message carries a Message Expiry Interval that has elapsed.</summary>
     public bool IsExpired(long nowUnixMs) => ExpiresAtUnixMs != 0 && nowUnixMs >= ExpiresAtUnixMs;
 
@@ -44,8 +51,9 @@ public sealed record BrokerMessage
     }
 
     /// <summary>The message a client PUBLISH carries (the topic resolved from any alias).</summary>
-    public static BrokerMessage FromPublish(PublishPacket packet, string topic, string? publisherId, long nowUnixMs) => new()
+    public static BrokerMessage FromPublish(PublishPacket packet, string topic, string? publisherId, long nowUnixMs, long receivedTimestamp = 0) => new()
     {
+        ReceivedTimestamp = receivedTimestamp,
         Topic = topic,
         Payload = packet.Payload,
         QoS = packet.QoS,
