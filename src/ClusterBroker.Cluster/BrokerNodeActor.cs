@@ -55,6 +55,9 @@ public sealed class BrokerNodeActor : UntypedActor
             case ClientIdClaimed m:
                 _sessions.OnClaimed(m);
                 break;
+            case SubscriptionsStored m:
+                _sessions.OnSubscriptionsStored(m);
+                break;
             case MessagePart m:
                 if (_assembler.Add(m) is { } whole)
                 {

@@ -3,12 +3,13 @@ namespace ClusterBroker.ClusterTests;
 /// <summary>
 /// Durable sessions (a cluster with Redis): when a node is killed, the persistent sessions at home there (their
 /// client was connected there, or their subscriptions were kept there while the client was away) continue on a
-/// survivor from the session store, keep their subscriptions, and queue what is published for them.
+/// survivor from the session store, keep their subscriptions, queue what is published for them, and publish the
+/// Wills of the connections that died.
 /// </summary>
 public sealed class Durable_Session_Tests
 {
     [Fact]
-    public async Task Persistent_sessions_at_home_on_a_killed_node_continue_on_a_survivor_with_their_subscriptions_and_queue()
+    public async Task Persistent_sessions_at_home_on_a_killed_node_continue_on_a_survivor_with_their_subscriptions_queue_and_will()
     {
         await using RedisProcess redis = await RedisProcess.StartAsync();
         await using TestCluster cluster = await TestCluster.StartAsync(3, "--redis", redis.Configuration);
@@ -23,12 +24,30 @@ public sealed class Durable_Session_Tests
                 (Unique.ClientId("away5"), MqttProtocolVersion.V500, false),
                 (Unique.ClientId("away311"), MqttProtocolVersion.V311, false),
             };
+            await using MqttTestClient willWatcher = await MqttTestClient.ConnectAsync(cluster[1]);
+            await willWatcher.SubscribeAsync($"{root}/wills/#", Q.Q1);
             var online = new List<MqttTestClient>();
             try
             {
                 foreach ((string id, MqttProtocolVersion version, bool stays) in sessions)
                 {
-                    MqttTestClient client = await MqttTestClient.ConnectPersistentAsync(cluster[3], id, version);
+                    // each online client leaves a Will, due when its connection ends without DISCONNECT
+                    MqttTestClient client = await MqttTestClient.ConnectAsync(cluster[3], id, version, b =>
+                    {
+                        if (version == MqttProtocolVersion.V500)
+                        {
+                            b.WithCleanStart(false).WithSessionExpiryInterval(3600);
+                        }
+                        else
+                        {
+                            b.WithCleanSession(false);
+                        }
+
+                        if (stays)
+                        {
+                            b.WithWillTopic($"{root}/wills/{id}").WithWillPayload("gone").WithWillQualityOfServiceLevel(Q.Q1);
+                        }
+                    });
                     await client.SubscribeAsync($"{root}/{id}/#", Q.Q1);
                     if (stays)
                     {
@@ -62,6 +81,13 @@ public sealed class Durable_Session_Tests
 
                     return recoveredOn.Count == sessions.Length;
                 }, Timeouts.Membership), $"recovered: {string.Join(", ", recoveredOn.Keys)}; node 1: {cluster[1].Describe(30)}; node 2: {cluster[2].Describe(30)}");
+
+                // the Wills of the connections that died with node 3 are published by the nodes that continued their sessions
+                string[] expectedWills = [.. sessions.Where(x => x.Online).Select(x => $"{root}/wills/{x.Id}").Order(StringComparer.Ordinal)];
+                Assert.True(
+                    await Eventually.TrueAsync(() => willWatcher.ApplicationMessages.Count >= expectedWills.Length, Timeouts.Mqtt),
+                    $"Wills received: [{string.Join(", ", willWatcher.ApplicationMessages.Select(m => m.Topic))}]");
+                Assert.Equal(expectedWills, willWatcher.ApplicationMessages.Select(m => m.Topic).Order(StringComparer.Ordinal));
 
                 // published while the clients are away, on the node now keeping each session's subscriptions
                 foreach ((string id, _, _) in sessions)

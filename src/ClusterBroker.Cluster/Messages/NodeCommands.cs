@@ -34,3 +34,6 @@ public sealed record ReportConnections(int Bucket, int BucketCount) : IClusterBr
 /// routes) so messages published while its client is away keep reaching its session.
 /// </summary>
 public sealed record HostSessionEndpoint(string ClientId, IReadOnlyList<Subscription> Subscriptions) : IClusterBrokerMessage;
+
+/// <summary>The answer to <see cref="SessionSubscriptionsChanged"/>: the subscriptions are in the session store (or the write failed, which the entity logged).</summary>
+public sealed record SubscriptionsStored(string ClientId, long RequestId) : IClusterBrokerMessage;

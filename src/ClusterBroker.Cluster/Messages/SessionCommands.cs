@@ -10,7 +10,7 @@ namespace ClusterBroker.Cluster.Messages;
 /// A connection asks to own the session; answered to <paramref name="Node"/> with <see cref="SessionAttached"/>.
 /// A <paramref name="SessionExpiryInterval"/> of 0 makes the session ephemeral: the entity answers and passivates.
 /// </summary>
-public sealed record AttachSession(string ClientId, bool CleanStart, long ConnectionId, IActorRef Node, uint SessionExpiryInterval = 0) : ISessionMessage;
+public sealed record AttachSession(string ClientId, bool CleanStart, long ConnectionId, IActorRef Node, uint SessionExpiryInterval = 0, PendingWill? Will = null) : ISessionMessage;
 
 /// <summary>
 /// The node of the connection received <see cref="SessionAttached"/>: the entity may drop the copy it kept to
@@ -46,9 +46,10 @@ public sealed record SessionEndpointMoved(string ClientId, IActorRef Node) : ISe
 
 /// <summary>
 /// The connection's subscriptions changed (SUBSCRIBE/UNSUBSCRIBE on a persistent session): the entity writes them
-/// to the session store, so they survive the loss of the connection's node. Sent only when sessions are durable.
+/// to the session store, so they survive the loss of the connection's node, and answers <paramref name="Node"/>
+/// with <see cref="SubscriptionsStored"/> once written (the SUBACK waits for it). Sent only when sessions are durable.
 /// </summary>
-public sealed record SessionSubscriptionsChanged(string ClientId, long ConnectionId, IActorRef Node, uint SessionExpiryInterval, IReadOnlyList<Subscription> Subscriptions) : ISessionMessage;
+public sealed record SessionSubscriptionsChanged(string ClientId, long ConnectionId, IActorRef Node, uint SessionExpiryInterval, IReadOnlyList<Subscription> Subscriptions, long RequestId) : ISessionMessage;
 
 /// <summary>
 /// <paramref name="DeadNode"/> (a home-node id, see <see cref="Sessions.SessionPersistence"/>) left the cluster and

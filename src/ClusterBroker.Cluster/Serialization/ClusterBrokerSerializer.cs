@@ -18,7 +18,8 @@ namespace ClusterBroker.Cluster.Serialization;
 public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
     public const int SerializerId = 7311;
-    public const byte LayoutVersion = 2;
+    // 3: AttachSession carries the Will (durable sessions); SessionSubscriptionsChanged and RecoverSession added.
+    public const byte LayoutVersion = 3;
 
     private const string AttachManifest = "SA";
     private const string DetachManifest = "SD";
@@ -49,6 +50,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
     private const string RoutesReadyManifest = "SY";
     private const string SubscriptionsChangedManifest = "SU";
     private const string RecoverManifest = "SR";
+    private const string StoredManifest = "NS";
 
     public override int Identifier => SerializerId;
 
@@ -83,6 +85,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
         SessionRoutesReady => RoutesReadyManifest,
         SessionSubscriptionsChanged => SubscriptionsChangedManifest,
         RecoverSession => RecoverManifest,
+        SubscriptionsStored => StoredManifest,
         _ => throw new ArgumentException($"Cannot serialize {o.GetType()}.", nameof(o)),
     };
 
@@ -127,6 +130,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                 w.Write(m.ConnectionId);
                 WriteActorRef(w, m.Node);
                 w.Write(m.SessionExpiryInterval);
+                WriteWill(w, m.Will);
                 break;
             case DetachSession m:
                 w.Write(m.ClientId);
@@ -289,10 +293,15 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                 WriteActorRef(w, m.Node);
                 w.Write(m.SessionExpiryInterval);
                 WriteSubscriptions(w, m.Subscriptions);
+                w.Write(m.RequestId);
                 break;
             case RecoverSession m:
                 w.Write(m.ClientId);
                 w.Write(m.DeadNode);
+                break;
+            case SubscriptionsStored m:
+                w.Write(m.ClientId);
+                w.Write(m.RequestId);
                 break;
             default:
                 throw new ArgumentException($"Cannot serialize {obj.GetType()}.", nameof(obj));
@@ -304,7 +313,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
         switch (manifest)
         {
             case AttachManifest:
-                return new AttachSession(r.ReadString(), r.ReadBoolean(), r.ReadInt64(), ReadActorRef(r, system), r.ReadUInt32());
+                return new AttachSession(r.ReadString(), r.ReadBoolean(), r.ReadInt64(), ReadActorRef(r, system), r.ReadUInt32(), ReadWill(r));
             case DetachManifest:
                 return new DetachSession(r.ReadString(), r.ReadInt64(), ReadActorRef(r, system), r.ReadUInt32(), ReadSnapshot(r), ReadWill(r));
             case EnqueueManifest:
@@ -403,9 +412,11 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
             case HostManifest:
                 return new HostSessionEndpoint(r.ReadString(), ReadSubscriptions(r));
             case SubscriptionsChangedManifest:
-                return new SessionSubscriptionsChanged(r.ReadString(), r.ReadInt64(), ReadActorRef(r, system), r.ReadUInt32(), ReadSubscriptions(r));
+                return new SessionSubscriptionsChanged(r.ReadString(), r.ReadInt64(), ReadActorRef(r, system), r.ReadUInt32(), ReadSubscriptions(r), r.ReadInt64());
             case RecoverManifest:
                 return new RecoverSession(r.ReadString(), r.ReadString());
+            case StoredManifest:
+                return new SubscriptionsStored(r.ReadString(), r.ReadInt64());
             default:
                 throw new SerializationException($"Unknown manifest '{manifest}'.");
         }

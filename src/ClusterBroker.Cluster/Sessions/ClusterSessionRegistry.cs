@@ -29,6 +29,11 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
 
     private readonly ConcurrentDictionary<long, TaskCompletionSource<SessionAttachResult>> _waiting = new();
     private readonly ConcurrentDictionary<long, TaskCompletionSource<bool>> _claiming = new();
+    /// <summary>How long a SUBACK of a persistent session waits for its subscriptions to be stored.</summary>
+    public static readonly TimeSpan SubscriptionStoreTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly ConcurrentDictionary<long, TaskCompletionSource> _storing = new();
+    private long _lastStoreRequest;
     private IActorRef _region = ActorRefs.Nobody;
     private IActorRef _clientIds = ActorRefs.Nobody;
     private IActorRef _node = ActorRefs.Nobody;
@@ -59,7 +64,7 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
     public async Task<SessionAttachResult> AttachAsync(SessionAttachRequest request, CancellationToken cancellationToken)
     {
         bool sessionMayExist = await ClaimAsync(request, cancellationToken).ConfigureAwait(false);
-        var attach = new AttachSession(request.ClientId, request.CleanStart, request.ConnectionId, _node, request.SessionExpiryInterval);
+        var attach = new AttachSession(request.ClientId, request.CleanStart, request.ConnectionId, _node, request.SessionExpiryInterval, request.Will);
         if (request.CleanStart && request.IsEphemeral)
         {
             // Nothing to resume and nothing to keep: the answer is known. When an older persistent session may
@@ -195,11 +200,37 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
 
     public void EnqueueOffline(string clientId, QueuedMessage message) => _region.Tell(new EnqueueMessage(clientId, message));
 
-    public void SubscriptionsChanged(string clientId, long connectionId, uint sessionExpiryInterval, IReadOnlyList<Subscription> subscriptions)
+    /// <summary>
+    /// With durable sessions, completes once the entity stored the subscriptions (it answers this node actor), or
+    /// after <see cref="SubscriptionStoreTimeout"/> when it does not (its shard moving, the store unreachable: the
+    /// entity logs a failed write); the SUBACK waits for it.
+    /// </summary>
+    public Task SubscriptionsChanged(string clientId, long connectionId, uint sessionExpiryInterval, IReadOnlyList<Subscription> subscriptions)
     {
-        if (durableSessions)
+        if (!durableSessions)
         {
-            _region.Tell(new SessionSubscriptionsChanged(clientId, connectionId, _node, sessionExpiryInterval, subscriptions), ActorRefs.NoSender);
+            return Task.CompletedTask;
+        }
+
+        long requestId = Interlocked.Increment(ref _lastStoreRequest);
+        var stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _storing[requestId] = stored;
+        _region.Tell(new SessionSubscriptionsChanged(clientId, connectionId, _node, sessionExpiryInterval, subscriptions, requestId), ActorRefs.NoSender);
+        return stored.Task.WaitAsync(SubscriptionStoreTimeout).ContinueWith(
+            static (_, state) =>
+            {
+                var (storing, id) = ((ConcurrentDictionary<long, TaskCompletionSource>, long))state!;
+                storing.TryRemove(id, out TaskCompletionSource? _);
+            },
+            (_storing, requestId),
+            TaskScheduler.Default);
+    }
+
+    public void OnSubscriptionsStored(SubscriptionsStored stored)
+    {
+        if (_storing.TryRemove(stored.RequestId, out TaskCompletionSource? waiting))
+        {
+            waiting.TrySetResult();
         }
     }
 }

@@ -46,6 +46,27 @@ public sealed partial class SessionActor
         }
     }
 
+    /// <summary>The attached connection's subscriptions changed: store them, then let its SUBACK go.</summary>
+    private void OnSubscriptionsChanged(SessionSubscriptionsChanged changed)
+    {
+        var stored = new SubscriptionsStored(ClientId, changed.RequestId);
+        if (_persistence is null || !IsAttachedTo(changed.Node, changed.ConnectionId))
+        {
+            changed.Node.Tell(stored); // taken over or ended meanwhile: nothing of this connection's to store
+            return;
+        }
+
+        _sessionExpiryInterval = changed.SessionExpiryInterval;
+        _persistence.Attached(SessionPersistence.HomeOf(changed.Node, Context.System), changed.SessionExpiryInterval, changed.Subscriptions, _onlineWill)
+            .ContinueWith(static (_, state) =>
+            {
+                var (node, answer) = ((IActorRef, SubscriptionsStored))state!;
+                node.Tell(answer);
+            },
+            (changed.Node, stored),
+            TaskScheduler.Default);
+    }
+
     /// <summary>Reads the store again and continues the session from it: its connection or its subscriptions were lost with a node.</summary>
     private void StartRecovery(string why)
     {
@@ -137,7 +158,10 @@ public sealed partial class SessionActor
         StoredSession session = stored.Session;
         _sessionExpiryInterval = session.SessionExpiryInterval;
         long expiresAt = session.Online ? now + (session.SessionExpiryInterval * 1000L) : session.ExpiresAtUnixMs;
-        _state.Restore(new SessionRecord(true, null, expiresAt, session.Will, session.WillDueAtUnixMs, stored.Pending));
+
+        // An online session's connection ended without DISCONNECT (its node died): its Will is due after its delay.
+        long willDue = session.Online && session.Will is { } will ? now + (will.DelaySeconds * 1000L) : session.WillDueAtUnixMs;
+        _state.Restore(new SessionRecord(true, null, expiresAt, session.Will, willDue, stored.Pending));
         _node = null;
     }
 

@@ -62,6 +62,9 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
     private string? _recovering;
     private uint _sessionExpiryInterval;
 
+    // The attached connection's Will should it end without DISCONNECT: stored, so a recovery still publishes it.
+    private PendingWill? _onlineWill;
+
     // Loaded from the store while its connection was still up on a live node: that connection's hand-back wins.
     private string? _adoptHandBackFrom;
 
@@ -105,12 +108,7 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
                 OnEnqueue(m);
                 break;
             case SessionSubscriptionsChanged m:
-                if (IsAttachedTo(m.Node, m.ConnectionId))
-                {
-                    _sessionExpiryInterval = m.SessionExpiryInterval;
-                    _persistence?.Attached(SessionPersistence.HomeOf(m.Node, Context.System), m.SessionExpiryInterval, m.Subscriptions);
-                }
-
+                OnSubscriptionsChanged(m);
                 break;
             case RecoverSession m:
                 if (_persistence?.Home == m.DeadNode && m.DeadNode != LocalHome)
@@ -265,10 +263,11 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
 
         SetNode(request.Node);
         _sessionExpiryInterval = request.SessionExpiryInterval;
+        _onlineWill = request.Will;
         _adoptHandBackFrom = null;
         if (!attach.IsEphemeral)
         {
-            _persistence?.Attached(SessionPersistence.HomeOf(request.Node, Context.System), request.SessionExpiryInterval, result.Snapshot.Subscriptions);
+            _persistence?.Attached(SessionPersistence.HomeOf(request.Node, Context.System), request.SessionExpiryInterval, result.Snapshot.Subscriptions, _onlineWill);
         }
         else if (_persistence?.Home is not null)
         {

@@ -93,16 +93,19 @@ internal sealed class SessionPersistence(ISessionStore store, string clientId, I
         Delete();
     }
 
-    /// <summary>A connection owns the session now: the record says so (its pending messages stay until the hand-back).</summary>
-    public void Attached(string home, uint sessionExpiryInterval, IReadOnlyList<Subscription> subscriptions) =>
-        Save(new StoredSession(home, Online: true, sessionExpiryInterval, 0, null, 0, subscriptions, []), pending: null);
+    /// <summary>
+    /// A connection owns the session now: the record says so, with the Will that connection leaves should it end
+    /// without DISCONNECT (its delay counts from the recovery); its pending messages stay until the hand-back.
+    /// </summary>
+    public Task Attached(string home, uint sessionExpiryInterval, IReadOnlyList<Subscription> subscriptions, PendingWill? will) =>
+        Save(new StoredSession(home, Online: true, sessionExpiryInterval, 0, will, 0, subscriptions, []), pending: null);
 
     /// <summary>The session's offline state: record and pending messages as they are now.</summary>
-    public void Offline(string home, uint sessionExpiryInterval, SessionRecord record) =>
+    public Task Offline(string home, uint sessionExpiryInterval, SessionRecord record) =>
         Save(new StoredSession(home, Online: false, sessionExpiryInterval, record.ExpiresAtUnixMs, record.Will, record.WillDueAtUnixMs, record.Offline.Subscriptions, record.Offline.IncomingQoS2), record.Offline);
 
     /// <summary>The record with new subscriptions (while online) or a new home (keeps the pending messages).</summary>
-    public void Updated(StoredSession session) => Save(session, pending: null);
+    public Task Updated(StoredSession session) => Save(session, pending: null);
 
     public void Appended(QueuedMessage message, EnqueueOutcome outcome, int maxQueued)
     {
@@ -118,10 +121,12 @@ internal sealed class SessionPersistence(ISessionStore store, string clientId, I
         _home = null;
     }
 
-    private void Save(StoredSession session, SessionSnapshot? pending)
+    private Task Save(StoredSession session, SessionSnapshot? pending)
     {
-        Watch(store.SaveAsync(clientId, session, _home, pending), "saving the session");
+        Task write = store.SaveAsync(clientId, session, _home, pending);
+        Watch(write, "saving the session");
         _home = session.HomeNode;
+        return write;
     }
 
     private void WriteFailed(string what, string? reason)

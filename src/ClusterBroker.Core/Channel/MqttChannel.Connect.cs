@@ -261,6 +261,18 @@ public sealed partial class MqttChannel
         Refuse(result.ReasonCode, "MQTT-3.1.4-2", result.ReasonString ?? "Authentication failed.");
     }
 
+    /// <summary>The Will as it is published should this connection end without DISCONNECT (for a persistent session's store).</summary>
+    private PendingWill? WillOnConnectionLoss()
+    {
+        if (_will is not { } will || _sessionExpiryInterval == 0 || !MayPublishWill(will.Topic))
+        {
+            return null;
+        }
+
+        uint delay = _version == ProtocolVersion.V500 ? Math.Min(will.WillDelayInterval ?? 0, _sessionExpiryInterval) : 0;
+        return new PendingWill(BrokerMessage.FromWill(will, _clientId!, _context.NowUnixMs()), delay);
+    }
+
     private void Attach(ConnectPacket connect, string? assigned)
     {
         if (_state != ChannelState.Connecting)
@@ -272,7 +284,7 @@ public sealed partial class MqttChannel
         try
         {
             _attachedEphemeral = _sessionExpiryInterval == 0;
-            attach = _context.Sessions.AttachAsync(new SessionAttachRequest(_clientId!, _cleanStart, _connectionId, _sessionExpiryInterval), CancellationToken.None);
+            attach = _context.Sessions.AttachAsync(new SessionAttachRequest(_clientId!, _cleanStart, _connectionId, _sessionExpiryInterval, WillOnConnectionLoss()), CancellationToken.None);
         }
         catch (Exception ex)
         {

@@ -105,13 +105,15 @@ public sealed partial class MqttChannel
             reason = "Some filters were refused: 0x8F invalid filter or configured topic limits, 0x87 not allowed by the ACL, 0x97 MaxSubscriptionsPerClient reached, 0x9E/0xA2 feature disabled.";
         }
 
-        SendControl(new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = codes, ReasonString = reason });
-        ReportSubscriptionsChanged(codes);
-
-        if (retainedWanted is not null)
+        var subAck = new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = codes, ReasonString = reason };
+        AfterSubscriptionsStored(codes, () =>
         {
-            SendRetained(retainedWanted);
-        }
+            SendControl(subAck);
+            if (retainedWanted is not null)
+            {
+                SendRetained(retainedWanted);
+            }
+        });
     }
 
     /// <summary>
@@ -209,20 +211,39 @@ public sealed partial class MqttChannel
             codes[i] = _context.Router.Unsubscribe(_endpoint!, filter) ? ReasonCode.Success : ReasonCode.NoSubscriptionExisted;
         }
 
-        SendControl(new UnsubAckPacket
+        var unsubAck = new UnsubAckPacket
         {
             PacketId = unsubscribe.PacketId,
             ReasonCodes = _version == ProtocolVersion.V500 ? codes : null,
-        });
-        ReportSubscriptionsChanged(codes);
+        };
+        AfterSubscriptionsStored(codes, () => SendControl(unsubAck));
     }
 
-    /// <summary>A persistent session's owner learns its new subscriptions (to keep them in its store) when any filter changed.</summary>
-    private void ReportSubscriptionsChanged(ReasonCode[] codes)
+    /// <summary>
+    /// Answers (<paramref name="answer"/>: SUBACK/UNSUBACK) once a persistent session's owner stored its new
+    /// subscriptions, when any filter changed: an acknowledged subscription outlives the connection's node. Without a
+    /// store the owner answers at once. The subscriptions work from now on either way (MQTT allows PUBLISH before
+    /// SUBACK).
+    /// </summary>
+    private void AfterSubscriptionsStored(ReasonCode[] codes, Action answer)
     {
-        if (HasPersistentSession && Array.Exists(codes, c => (byte)c < 0x80))
+        Task stored = HasPersistentSession && Array.Exists(codes, c => (byte)c < 0x80)
+            ? _context.Sessions.SubscriptionsChanged(_clientId!, _connectionId, _sessionExpiryInterval, _context.Router.GetSubscriptions(_endpoint!))
+            : Task.CompletedTask;
+        if (stored.IsCompleted)
         {
-            _context.Sessions.SubscriptionsChanged(_clientId!, _connectionId, _sessionExpiryInterval, _context.Router.GetSubscriptions(_endpoint!));
+            answer();
+            return;
         }
+
+        stored.ContinueWith(
+            _ => _connection.Execute(() =>
+            {
+                if (_state == ChannelState.Connected)
+                {
+                    answer();
+                }
+            }),
+            TaskScheduler.Default);
     }
 }

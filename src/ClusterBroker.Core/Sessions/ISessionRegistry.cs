@@ -42,11 +42,11 @@ public interface ISessionRegistry
     }
 
     /// <summary>
-    /// The subscriptions of a connection with a persistent session changed (after its SUBACK or UNSUBACK): an owner
-    /// that keeps sessions in a store writes them there, so they outlive the connection's node. One node in memory
-    /// needs nothing here: the connection hands them back when it ends.
+    /// The subscriptions of a connection with a persistent session changed: an owner that keeps sessions in a store
+    /// writes them there, so they outlive the connection's node, and the task completes once they are stored (or
+    /// the store did not answer in time, which the owner logs): the SUBACK/UNSUBACK waits for it. One node in
+    /// memory needs nothing here: the connection hands them back when it ends.
     /// </summary>
-    void SubscriptionsChanged(string clientId, long connectionId, uint sessionExpiryInterval, IReadOnlyList<Subscription> subscriptions)
-    {
-    }
+    Task SubscriptionsChanged(string clientId, long connectionId, uint sessionExpiryInterval, IReadOnlyList<Subscription> subscriptions) =>
+        Task.CompletedTask;
 }

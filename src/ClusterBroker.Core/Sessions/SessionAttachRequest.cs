@@ -1,3 +1,5 @@
+using ClusterBroker.Core.Messages;
+
 namespace ClusterBroker.Core.Sessions;
 
 /// <summary>A connection asks to own the session of <paramref name="ClientId"/>.</summary>
@@ -8,7 +10,11 @@ namespace ClusterBroker.Core.Sessions;
 /// The interval in force from CONNECT. 0 makes the session ephemeral: it ends with the connection
 /// ([MQTT-3.14.2-2] forbids raising it later), so its owner keeps nothing while it is online.
 /// </param>
-public sealed record SessionAttachRequest(string ClientId, bool CleanStart, long ConnectionId, uint SessionExpiryInterval = 0)
+/// <param name="Will">
+/// The Will this connection leaves should it end without DISCONNECT, with its delay: an owner that keeps
+/// sessions in a store writes it there, so that it is still published if the connection's node dies.
+/// </param>
+public sealed record SessionAttachRequest(string ClientId, bool CleanStart, long ConnectionId, uint SessionExpiryInterval = 0, PendingWill? Will = null)
 {
     public bool IsEphemeral => SessionExpiryInterval == 0;
 }
