@@ -389,7 +389,7 @@ public sealed class BrokerNode : IAsyncDisposable
             }
         }
 
-        MoveOfflineEndpoints();
+        await MoveOfflineEndpointsAsync().ConfigureAwait(false);
         await CoordinatedShutdown.Get(_system).Run(CoordinatedShutdown.ClrExitReason.Instance).ConfigureAwait(false);
         await _system.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Broker node stopped");
@@ -399,27 +399,22 @@ public sealed class BrokerNode : IAsyncDisposable
     /// The persistent sessions waiting on this node for their clients keep their subscriptions here: before the
     /// node leaves, each moves to another member (round robin), which subscribes it and announces the routes.
     /// </summary>
-    private void MoveOfflineEndpoints()
+    private async Task MoveOfflineEndpointsAsync()
     {
         var cluster = Akka.Cluster.Cluster.Get(_system);
-        var targets = cluster.State.Members
+        Task<IActorRef>[] lookups = [.. cluster.State.Members
             .Where(m => m.Status == MemberStatus.Up && !m.UniqueAddress.Equals(cluster.SelfUniqueAddress))
-            .Select(m => _system.ActorSelection(new RootActorPath(m.Address) / "user" / BrokerNodeActor.Name).ResolveOne(TimeSpan.FromSeconds(3)))
-            .ToList();
-        if (targets.Count == 0)
-        {
-            return;
-        }
-
+            .Select(m => _system.ActorSelection(new RootActorPath(m.Address) / "user" / BrokerNodeActor.Name).ResolveOne(TimeSpan.FromSeconds(3)))];
         var resolved = new List<IActorRef>();
-        foreach (Task<IActorRef> target in targets)
+        foreach (Task<IActorRef> lookup in lookups)
         {
             try
             {
-                resolved.Add(target.GetAwaiter().GetResult());
+                resolved.Add(await lookup.ConfigureAwait(false));
             }
             catch (ActorNotFoundException)
             {
+                // that member is stopping too (or gone): the others take the sessions
             }
         }
 
