@@ -195,6 +195,16 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
     {
         if (_state.AttachedConnectionId is not null && _node is not null && !IsAttachedTo(request.Node, request.ConnectionId) && IsUnreachable(_node))
         {
+            if (_persistence is not null)
+            {
+                // The connection's node crashed (or is cut off): continue from the store, then take this attach.
+                Stash.Stash();
+                Context.Unwatch(_node);
+                _node = null;
+                StartRecovery("the node holding its connection is unreachable");
+                return;
+            }
+
             // The connection's node crashed (or is cut off): its live state cannot come back. Say so and start over.
             LoseSession("the node holding its connection is unreachable");
         }
