@@ -12,8 +12,11 @@ namespace ClusterBroker.ClusterTests;
 /// </summary>
 public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
 {
-    private const int MaxMessages = 20_000;
-    private static readonly TimeSpan MaxDuration = TimeSpan.FromSeconds(90);
+    // The CI run is small; loadtests/chaos.sh runs the same test longer through these variables.
+    private static readonly int BeforeKill = Setting("CLUSTERBROKER_CHAOS_BEFORE_KILL", 200);
+    private static readonly int AfterBack = Setting("CLUSTERBROKER_CHAOS_AFTER_BACK", 200);
+    private static readonly int MaxMessages = Math.Max(20_000, (BeforeKill + AfterBack) * 20);
+    private static readonly TimeSpan MaxDuration = TimeSpan.FromSeconds(Setting("CLUSTERBROKER_CHAOS_MAX_SECONDS", 90));
 
     /// <summary>The new routes of a continued session reach the publisher's node within this after the log line.</summary>
     private static readonly TimeSpan RoutePropagationSlack = TimeSpan.FromSeconds(1);
@@ -58,7 +61,7 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
                     }
                 });
 
-                Assert.True(await Eventually.TrueAsync(() => acked.Count >= 200 || publishing.IsCompleted, Timeouts.Default), "the stream did not start");
+                Assert.True(await Eventually.TrueAsync(() => acked.Count >= BeforeKill || publishing.IsCompleted, Timeouts.Default), "the stream did not start");
                 DateTime killedAt = DateTime.UtcNow;
                 cluster[3].Crash();
 
@@ -69,9 +72,9 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
                     reconnectedAt[id] = DateTime.UtcNow;
                 }
 
-                // 200 more after both are back, then a fence behind the last one
+                // as many again after both are back, then a fence behind the last one
                 int backAt = acked.Count;
-                Assert.True(await Eventually.TrueAsync(() => acked.Count >= backAt + 200 || publishing.IsCompleted, Timeouts.Default), "the stream stalled after the subscribers came back");
+                Assert.True(await Eventually.TrueAsync(() => acked.Count >= backAt + AfterBack || publishing.IsCompleted, MaxDuration), "the stream stalled after the subscribers came back");
                 await stop.CancelAsync();
                 await publishing;
                 await Fence.PassAsync(publisher, $"{root}/fence", [.. after.Values]);
@@ -145,6 +148,9 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
             }
         }
     }
+
+    private static int Setting(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value > 0 ? value : fallback;
 
     private static string Range(int[] seqs) => seqs.Length == 0 ? "" : $" (sequence {seqs[0]}..{seqs[^1]})";
 }
