@@ -200,7 +200,10 @@ public sealed class BrokerNode : IAsyncDisposable
 
             // Routing first: no subscription may happen before the route observer is in place.
             context.Router.Forwarder = new ClusterForwarder(routes, clusterMetrics);
-            IActorRef replicator = system.ActorOf(RouteReplicatorActor.Props(context.Router, routes, clusterMetrics, clusterLogger), RouteReplicatorActor.Name);
+            // With durable sessions, each forward sender keeps its last seconds of QoS 1/2 forwards for a crash of its
+            // destination: longer than failure detection plus StableAfter, when the dead node's routes still lead there.
+            TimeSpan crashReplayWindow = sessionStore is null ? TimeSpan.Zero : cluster.StableAfter + TimeSpan.FromSeconds(15);
+            IActorRef replicator = system.ActorOf(RouteReplicatorActor.Props(context.Router, routes, clusterMetrics, clusterLogger, crashReplayWindow), RouteReplicatorActor.Name);
             context.Router.RouteObserver = RouteReplicatorActor.Observer(replicator);
             system.ActorOf(ForwardReceiverActor.Props(context.Router, routes, clusterMetrics, clusterLogger), ForwardReceiverActor.Name);
             system.ActorOf(ClusterMembershipActor.Props(clusterLogger, clusterMetrics), "cluster-membership");
@@ -232,6 +235,7 @@ public sealed class BrokerNode : IAsyncDisposable
             if (sessionStore is not null)
             {
                 system.ActorOf(SessionRecoveryActor.Props(sessionStore, sessionRegion, clusterLogger), "session-recovery");
+                system.ActorOf(CrashReplayActor.Props(sessionRegion, clusterLogger), CrashReplayActor.Name);
             }
 
             await WarmUpShardingAsync(sessionRegion, logger, cancellationToken).ConfigureAwait(false);

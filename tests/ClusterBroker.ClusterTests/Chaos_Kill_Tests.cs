@@ -25,7 +25,8 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
     public async Task Kill_9_under_load_keeps_persistent_sessions_and_loses_nothing_acknowledged_after_they_continue()
     {
         await using RedisProcess redis = await RedisProcess.StartAsync();
-        await using TestCluster cluster = await TestCluster.StartAsync(3, "--redis", redis.Configuration);
+        // room in each session's queue for what is replayed after the crash and published until the client is back
+        await using TestCluster cluster = await TestCluster.StartAsync(3, "--redis", redis.Configuration, "--max-queued", "100000");
         await cluster.VerifyAsync(async () =>
         {
             string root = Unique.Topic("chaos");
@@ -101,6 +102,15 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
                     if (lostAfterContinued.Length > 0)
                     {
                         problems.Add($"{id}: lost {lostAfterContinued.Length} message(s) acknowledged after its session continued{Range(lostAfterContinued)}");
+                    }
+                }
+
+                foreach (ClusterNode survivor in new[] { cluster[1], cluster[2] })
+                {
+                    foreach (string line in survivor.Log.Snapshot().Where(l => l.Contains("Crash replay", StringComparison.Ordinal) || l.Contains("continues on this node", StringComparison.Ordinal)
+                        || l.Contains("Takeover of client", StringComparison.Ordinal) || l.Contains("Session recovery", StringComparison.Ordinal)))
+                    {
+                        output.WriteLine($"{survivor.Name}: {line}");
                     }
                 }
 

@@ -57,3 +57,10 @@ public sealed record SessionSubscriptionsChanged(string ClientId, long Connectio
 /// own node (its subscriptions hosted there, so what is published meanwhile is queued) unless it moved since.
 /// </summary>
 public sealed record RecoverSession(string ClientId, string DeadNode) : ISessionMessage;
+
+/// <summary>
+/// To every node's <see cref="Sessions.CrashReplayActor"/>: the session of <paramref name="ClientId"/> continues after
+/// <paramref name="DeadNode"/> crashed; queue in it what that node was sent shortly before and that matches these
+/// subscriptions.
+/// </summary>
+public sealed record ReplayToSession(string DeadNode, string ClientId, IReadOnlyList<Subscription> Subscriptions) : IClusterBrokerMessage;

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using ClusterBroker.Cluster.Messages;
+using ClusterBroker.Cluster.Sessions;
 
 namespace ClusterBroker.Cluster.Routing;
 
@@ -16,24 +17,33 @@ public sealed class ForwardSenderActor : UntypedActor
 
     private readonly ActorSelection _destination;
     private readonly ClusterMetrics _metrics;
+    private readonly RecentForwards? _recent;
     private List<ForwardedMessage> _batch = new();
     private int _bytes;
     private bool _flushQueued;
 
-    public ForwardSenderActor(ActorSelection destination, ClusterMetrics metrics)
+    public ForwardSenderActor(ActorSelection destination, ClusterMetrics metrics, TimeSpan crashReplayWindow)
     {
         _destination = destination;
         _metrics = metrics;
+        _recent = crashReplayWindow > TimeSpan.Zero ? new RecentForwards(crashReplayWindow, CrashReplayCapacity) : null;
     }
 
-    public static Props Props(ActorSelection destination, ClusterMetrics metrics) =>
-        Akka.Actor.Props.Create(() => new ForwardSenderActor(destination, metrics));
+    /// <summary>At most this many recent QoS 1/2 forwards are kept per destination for a crash replay.</summary>
+    public const int CrashReplayCapacity = 100_000;
+
+    /// <param name="crashReplayWindow">How long QoS 1/2 forwards are kept for a crash of the destination (durable sessions); zero keeps none.</param>
+    public static Props Props(ActorSelection destination, ClusterMetrics metrics, TimeSpan crashReplayWindow) =>
+        Akka.Actor.Props.Create(() => new ForwardSenderActor(destination, metrics, crashReplayWindow));
+
+    private static long NowMs => Environment.TickCount64;
 
     protected override void OnReceive(object message)
     {
         switch (message)
         {
             case ForwardedMessage forward:
+                _recent?.Add(forward.Message, NowMs);
                 _batch.Add(forward);
                 _bytes += forward.Message.Payload.Length + (forward.Message.Topic.Length * 2) + 64;
                 if (_batch.Count >= MaxMessages || _bytes >= MaxBytes)
@@ -50,6 +60,9 @@ public sealed class ForwardSenderActor : UntypedActor
             case FlushNow:
                 _flushQueued = false;
                 Flush();
+                break;
+            case HandOverRecentForwards m:
+                m.To.Tell(new ForwardsToCrashedNode(m.DeadNode, _recent?.Snapshot(NowMs) ?? [], _recent?.Dropped ?? 0));
                 break;
             default:
                 Unhandled(message);
@@ -75,3 +88,6 @@ public sealed class ForwardSenderActor : UntypedActor
         public static readonly FlushNow Instance = new();
     }
 }
+
+/// <summary>Local: the destination crashed (was downed); give the recent forwards to the crash replay.</summary>
+internal sealed record HandOverRecentForwards(string DeadNode, ActorSelection To);

@@ -32,8 +32,9 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
     private long _sequence;
     private bool _flushQueued;
 
-    public RouteReplicatorActor(NodeRouter router, ClusterRouteTable table, ClusterMetrics metrics, ILogger logger)
+    public RouteReplicatorActor(NodeRouter router, ClusterRouteTable table, ClusterMetrics metrics, ILogger logger, TimeSpan crashReplayWindow)
     {
+        _crashReplayWindow = crashReplayWindow;
         _router = router;
         _table = table;
         _metrics = metrics;
@@ -43,8 +44,11 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(NodeRouter router, ClusterRouteTable table, ClusterMetrics metrics, ILogger logger) =>
-        Akka.Actor.Props.Create(() => new RouteReplicatorActor(router, table, metrics, logger));
+    /// <param name="crashReplayWindow">How long forwards are kept for a crash of their destination (durable sessions; zero = not kept).</param>
+    public static Props Props(NodeRouter router, ClusterRouteTable table, ClusterMetrics metrics, ILogger logger, TimeSpan crashReplayWindow = default) =>
+        Akka.Actor.Props.Create(() => new RouteReplicatorActor(router, table, metrics, logger, crashReplayWindow));
+
+    private readonly TimeSpan _crashReplayWindow;
 
     /// <summary>The observer the node router calls (under its lock): it only tells this actor.</summary>
     public static IRouteObserver Observer(IActorRef replicator) => new TellingObserver(replicator);
@@ -75,7 +79,7 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
                 OnMemberUp(up.Member);
                 break;
             case ClusterEvent.MemberRemoved removed:
-                OnMemberRemoved(removed.Member);
+                OnMemberRemoved(removed.Member, crashed: removed.PreviousStatus == MemberStatus.Down);
                 break;
             case RouteDelta delta:
                 OnDelta(delta);
@@ -154,7 +158,7 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         _ = origin;
     }
 
-    private void OnMemberRemoved(Member member)
+    private void OnMemberRemoved(Member member, bool crashed)
     {
         if (!_origins.Remove(member.UniqueAddress, out Origin? origin))
         {
@@ -162,7 +166,15 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         }
 
         int purged = _table.Purge(origin.Node);
-        Context.Stop(origin.Node.Sender);
+        if (crashed && _crashReplayWindow > TimeSpan.Zero)
+        {
+            // Before the sender stops (the PoisonPill comes after this in its mailbox): what it forwarded recently
+            // goes to the crash replay, for the sessions continued from the dead node.
+            origin.Node.Sender.Tell(new HandOverRecentForwards(
+                Sessions.SessionPersistence.IdOf(member.UniqueAddress), Context.ActorSelection("/user/" + Sessions.CrashReplayActor.Name)));
+        }
+
+        origin.Node.Sender.Tell(PoisonPill.Instance);
         _logger.LogInformation("Routes: purged {Count} route(s) of {Member}, which left the cluster", purged, member.Address);
         AnswerSyncWaiters();
         AnswerPropagationWaiters();
@@ -174,7 +186,7 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         {
             string childName = "forward-" + Uri.EscapeDataString(address.Address.HostPort()) + "-" + address.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
             IActorRef sender = Context.ActorOf(
-                ForwardSenderActor.Props(Context.ActorSelection(new RootActorPath(address.Address) / "user" / ForwardReceiverActor.Name), _metrics),
+                ForwardSenderActor.Props(Context.ActorSelection(new RootActorPath(address.Address) / "user" / ForwardReceiverActor.Name), _metrics, _crashReplayWindow),
                 childName);
             origin = new Origin(new RemoteNode(address, sender, _metrics.ForwardsTo(address.Address.HostPort())));
             _origins.Add(address, origin);

@@ -51,6 +51,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
     private const string SubscriptionsChangedManifest = "SU";
     private const string RecoverManifest = "SR";
     private const string StoredManifest = "NS";
+    private const string ReplayManifest = "NQ";
 
     public override int Identifier => SerializerId;
 
@@ -86,6 +87,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
         SessionSubscriptionsChanged => SubscriptionsChangedManifest,
         RecoverSession => RecoverManifest,
         SubscriptionsStored => StoredManifest,
+        ReplayToSession => ReplayManifest,
         _ => throw new ArgumentException($"Cannot serialize {o.GetType()}.", nameof(o)),
     };
 
@@ -303,6 +305,11 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                 w.Write(m.ClientId);
                 w.Write(m.RequestId);
                 break;
+            case ReplayToSession m:
+                w.Write(m.DeadNode);
+                w.Write(m.ClientId);
+                WriteSubscriptions(w, m.Subscriptions);
+                break;
             default:
                 throw new ArgumentException($"Cannot serialize {obj.GetType()}.", nameof(obj));
         }
@@ -417,6 +424,8 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                 return new RecoverSession(r.ReadString(), r.ReadString());
             case StoredManifest:
                 return new SubscriptionsStored(r.ReadString(), r.ReadInt64());
+            case ReplayManifest:
+                return new ReplayToSession(r.ReadString(), r.ReadString(), ReadSubscriptions(r));
             default:
                 throw new SerializationException($"Unknown manifest '{manifest}'.");
         }

@@ -144,6 +144,7 @@ public sealed partial class SessionActor
         RestoreOffline(stored, now);
         _localNode.Tell(new HostSessionEndpoint(ClientId, stored.Session.Subscriptions));
         SetNode(_localNode);
+        AskForCrashReplay(stored.Session.HomeNode, stored.Session.Subscriptions);
         _persistence!.Offline(LocalHome, _sessionExpiryInterval, _state.Export(now));
         _clusterMetrics.SessionRecovered();
         _logger.LogInformation(
@@ -168,6 +169,11 @@ public sealed partial class SessionActor
     /// <summary>The client is away and the node keeping its subscriptions is gone: they move here, so what is published meanwhile is queued.</summary>
     private void HostSubscriptionsHere()
     {
+        if (_persistence?.Home is { } deadHome)
+        {
+            AskForCrashReplay(deadHome, _state.Subscriptions);
+        }
+
         _localNode.Tell(new HostSessionEndpoint(ClientId, _state.Subscriptions));
         SetNode(_localNode);
         _persistence?.Offline(LocalHome, _sessionExpiryInterval, _state.Export(Now));
@@ -175,6 +181,28 @@ public sealed partial class SessionActor
         _logger.LogInformation(
             "Session of client {ClientId} continues on this node (the node keeping its subscriptions left the cluster): {Subscriptions} subscription(s), {Pending} pending message(s)",
             ClientId, _state.Subscriptions.Count, _state.QueuedCount + _state.InflightCount);
+    }
+
+    /// <summary>
+    /// Every node gives this session what it forwarded to <paramref name="deadHome"/> shortly before that node crashed
+    /// and that matches its subscriptions (<see cref="CrashReplayActor"/>): published toward the session's old home
+    /// while nobody knew it was dead, it would be lost otherwise.
+    /// </summary>
+    private void AskForCrashReplay(string deadHome, IReadOnlyList<Subscription> subscriptions)
+    {
+        if (deadHome == LocalHome || subscriptions.Count == 0)
+        {
+            return;
+        }
+
+        var request = new ReplayToSession(deadHome, ClientId, subscriptions);
+        foreach (Member member in Akka.Cluster.Cluster.Get(Context.System).State.Members)
+        {
+            if (member.Status is MemberStatus.Up or MemberStatus.WeaklyUp && SessionPersistence.IdOf(member.UniqueAddress) != deadHome)
+            {
+                Context.ActorSelection(new RootActorPath(member.Address) / "user" / CrashReplayActor.Name).Tell(request, Self);
+            }
+        }
     }
 
     /// <summary>A stored offline session keeps its subscriptions on its home node: find that node's actor, to tell it to forget them later.</summary>

@@ -172,6 +172,12 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
             case HandOffSession:
                 OnHandOff();
                 break;
+            case TakeoverTimedOut when _persistence is not null && _pendingAttach is not null:
+                // The previous connection's node did not answer (it may have crashed before anyone noticed): the new
+                // connection gets the session as the store has it.
+                _logger.LogWarning("Takeover of client {ClientId}: the previous connection did not hand its session back in time; continuing from the session store", ClientId);
+                StartRecovery("the previous connection did not hand it back in time");
+                break;
             case TakeoverTimedOut:
                 _logger.LogWarning("Takeover of client {ClientId}: the previous connection did not hand its session back in time; its live state is lost", ClientId);
                 CompletePendingAttach();
