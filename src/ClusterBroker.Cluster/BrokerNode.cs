@@ -197,7 +197,7 @@ public sealed class BrokerNode : IAsyncDisposable
             var routes = new ClusterRouteTable();
 
             // Routing first: no subscription may happen before the route observer is in place.
-            context.Router.Forwarder = new ClusterForwarder(routes, clusterMetrics);
+            context.Router.Forwarder = new ClusterForwarder(routes, clusterMetrics, context.Router.SharedStrategy, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString());
             IActorRef replicator = system.ActorOf(RouteReplicatorActor.Props(context.Router, routes, clusterMetrics, clusterLogger), RouteReplicatorActor.Name);
             context.Router.RouteObserver = RouteReplicatorActor.Observer(replicator);
             system.ActorOf(ForwardReceiverActor.Props(context.Router, routes, clusterMetrics, clusterLogger), ForwardReceiverActor.Name);

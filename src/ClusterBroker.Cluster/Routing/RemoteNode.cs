@@ -12,6 +12,9 @@ public sealed class RemoteNode(UniqueAddress address, IActorRef sender)
 {
     public UniqueAddress Address { get; } = address;
 
+    /// <summary>The node's address without its uid: its name as a shared-group candidate, the same on every node.</summary>
+    public string Name { get; } = address.Address.ToString();
+
     /// <summary>The <see cref="ForwardSenderActor"/> of this destination.</summary>
     public IActorRef Sender { get; } = sender;
 

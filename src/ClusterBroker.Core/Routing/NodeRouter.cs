@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ClusterBroker.Core.Messages;
+using ClusterBroker.Core.Routing.Sharing;
 using ClusterBroker.Core.Sessions;
 using ClusterBroker.Protocol;
 using ClusterBroker.Topics;
@@ -61,6 +62,9 @@ public sealed class NodeRouter
     /// <summary>Whether QoS 0 messages for an offline session are queued in it (<see cref="BrokerOptions.QueueQoS0Messages"/>); set before clients connect.</summary>
     public bool QueueQoS0Messages { get; set; }
 
+    /// <summary>How shared groups choose a member (<see cref="BrokerOptions.SharedSubscriptionStrategy"/>); set before clients connect.</summary>
+    public ISharedStrategy SharedStrategy { get; set; } = SharedStrategies.RoundRobin;
+
     /// <summary>The other nodes of the cluster; set before clients connect. Null: this node alone.</summary>
     public IClusterForwarder? Forwarder { get; set; }
 
@@ -107,7 +111,7 @@ public sealed class NodeRouter
             {
                 if (!_groups.TryGetValue((s.Group, s.Filter), out SharedGroup? group))
                 {
-                    group = new SharedGroup(s.Group, s.Filter);
+                    group = new SharedGroup(s.Group, s.Filter, SharedStrategy);
                     _groups.Add((s.Group, s.Filter), group);
                     _shared.AddOrUpdate(s.Filter, group, group);
                     RouteObserver?.RouteAdded(new RouteKey(s.Filter, s.Group));
@@ -321,7 +325,7 @@ public sealed class NodeRouter
 
             for (int i = 0; i < groups.Count; i++)
             {
-                if (groups[i].TryChoose(null, out SharedMember member))
+                if (groups[i].TryChoose(message, null, out SharedMember member) || groups[i].TryChooseOffline(null, out member))
                 {
                     Subscription s = member.Subscription;
                     member.Endpoint.Deliver(new Delivery(message, Min(message.QoS, s.QoS), s.RetainAsPublished && message.Retain, s.IdentifierList, groups[i]));
@@ -344,7 +348,7 @@ public sealed class NodeRouter
     /// </summary>
     public bool Redispatch(SharedGroup group, QueuedMessage message, SessionEndpoint leaving)
     {
-        if (!group.TryChoose(leaving, out SharedMember member))
+        if (!group.TryChoose(message.Message, leaving, out SharedMember member) && !group.TryChooseOffline(leaving, out member))
         {
             return false;
         }
