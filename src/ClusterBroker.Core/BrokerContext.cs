@@ -34,7 +34,13 @@ public sealed class BrokerContext
         Retained = retained ?? new InMemoryRetainedMessageStore();
         TimeProvider = timeProvider ?? TimeProvider.System;
         Routing.Sharing.SharedStrategies.TryGet(options.SharedSubscriptionStrategy, out Routing.Sharing.ISharedStrategy strategy);
-        Router = new NodeRouter(sessions) { QueueQoS0Messages = options.QueueQoS0Messages, SharedStrategy = strategy };
+        Router = new NodeRouter(sessions)
+        {
+            QueueQoS0Messages = options.QueueQoS0Messages,
+            SharedStrategy = strategy,
+            SharedGroupQueueLimit = options.MaxQueuedMessagesPerSharedGroup,
+            Logger = LoggerFactory.CreateLogger("ClusterBroker.Core.Routing.SharedGroups"),
+        };
         Connections = new ConnectionRegistry();
         Metrics = new BrokerMetrics();
         ChannelLogger = LoggerFactory.CreateLogger("ClusterBroker.Core.Channel.MqttChannel");

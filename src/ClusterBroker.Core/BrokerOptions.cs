@@ -131,6 +131,12 @@ public sealed class BrokerOptions
     /// </summary>
     public string SharedSubscriptionStrategy { get; set; } = "round_robin";
 
+    /// <summary>
+    /// QoS 1/2 messages a shared group keeps on a node while none of its members is online (the oldest is dropped,
+    /// counted and logged beyond it); 0 keeps none.
+    /// </summary>
+    public int MaxQueuedMessagesPerSharedGroup { get; set; } = 1000;
+
     /// <summary>How long a takeover waits for the previous connection to hand its session back.</summary>
     public TimeSpan TakeoverTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -229,6 +235,11 @@ public sealed class BrokerOptions
         if (TakeoverTimeout <= TimeSpan.Zero)
         {
             errors.Add($"TakeoverTimeout must be positive (was {TakeoverTimeout}).");
+        }
+
+        if (MaxQueuedMessagesPerSharedGroup < 0)
+        {
+            errors.Add($"MaxQueuedMessagesPerSharedGroup must be 0 or more (was {MaxQueuedMessagesPerSharedGroup}).");
         }
 
         if (!Routing.Sharing.SharedStrategies.TryGet(SharedSubscriptionStrategy, out _))

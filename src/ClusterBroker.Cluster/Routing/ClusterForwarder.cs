@@ -31,6 +31,13 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
     [ThreadStatic]
     private static string[]? t_names;
 
+    [ThreadStatic]
+    private static List<RemoteNode>? t_passNodes;
+
+    [ThreadStatic]
+    private static List<ClusterRouteTable.SharedRoute>? t_passShared;
+
+    private int _passCursor = -1;
     private readonly ISharedStrategy _strategy = strategy ?? SharedStrategies.RoundRobin;
     private readonly ConcurrentDictionary<RouteKey, SharedChoiceState> _states = new();
 
@@ -61,6 +68,36 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
                     Send(node, new ForwardedMessage(message, Plain: false, groups));
                 }
             }
+        }
+        finally
+        {
+            nodes.Clear();
+            shared.Clear();
+        }
+    }
+
+    public bool ForwardToGroup(BrokerMessage message, RouteKey group, byte hops)
+    {
+        if (routes.Count == 0)
+        {
+            return false;
+        }
+
+        List<RemoteNode> nodes = t_passNodes ??= new List<RemoteNode>();
+        List<ClusterRouteTable.SharedRoute> shared = t_passShared ??= new List<ClusterRouteTable.SharedRoute>();
+        try
+        {
+            routes.Match(message.Topic, nodes, shared);
+            shared.RemoveAll(r => r.Group != group.Group || r.Filter != group.Filter);
+            if (shared.Count == 0)
+            {
+                return false;
+            }
+
+            // No member online where it was placed: any node with members will do; take turns.
+            RemoteNode node = shared[(int)((uint)Interlocked.Increment(ref _passCursor) % (uint)shared.Count)].Node;
+            Send(node, new ForwardedMessage(message, Plain: false, [group], hops));
+            return true;
         }
         finally
         {

@@ -211,7 +211,11 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         {
             if (change.Added)
             {
-                _table.Add(origin.Node, change.Route);
+                if (_table.Add(origin.Node, change.Route) && change.Route.IsShared)
+                {
+                    // Messages a group kept here while no member was online go to the new members.
+                    _router.GroupJoinedElsewhere(change.Route);
+                }
             }
             else
             {
@@ -244,6 +248,14 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         }
 
         _table.Replace(origin.Node, origin.Incoming);
+        foreach (RouteKey route in origin.Incoming)
+        {
+            if (route.IsShared)
+            {
+                _router.GroupJoinedElsewhere(route);
+            }
+        }
+
         origin.Sequence = part.Sequence;
         origin.Incoming = null;
         origin.AwaitingSnapshot = false;

@@ -4,6 +4,8 @@ using ClusterBroker.Core.Routing.Sharing;
 using ClusterBroker.Core.Sessions;
 using ClusterBroker.Protocol;
 using ClusterBroker.Topics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ClusterBroker.Core.Routing;
 
@@ -46,7 +48,11 @@ public sealed class NodeRouter
     private readonly SubscriptionTrie<SharedGroup, SharedGroup> _shared = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(string Group, string Filter), SharedGroup> _groups = new();
     private readonly ConcurrentDictionary<string, SessionEndpoint> _endpoints = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(RouteKey Group, BrokerMessage[] Messages)> _orphans = new();
     private int _subscriptionCount;
+    private long _groupQueued;
+    private long _sharedQueued;
+    private long _sharedDropped;
 
     public NodeRouter(ISessionRegistry sessions)
     {
@@ -64,6 +70,24 @@ public sealed class NodeRouter
 
     /// <summary>How shared groups choose a member (<see cref="BrokerOptions.SharedSubscriptionStrategy"/>); set before clients connect.</summary>
     public ISharedStrategy SharedStrategy { get; set; } = SharedStrategies.RoundRobin;
+
+    /// <summary>Messages a shared group keeps while none of its members is online (<see cref="BrokerOptions.MaxQueuedMessagesPerSharedGroup"/>); set before clients connect.</summary>
+    public int SharedGroupQueueLimit { get; set; } = 1000;
+
+    /// <summary>At most this many extra hops between nodes for a shared-group message looking for an online member.</summary>
+    public const int MaxSharedHops = 2;
+
+    /// <summary>Logs shared-group drops; set before clients connect.</summary>
+    public ILogger Logger { get; set; } = NullLogger.Instance;
+
+    /// <summary>Shared-group messages that waited in a group's queue (no member online), since start.</summary>
+    public long SharedMessagesQueued => Volatile.Read(ref _sharedQueued);
+
+    /// <summary>Shared-group messages dropped: the group's queue was full, or the group ended here with messages no other node could take.</summary>
+    public long SharedMessagesDropped => Volatile.Read(ref _sharedDropped);
+
+    /// <summary>Shared-group messages waiting in group queues on this node now.</summary>
+    public long SharedMessagesWaiting => Volatile.Read(ref _groupQueued);
 
     /// <summary>The other nodes of the cluster; set before clients connect. Null: this node alone.</summary>
     public IClusterForwarder? Forwarder { get; set; }
@@ -96,6 +120,24 @@ public sealed class NodeRouter
     /// <summary>Adds or replaces a subscription of the session; <paramref name="shared"/> when it is a shared one.</summary>
     public SubscribeOutcome Subscribe(SessionEndpoint endpoint, Subscription subscription, SharedSubscriptionFilter? shared, int maxSubscriptions)
     {
+        SharedGroup? joined = null;
+        try
+        {
+            return SubscribeLocked(endpoint, subscription, shared, maxSubscriptions, out joined);
+        }
+        finally
+        {
+            // A member that joins online takes what the group kept while nobody was.
+            if (joined is not null && endpoint.IsOnline && joined.Queue.Count > 0)
+            {
+                DrainGroup(joined, toOtherNodes: false);
+            }
+        }
+    }
+
+    private SubscribeOutcome SubscribeLocked(SessionEndpoint endpoint, Subscription subscription, SharedSubscriptionFilter? shared, int maxSubscriptions, out SharedGroup? joined)
+    {
+        joined = null;
         _lock.EnterWriteLock();
         try
         {
@@ -111,13 +153,14 @@ public sealed class NodeRouter
             {
                 if (!_groups.TryGetValue((s.Group, s.Filter), out SharedGroup? group))
                 {
-                    group = new SharedGroup(s.Group, s.Filter, SharedStrategy);
+                    group = new SharedGroup(s.Group, s.Filter, SharedStrategy, SharedGroupQueueLimit);
                     _groups.Add((s.Group, s.Filter), group);
                     _shared.AddOrUpdate(s.Filter, group, group);
                     RouteObserver?.RouteAdded(new RouteKey(s.Filter, s.Group));
                 }
 
                 group.AddOrUpdate(endpoint, subscription);
+                joined = group;
             }
             else
             {
@@ -153,6 +196,7 @@ public sealed class NodeRouter
         finally
         {
             _lock.ExitWriteLock();
+            HandOverOrphans();
         }
     }
 
@@ -181,6 +225,7 @@ public sealed class NodeRouter
         finally
         {
             _lock.ExitWriteLock();
+            HandOverOrphans();
         }
     }
 
@@ -196,6 +241,7 @@ public sealed class NodeRouter
         finally
         {
             _lock.ExitWriteLock();
+            HandOverOrphans();
         }
 
         _endpoints.TryRemove(new KeyValuePair<string, SessionEndpoint>(endpoint.ClientId, endpoint));
@@ -205,15 +251,15 @@ public sealed class NodeRouter
     /// Delivers the message to every matching session on this node: one copy per session for its plain
     /// subscriptions, and one copy per shared group to one member. Returns the number of copies routed.
     /// </summary>
-    public int Publish(BrokerMessage message) => Publish(message, deliverPlain: true, forward: true, groupNames: null);
+    public int Publish(BrokerMessage message) => Publish(message, deliverPlain: true, forward: true, groupNames: null, hops: 0);
 
     /// <summary>
     /// Delivers a message another node forwarded here: to this node's plain subscribers when
     /// <paramref name="plain"/>, and to one member of each named shared group the sender placed on this node
     /// (identified by group name and filter). Never forwards again (at most one hop).
     /// </summary>
-    public int DeliverForwarded(BrokerMessage message, bool plain, IReadOnlyList<RouteKey>? groups) =>
-        Publish(message, plain, forward: false, groups);
+    public int DeliverForwarded(BrokerMessage message, bool plain, IReadOnlyList<RouteKey>? groups, byte hops = 0) =>
+        Publish(message, plain, forward: false, groups, hops);
 
     /// <summary>The shared group of this node with that name and filter, if it has members here.</summary>
     public bool TryGetGroup(RouteKey key, out SharedGroup group)
@@ -264,7 +310,7 @@ public sealed class NodeRouter
         return routes;
     }
 
-    private int Publish(BrokerMessage message, bool deliverPlain, bool forward, IReadOnlyList<RouteKey>? groupNames)
+    private int Publish(BrokerMessage message, bool deliverPlain, bool forward, IReadOnlyList<RouteKey>? groupNames, byte hops)
     {
         List<TrieMatch<SessionEndpoint, Subscription>> matches = t_matches ??= new List<TrieMatch<SessionEndpoint, Subscription>>();
         List<SharedGroup> groups = t_groups ??= new List<SharedGroup>();
@@ -325,11 +371,14 @@ public sealed class NodeRouter
 
             for (int i = 0; i < groups.Count; i++)
             {
-                if (groups[i].TryChoose(message, null, out SharedMember member) || groups[i].TryChooseOffline(null, out member))
+                if (groups[i].TryChoose(message, null, out SharedMember member))
                 {
-                    Subscription s = member.Subscription;
-                    member.Endpoint.Deliver(new Delivery(message, Min(message.QoS, s.QoS), s.RetainAsPublished && message.Retain, s.IdentifierList, groups[i]));
+                    DeliverTo(member, message, groups[i]);
                     routed++;
+                }
+                else
+                {
+                    NoOnlineMember(groups[i], message, hops);
                 }
             }
         }
@@ -343,20 +392,205 @@ public sealed class NodeRouter
     }
 
     /// <summary>
-    /// Gives a shared-group message that a leaving member did not acknowledge to another member
-    /// (emqx_shared_sub's redispatch). False when no other member exists: the caller keeps it in the leaving session.
+    /// Gives a shared-group message that a leaving member did not acknowledge (or had not been sent yet) to another
+    /// member (emqx_shared_sub's redispatch): an online member here, else another node with members, else the group's
+    /// queue when the group has other (offline) members here. False when no other member exists anywhere: the caller
+    /// keeps it in the leaving session.
     /// </summary>
     public bool Redispatch(SharedGroup group, QueuedMessage message, SessionEndpoint leaving)
     {
-        if (!group.TryChoose(message.Message, leaving, out SharedMember member) && !group.TryChooseOffline(leaving, out member))
+        if (group.TryChoose(message.Message, leaving, out SharedMember member))
         {
-            return false;
+            DeliverTo(member, message.Message, group);
+            return true;
         }
 
+        if (Forwarder is { } forwarder && forwarder.ForwardToGroup(message.Message, group.Key, 1))
+        {
+            return true;
+        }
+
+        if (group.MemberCount > 1 && IsCurrent(group))
+        {
+            Enqueue(group, message.Message);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>A client of the endpoint came online: the groups it belongs to hand it what they kept.</summary>
+    internal void EndpointOnline(SessionEndpoint endpoint)
+    {
+        if (Volatile.Read(ref _groupQueued) == 0)
+        {
+            return;
+        }
+
+        List<SharedGroup>? waiting = null;
+        _lock.EnterReadLock();
+        try
+        {
+            if (endpoint.Subscriptions is { } table)
+            {
+                foreach (string filter in table.Keys)
+                {
+                    if (SharedSubscriptionFilter.IsShared(filter)
+                        && SharedSubscriptionFilter.Parse(filter, out SharedSubscriptionFilter s).IsValid
+                        && _groups.TryGetValue((s.Group, s.Filter), out SharedGroup? group)
+                        && group.Queue.Count > 0)
+                    {
+                        (waiting ??= new List<SharedGroup>()).Add(group);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        if (waiting is not null)
+        {
+            foreach (SharedGroup group in waiting)
+            {
+                DrainGroup(group, toOtherNodes: false);
+            }
+        }
+    }
+
+    /// <summary>Another node announced members of <paramref name="key"/>: what the group kept here while no member was online goes to them.</summary>
+    public void GroupJoinedElsewhere(RouteKey key)
+    {
+        if (Volatile.Read(ref _groupQueued) == 0 || key.Group is null || !TryGetGroup(key, out SharedGroup group) || group.Queue.Count == 0)
+        {
+            return;
+        }
+
+        DrainGroup(group, toOtherNodes: true);
+    }
+
+    private void DeliverTo(in SharedMember member, BrokerMessage message, SharedGroup group)
+    {
         Subscription s = member.Subscription;
-        QualityOfService qos = Min(message.Message.QoS, s.QoS);
-        member.Endpoint.Deliver(new Delivery(message.Message, qos, s.RetainAsPublished && message.Message.Retain, s.IdentifierList, group));
-        return true;
+        member.Endpoint.Deliver(new Delivery(message, Min(message.QoS, s.QoS), s.RetainAsPublished && message.Retain, s.IdentifierList, group));
+    }
+
+    /// <summary>No member of the group is online here: another node may have one; else the message waits in the group.</summary>
+    private void NoOnlineMember(SharedGroup group, BrokerMessage message, byte hops)
+    {
+        if (message.QoS == QualityOfService.AtMostOnce && !QueueQoS0Messages)
+        {
+            return; // at most once: nobody online to take it now
+        }
+
+        if (hops < MaxSharedHops && Forwarder is { } forwarder && forwarder.ForwardToGroup(message, group.Key, (byte)(hops + 1)))
+        {
+            return;
+        }
+
+        Enqueue(group, message);
+    }
+
+    private void Enqueue(SharedGroup group, BrokerMessage message)
+    {
+        BrokerMessage? dropped = group.Queue.Enqueue(message);
+        Interlocked.Increment(ref _sharedQueued);
+        if (dropped is null)
+        {
+            Interlocked.Increment(ref _groupQueued);
+        }
+        else
+        {
+            long drops = Interlocked.Increment(ref _sharedDropped);
+            LogDrop(drops, group.Key, dropped, "its queue is full (Broker:MaxQueuedMessagesPerSharedGroup " + SharedGroupQueueLimit + ")");
+        }
+
+        // A member may have come online between the choice and the enqueue.
+        if (group.HasOnlineMember)
+        {
+            DrainGroup(group, toOtherNodes: false);
+        }
+    }
+
+    /// <summary>
+    /// Delivers the group's waiting messages, oldest first, to its online members here (and, when
+    /// <paramref name="toOtherNodes"/>, to another node with members); stops at the first message nobody takes.
+    /// One drainer at a time per group, so a message is taken once.
+    /// </summary>
+    private void DrainGroup(SharedGroup group, bool toOtherNodes)
+    {
+        if (!Monitor.TryEnter(group.Queue))
+        {
+            return; // another thread drains it
+        }
+
+        try
+        {
+            while (group.Queue.TryPeek(out BrokerMessage message))
+            {
+                if (group.TryChoose(message, null, out SharedMember member))
+                {
+                    DeliverTo(member, message, group);
+                }
+                else if (!(toOtherNodes && Forwarder is { } forwarder && forwarder.ForwardToGroup(message, group.Key, MaxSharedHops)))
+                {
+                    return;
+                }
+
+                if (group.Queue.TryDequeue(out _))
+                {
+                    Interlocked.Decrement(ref _groupQueued);
+                }
+            }
+        }
+        finally
+        {
+            Monitor.Exit(group.Queue);
+        }
+    }
+
+    /// <summary>Groups that ended on this node with messages waiting: another node with members takes them, else they are dropped and counted.</summary>
+    private void HandOverOrphans()
+    {
+        while (_orphans.TryDequeue(out (RouteKey Group, BrokerMessage[] Messages) orphan))
+        {
+            foreach (BrokerMessage message in orphan.Messages)
+            {
+                Interlocked.Decrement(ref _groupQueued);
+                if (Forwarder is { } forwarder && forwarder.ForwardToGroup(message, orphan.Group, MaxSharedHops))
+                {
+                    continue;
+                }
+
+                long drops = Interlocked.Increment(ref _sharedDropped);
+                LogDrop(drops, orphan.Group, message, "its last member on this node left and no other node has members");
+            }
+        }
+    }
+
+    private bool IsCurrent(SharedGroup group)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _groups.TryGetValue((group.Name, group.Filter), out SharedGroup? current) && ReferenceEquals(current, group);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    private void LogDrop(long drops, RouteKey group, BrokerMessage message, string why)
+    {
+        // The first drops, then one line per thousand: a full queue under load must not flood the log.
+        if (drops <= 10 || drops % 1000 == 0)
+        {
+            Logger.LogWarning(
+                "Shared group {Group} ({Filter}): a QoS {QoS} message on {Topic} was dropped because {Reason}; {Drops} shared-group message(s) dropped so far",
+                group.Group, group.Filter, (int)message.QoS, message.Topic, why, drops);
+        }
     }
 
     private static QualityOfService Min(QualityOfService a, QualityOfService b) => a < b ? a : b;
@@ -440,6 +674,11 @@ public sealed class NodeRouter
                 group.Remove(endpoint);
                 if (group.MemberCount == 0)
                 {
+                    if (group.Queue.Count > 0)
+                    {
+                        _orphans.Enqueue((group.Key, group.Queue.TakeAll()));
+                    }
+
                     _groups.Remove((s.Group, s.Filter));
                     _shared.Remove(s.Filter, group);
                     RouteObserver?.RouteRemoved(new RouteKey(s.Filter, s.Group));

@@ -21,10 +21,11 @@ public sealed class SharedGroup
     private readonly SharedChoiceState _state;
     private Members _members = Members.Empty;
 
-    public SharedGroup(string name, string filter, ISharedStrategy? strategy = null)
+    public SharedGroup(string name, string filter, ISharedStrategy? strategy = null, int queueLimit = 1000)
     {
         Name = name;
         Filter = filter;
+        Queue = new GroupQueue(queueLimit);
         _strategy = strategy ?? SharedStrategies.RoundRobin;
         _state = new SharedChoiceState(name + "/" + filter);
     }
@@ -33,6 +34,11 @@ public sealed class SharedGroup
 
     /// <summary>The topic filter (without the $share/{group}/ prefix).</summary>
     public string Filter { get; }
+
+    /// <summary>Messages waiting for a member to come online (no member of the group was online anywhere).</summary>
+    public GroupQueue Queue { get; }
+
+    public RouteKey Key => new(Filter, Name);
 
     public int MemberCount => Volatile.Read(ref _members).List.Length;
 
