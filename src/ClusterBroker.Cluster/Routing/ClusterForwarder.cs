@@ -32,6 +32,9 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
     private static string[]? t_names;
 
     [ThreadStatic]
+    private static RemoteNode?[]? t_candidates;
+
+    [ThreadStatic]
     private static List<RemoteNode>? t_passNodes;
 
     [ThreadStatic]
@@ -89,6 +92,11 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
         {
             routes.Match(message.Topic, nodes, shared);
             shared.RemoveAll(r => r.Group != group.Group || r.Filter != group.Filter);
+            if (shared.Exists(static r => r.Node.Reachable))
+            {
+                shared.RemoveAll(static r => !r.Node.Reachable);
+            }
+
             if (shared.Count == 0)
             {
                 return false;
@@ -143,27 +151,41 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
 
             var key = new RouteKey(shared[start].Filter, shared[start].Group);
             int localGroup = IndexOf(localGroups, key);
-            int remote = end - start;
-            int count = remote + (localGroup >= 0 ? 1 : 0);
-            string[] names = t_names is { } n && n.Length >= count ? n : t_names = new string[Math.Max(count, 8)];
-            int localIndex = -1;
-            for (int i = 0, r = start; i < count; i++)
+            int capacity = (end - start) + 1;
+            string[] names = t_names is { } n && n.Length >= capacity ? n : t_names = new string[Math.Max(capacity, 8)];
+            RemoteNode?[] nodes = t_candidates is { } c && c.Length >= names.Length ? c : t_candidates = new RemoteNode?[names.Length];
+
+            // Unreachable nodes are left out while another candidate exists.
+            bool anyReachable = localGroup >= 0;
+            for (int r = start; r < end && !anyReachable; r++)
             {
-                // This node takes its place among the remote ones in name order.
+                anyReachable = shared[r].Node.Reachable;
+            }
+
+            int count = 0;
+            int localIndex = -1;
+            for (int r = start; r <= end; r++)
+            {
+                // This node takes its place among the remote ones in name order (the local candidate is a null node).
                 if (localGroup >= 0 && localIndex < 0 && (r == end || string.CompareOrdinal(selfName, shared[r].Node.Name) < 0))
                 {
-                    localIndex = i;
-                    names[i] = selfName;
+                    localIndex = count;
+                    names[count] = selfName;
+                    nodes[count++] = null;
                 }
-                else
+
+                if (r < end && (!anyReachable || shared[r].Node.Reachable))
                 {
-                    names[i] = shared[r++].Node.Name;
+                    names[count] = shared[r].Node.Name;
+                    nodes[count++] = shared[r].Node;
                 }
             }
 
             int chosen = _strategy.Choose(names.AsSpan(0, count), message, localIndex, ChoiceLevel.Node, StateOf(key));
+            RemoteNode? node = nodes[chosen];
             Array.Clear(names, 0, count);
-            if (chosen != localIndex)
+            Array.Clear(nodes, 0, count);
+            if (node is not null)
             {
                 // Another node serves this message of the group.
                 if (localGroup >= 0)
@@ -171,7 +193,6 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
                     localGroups.RemoveAt(localGroup);
                 }
 
-                RemoteNode node = shared[start + (localIndex >= 0 && chosen > localIndex ? chosen - 1 : chosen)].Node;
                 placed ??= new Dictionary<RemoteNode, List<RouteKey>>(ReferenceEqualityComparer.Instance);
                 if (!placed.TryGetValue(node, out List<RouteKey>? list))
                 {

@@ -50,7 +50,7 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
     public static IRouteObserver Observer(IActorRef replicator) => new TellingObserver(replicator);
 
     protected override void PreStart() =>
-        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved));
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved), typeof(ClusterEvent.IReachabilityEvent));
 
     protected override void PostStop() => _cluster.Unsubscribe(Self);
 
@@ -76,6 +76,13 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
                 break;
             case ClusterEvent.MemberRemoved removed:
                 OnMemberRemoved(removed.Member);
+                break;
+            case ClusterEvent.UnreachableMember unreachable:
+                // Shared groups stop being placed on it at once, not only once it is downed (seconds later).
+                SetReachable(unreachable.Member, false);
+                break;
+            case ClusterEvent.ReachableMember reachable:
+                SetReachable(reachable.Member, true);
                 break;
             case RouteDelta delta:
                 OnDelta(delta);
@@ -166,6 +173,15 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         _logger.LogInformation("Routes: purged {Count} route(s) of {Member}, which left the cluster", purged, member.Address);
         AnswerSyncWaiters();
         AnswerPropagationWaiters();
+    }
+
+    private void SetReachable(Member member, bool reachable)
+    {
+        if (_origins.TryGetValue(member.UniqueAddress, out Origin? origin))
+        {
+            origin.Node.Reachable = reachable;
+            _logger.LogInformation("Routes: {Member} is {State}; shared groups {Placement} there", member.Address, reachable ? "reachable again" : "unreachable", reachable ? "are placed" : "are no longer placed");
+        }
     }
 
     private Origin GetOrAddOrigin(UniqueAddress address)
