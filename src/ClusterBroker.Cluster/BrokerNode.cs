@@ -197,7 +197,9 @@ public sealed class BrokerNode : IAsyncDisposable
             var routes = new ClusterRouteTable();
 
             // Routing first: no subscription may happen before the route observer is in place.
-            context.Router.Forwarder = new ClusterForwarder(routes, clusterMetrics, context.Router.SharedStrategy, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString());
+            UniqueAddress self = Akka.Cluster.Cluster.Get(system).SelfUniqueAddress;
+            context.Router.Membership = stores?.SharedMembership?.Invoke(NodeIncarnation(self));
+            context.Router.Forwarder = new ClusterForwarder(routes, clusterMetrics, context.Router.SharedStrategy, self.Address.ToString(), context.Router.Membership);
             IActorRef replicator = system.ActorOf(RouteReplicatorActor.Props(context.Router, routes, clusterMetrics, clusterLogger), RouteReplicatorActor.Name);
             context.Router.RouteObserver = RouteReplicatorActor.Observer(replicator);
             system.ActorOf(ForwardReceiverActor.Props(context.Router, routes, clusterMetrics, clusterLogger), ForwardReceiverActor.Name);
@@ -345,6 +347,10 @@ public sealed class BrokerNode : IAsyncDisposable
         new("$SYS/broker/cluster/sessions/lost", m.SessionsLost),
         new("$SYS/broker/cluster/shared/dropped", m.SharedMessagesDropped),
     ];
+
+    /// <summary>A node's name in the shared-group membership: its address and uid (a restart at the same address is another incarnation).</summary>
+    public static string NodeIncarnation(UniqueAddress node) =>
+        node.Address + "#" + node.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Leaves the cluster gracefully: new CONNECTs are refused, every connected client gets DISCONNECT 0x8B

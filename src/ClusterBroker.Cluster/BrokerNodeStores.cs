@@ -1,4 +1,5 @@
 using ClusterBroker.Core.Retained;
+using ClusterBroker.Core.Routing.Sharing;
 
 namespace ClusterBroker.Cluster;
 
@@ -11,6 +12,12 @@ public sealed class BrokerNodeStores
 {
     /// <summary>Retained messages; null = a new in-memory store of this node alone.</summary>
     public IRetainedMessageStore? Retained { get; init; }
+
+    /// <summary>
+    /// Cluster-wide shared-group membership for the node named by the argument (its incarnation, "address#uid");
+    /// null = the route table alone. The caller disposes what it created.
+    /// </summary>
+    public Func<string, ISharedMembership>? SharedMembership { get; init; }
 
     /// <summary>The stores' own counters, published with the node's $SYS topics (read at each publication).</summary>
     public Func<IEnumerable<KeyValuePair<string, long>>>? SysCounters { get; init; }

@@ -1,6 +1,7 @@
 using ClusterBroker.Cluster;
 using ClusterBroker.Storage.Redis;
 using ClusterBroker.Storage.Redis.Retained;
+using ClusterBroker.Storage.Redis.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace ClusterBroker.Host;
@@ -11,11 +12,35 @@ namespace ClusterBroker.Host;
 /// </summary>
 internal sealed class RedisStores : IAsyncDisposable
 {
-    private RedisStores(RedisConnection connection, RedisRetainedMessageStore retained)
+    private readonly ILoggerFactory _loggerFactory;
+    private RedisSharedMembership? _membership;
+
+    private RedisStores(RedisConnection connection, RedisRetainedMessageStore retained, ILoggerFactory loggerFactory)
     {
         Connection = connection;
         Retained = retained;
-        NodeStores = new BrokerNodeStores { Retained = retained, SysCounters = retained.SysCounters };
+        _loggerFactory = loggerFactory;
+        NodeStores = new BrokerNodeStores { Retained = retained, SysCounters = SysCounters, SharedMembership = StartMembership };
+    }
+
+    /// <summary>The shared-group membership, once the node started it.</summary>
+    public RedisSharedMembership? SharedMembership => _membership;
+
+    private RedisSharedMembership StartMembership(string node) =>
+        _membership = RedisSharedMembership.Start(Connection, node, _loggerFactory);
+
+    private IEnumerable<KeyValuePair<string, long>> SysCounters()
+    {
+        foreach (KeyValuePair<string, long> counter in Retained.SysCounters())
+        {
+            yield return counter;
+        }
+
+        if (_membership is { } membership)
+        {
+            yield return new("$SYS/broker/shared/redis/members", membership.Cache.MemberCount);
+            yield return new("$SYS/broker/shared/redis/writes-failed", membership.WritesFailed);
+        }
     }
 
     public RedisConnection Connection { get; }
@@ -32,7 +57,7 @@ internal sealed class RedisStores : IAsyncDisposable
             RedisRetainedMessageStore retained = await RedisRetainedMessageStore.StartAsync(connection, loggerFactory).ConfigureAwait(false);
             loggerFactory.CreateLogger("ClusterBroker.Host").LogInformation(
                 "Retained messages: in Redis at {Endpoints} (key prefix '{KeyPrefix}'), shared by every node using it", connection.Endpoints, options.KeyPrefix);
-            return new RedisStores(connection, retained);
+            return new RedisStores(connection, retained, loggerFactory);
         }
         catch
         {
@@ -43,6 +68,11 @@ internal sealed class RedisStores : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_membership is not null)
+        {
+            await _membership.DisposeAsync().ConfigureAwait(false);
+        }
+
         await Retained.DisposeAsync().ConfigureAwait(false);
         await Connection.DisposeAsync().ConfigureAwait(false);
     }

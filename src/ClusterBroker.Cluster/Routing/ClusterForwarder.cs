@@ -17,7 +17,7 @@ namespace ClusterBroker.Cluster.Routing;
 /// <remarks>
 /// $SYS topics are never forwarded: each node publishes its own.
 /// </remarks>
-public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics metrics, ISharedStrategy? strategy = null, string selfName = "") : IClusterForwarder
+public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics metrics, ISharedStrategy? strategy = null, string selfName = "", ISharedMembership? membership = null) : IClusterForwarder
 {
     /// <summary>Above this many groups' node-level states, they are forgotten and start over (groups that ended leave theirs behind).</summary>
     private const int MaxGroupStates = 100_000;
@@ -155,11 +155,20 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
             string[] names = t_names is { } n && n.Length >= capacity ? n : t_names = new string[Math.Max(capacity, 8)];
             RemoteNode?[] nodes = t_candidates is { } c && c.Length >= names.Length ? c : t_candidates = new RemoteNode?[names.Length];
 
-            // Unreachable nodes are left out while another candidate exists.
-            bool anyReachable = localGroup >= 0;
+            // Unreachable nodes are left out while another candidate exists; so are, when the cluster-wide membership
+            // knows the group, nodes whose members are all offline while a node with an online member exists.
+            IReadOnlyCollection<string>? online = null;
+            if (membership is not null && membership.TryGetOnlineNodes(key, out IReadOnlyCollection<string> known)
+                && (localGroup >= 0 && localGroups[localGroup].HasOnlineMember || AnyIn(known, shared, start, end)))
+            {
+                online = known;
+            }
+
+            bool localCandidate = localGroup >= 0 && (online is null || localGroups[localGroup].HasOnlineMember);
+            bool anyReachable = localCandidate;
             for (int r = start; r < end && !anyReachable; r++)
             {
-                anyReachable = shared[r].Node.Reachable;
+                anyReachable = shared[r].Node.Reachable && (online is null || Contains(online, shared[r].Node.Name));
             }
 
             int count = 0;
@@ -167,14 +176,14 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
             for (int r = start; r <= end; r++)
             {
                 // This node takes its place among the remote ones in name order (the local candidate is a null node).
-                if (localGroup >= 0 && localIndex < 0 && (r == end || string.CompareOrdinal(selfName, shared[r].Node.Name) < 0))
+                if (localCandidate && localIndex < 0 && (r == end || string.CompareOrdinal(selfName, shared[r].Node.Name) < 0))
                 {
                     localIndex = count;
                     names[count] = selfName;
                     nodes[count++] = null;
                 }
 
-                if (r < end && (!anyReachable || shared[r].Node.Reachable))
+                if (r < end && (!anyReachable || (shared[r].Node.Reachable && (online is null || Contains(online, shared[r].Node.Name)))))
                 {
                     names[count] = shared[r].Node.Name;
                     nodes[count++] = shared[r].Node;
@@ -206,6 +215,32 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
         }
 
         return placed;
+    }
+
+    private static bool AnyIn(IReadOnlyCollection<string> online, List<ClusterRouteTable.SharedRoute> shared, int start, int end)
+    {
+        for (int r = start; r < end; r++)
+        {
+            if (shared[r].Node.Reachable && Contains(online, shared[r].Node.Name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Contains(IReadOnlyCollection<string> names, string name)
+    {
+        foreach (string candidate in names)
+        {
+            if (string.Equals(candidate, name, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static int IndexOf(List<SharedGroup> groups, RouteKey key)

@@ -169,6 +169,7 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         }
 
         int purged = _table.Purge(origin.Node);
+        _router.Membership?.NodeRemoved(BrokerNode.NodeIncarnation(member.UniqueAddress));
         Context.Stop(origin.Node.Sender);
         _logger.LogInformation("Routes: purged {Count} route(s) of {Member}, which left the cluster", purged, member.Address);
         AnswerSyncWaiters();

@@ -89,6 +89,9 @@ public sealed class NodeRouter
     /// <summary>Shared-group messages waiting in group queues on this node now.</summary>
     public long SharedMessagesWaiting => Volatile.Read(ref _groupQueued);
 
+    /// <summary>Cluster-wide group membership (Redis in cluster mode), told of this node's members; set before clients connect. Null: routes only.</summary>
+    public ISharedMembership? Membership { get; set; }
+
     /// <summary>The other nodes of the cluster; set before clients connect. Null: this node alone.</summary>
     public IClusterForwarder? Forwarder { get; set; }
 
@@ -161,6 +164,7 @@ public sealed class NodeRouter
 
                 group.AddOrUpdate(endpoint, subscription);
                 joined = group;
+                Membership?.MemberChanged(group.Key, endpoint.ClientId, endpoint.IsOnline);
             }
             else
             {
@@ -422,7 +426,8 @@ public sealed class NodeRouter
     /// <summary>A client of the endpoint came online: the groups it belongs to hand it what they kept.</summary>
     internal void EndpointOnline(SessionEndpoint endpoint)
     {
-        if (Volatile.Read(ref _groupQueued) == 0)
+        ISharedMembership? membership = Membership;
+        if (Volatile.Read(ref _groupQueued) == 0 && membership is null)
         {
             return;
         }
@@ -437,10 +442,13 @@ public sealed class NodeRouter
                 {
                     if (SharedSubscriptionFilter.IsShared(filter)
                         && SharedSubscriptionFilter.Parse(filter, out SharedSubscriptionFilter s).IsValid
-                        && _groups.TryGetValue((s.Group, s.Filter), out SharedGroup? group)
-                        && group.Queue.Count > 0)
+                        && _groups.TryGetValue((s.Group, s.Filter), out SharedGroup? group))
                     {
-                        (waiting ??= new List<SharedGroup>()).Add(group);
+                        membership?.MemberChanged(group.Key, endpoint.ClientId, online: true);
+                        if (group.Queue.Count > 0)
+                        {
+                            (waiting ??= new List<SharedGroup>()).Add(group);
+                        }
                     }
                 }
             }
@@ -456,6 +464,34 @@ public sealed class NodeRouter
             {
                 DrainGroup(group, toOtherNodes: false);
             }
+        }
+    }
+
+    /// <summary>The client of the endpoint went away (its session stays): the cluster-wide membership marks its groups offline here.</summary>
+    internal void EndpointOffline(SessionEndpoint endpoint)
+    {
+        if (Membership is not { } membership)
+        {
+            return;
+        }
+
+        _lock.EnterReadLock();
+        try
+        {
+            if (endpoint.Subscriptions is { } table && !endpoint.Removed)
+            {
+                foreach (string filter in table.Keys)
+                {
+                    if (SharedSubscriptionFilter.IsShared(filter) && SharedSubscriptionFilter.Parse(filter, out SharedSubscriptionFilter s).IsValid)
+                    {
+                        membership.MemberChanged(new RouteKey(s.Filter, s.Group), endpoint.ClientId, online: false);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
         }
     }
 
@@ -672,6 +708,7 @@ public sealed class NodeRouter
                 && _groups.TryGetValue((s.Group, s.Filter), out SharedGroup? group))
             {
                 group.Remove(endpoint);
+                Membership?.MemberRemoved(group.Key, endpoint.ClientId);
                 if (group.MemberCount == 0)
                 {
                     if (group.Queue.Count > 0)

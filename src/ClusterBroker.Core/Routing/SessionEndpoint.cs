@@ -40,7 +40,13 @@ public sealed class SessionEndpoint
     }
 
     /// <summary>Routes deliveries to the session owner from now on, unless another connection took over already.</summary>
-    public void SetOffline(IDeliveryTarget target) => Interlocked.CompareExchange(ref _target, null, target);
+    public void SetOffline(IDeliveryTarget target)
+    {
+        if (Interlocked.CompareExchange(ref _target, null, target) == target)
+        {
+            _router.EndpointOffline(this);
+        }
+    }
 
     /// <summary>
     /// Delivers to the online connection, else queues QoS 1/2 messages in the session (QoS 0 as well with
