@@ -556,9 +556,11 @@ public sealed class NodeRouter
     /// </summary>
     private void DrainGroup(SharedGroup group, bool toOtherNodes)
     {
-        if (!Monitor.TryEnter(group.Queue))
+        // Another thread drains it, or this one does further up the stack (a delivery that failed came back here
+        // through Redispatch and Enqueue): the running drain takes what is left.
+        if (Monitor.IsEntered(group.Queue) || !Monitor.TryEnter(group.Queue))
         {
-            return; // another thread drains it
+            return;
         }
 
         try
