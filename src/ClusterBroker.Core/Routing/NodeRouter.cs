@@ -48,16 +48,16 @@ public sealed class NodeRouter
     private readonly SubscriptionTrie<SharedGroup, SharedGroup> _shared = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(string Group, string Filter), SharedGroup> _groups = new();
     private readonly ConcurrentDictionary<string, SessionEndpoint> _endpoints = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<(RouteKey Group, BrokerMessage[] Messages)> _orphans = new();
     private int _subscriptionCount;
-    private long _groupQueued;
-    private long _sharedQueued;
-    private long _sharedDropped;
 
     public NodeRouter(ISessionRegistry sessions)
     {
         Sessions = sessions;
+        Waiting = new SharedGroupWaiting(this);
     }
+
+    /// <summary>Shared-group messages that found no online member: passed to another node or kept in their group.</summary>
+    public SharedGroupWaiting Waiting { get; }
 
     /// <summary>Where deliveries for clients that are not online go.</summary>
     public ISessionRegistry Sessions { get; }
@@ -80,14 +80,16 @@ public sealed class NodeRouter
     /// <summary>Logs shared-group drops; set before clients connect.</summary>
     public ILogger Logger { get; set; } = NullLogger.Instance;
 
+    internal bool IsCurrentGroup(SharedGroup group) => IsCurrent(group);
+
     /// <summary>Shared-group messages that waited in a group's queue (no member online), since start.</summary>
-    public long SharedMessagesQueued => Volatile.Read(ref _sharedQueued);
+    public long SharedMessagesQueued => Waiting.Queued;
 
     /// <summary>Shared-group messages dropped: the group's queue was full, or the group ended here with messages no other node could take.</summary>
-    public long SharedMessagesDropped => Volatile.Read(ref _sharedDropped);
+    public long SharedMessagesDropped => Waiting.Dropped;
 
     /// <summary>Shared-group messages waiting in group queues on this node now.</summary>
-    public long SharedMessagesWaiting => Volatile.Read(ref _groupQueued);
+    public long SharedMessagesWaiting => Waiting.Count;
 
     /// <summary>Cluster-wide group membership (Redis in cluster mode), told of this node's members; set before clients connect. Null: routes only.</summary>
     public ISharedMembership? Membership { get; set; }
@@ -133,7 +135,7 @@ public sealed class NodeRouter
             // A member that joins online takes what the group kept while nobody was.
             if (joined is not null && endpoint.IsOnline && joined.Queue.Count > 0)
             {
-                DrainGroup(joined, toOtherNodes: false);
+                Waiting.Drain(joined, toOtherNodes: false);
             }
         }
     }
@@ -200,7 +202,7 @@ public sealed class NodeRouter
         finally
         {
             _lock.ExitWriteLock();
-            HandOverOrphans();
+            Waiting.HandOverOrphans();
         }
     }
 
@@ -229,7 +231,7 @@ public sealed class NodeRouter
         finally
         {
             _lock.ExitWriteLock();
-            HandOverOrphans();
+            Waiting.HandOverOrphans();
         }
     }
 
@@ -245,7 +247,7 @@ public sealed class NodeRouter
         finally
         {
             _lock.ExitWriteLock();
-            HandOverOrphans();
+            Waiting.HandOverOrphans();
         }
 
         _endpoints.TryRemove(new KeyValuePair<string, SessionEndpoint>(endpoint.ClientId, endpoint));
@@ -260,7 +262,8 @@ public sealed class NodeRouter
     /// <summary>
     /// Delivers a message another node forwarded here: to this node's plain subscribers when
     /// <paramref name="plain"/>, and to one member of each named shared group the sender placed on this node
-    /// (identified by group name and filter). Never forwards again (at most one hop).
+    /// (identified by group name and filter). Never forwards plain copies again; a group with no online member here
+    /// may pass the message on to another node (<paramref name="hops"/> so far, at most <see cref="MaxSharedHops"/>).
     /// </summary>
     public int DeliverForwarded(BrokerMessage message, bool plain, IReadOnlyList<RouteKey>? groups, byte hops = 0) =>
         Publish(message, plain, forward: false, groups, hops);
@@ -377,12 +380,12 @@ public sealed class NodeRouter
             {
                 if (groups[i].TryChoose(message, null, out SharedMember member))
                 {
-                    DeliverTo(member, message, groups[i]);
+                    groups[i].Deliver(member, message);
                     routed++;
                 }
                 else
                 {
-                    NoOnlineMember(groups[i], message, hops);
+                    Waiting.NoOnlineMember(groups[i], message, hops);
                 }
             }
         }
@@ -405,7 +408,7 @@ public sealed class NodeRouter
     {
         if (group.TryChoose(message.Message, leaving, out SharedMember member))
         {
-            DeliverTo(member, message.Message, group);
+            group.Deliver(member, message.Message);
             return true;
         }
 
@@ -416,7 +419,7 @@ public sealed class NodeRouter
 
         if (group.MemberCount > 1 && IsCurrent(group))
         {
-            Enqueue(group, message.Message);
+            Waiting.Enqueue(group, message.Message);
             return true;
         }
 
@@ -427,7 +430,7 @@ public sealed class NodeRouter
     internal void EndpointOnline(SessionEndpoint endpoint)
     {
         ISharedMembership? membership = Membership;
-        if (Volatile.Read(ref _groupQueued) == 0 && membership is null)
+        if (Waiting.Count == 0 && membership is null)
         {
             return;
         }
@@ -462,7 +465,7 @@ public sealed class NodeRouter
         {
             foreach (SharedGroup group in waiting)
             {
-                DrainGroup(group, toOtherNodes: false);
+                Waiting.Drain(group, toOtherNodes: false);
             }
         }
     }
@@ -498,113 +501,12 @@ public sealed class NodeRouter
     /// <summary>Another node announced members of <paramref name="key"/>: what the group kept here while no member was online goes to them.</summary>
     public void GroupJoinedElsewhere(RouteKey key)
     {
-        if (Volatile.Read(ref _groupQueued) == 0 || key.Group is null || !TryGetGroup(key, out SharedGroup group) || group.Queue.Count == 0)
+        if (Waiting.Count == 0 || key.Group is null || !TryGetGroup(key, out SharedGroup group) || group.Queue.Count == 0)
         {
             return;
         }
 
-        DrainGroup(group, toOtherNodes: true);
-    }
-
-    private void DeliverTo(in SharedMember member, BrokerMessage message, SharedGroup group)
-    {
-        Subscription s = member.Subscription;
-        member.Endpoint.Deliver(new Delivery(message, Min(message.QoS, s.QoS), s.RetainAsPublished && message.Retain, s.IdentifierList, group));
-    }
-
-    /// <summary>No member of the group is online here: another node may have one; else the message waits in the group.</summary>
-    private void NoOnlineMember(SharedGroup group, BrokerMessage message, byte hops)
-    {
-        if (message.QoS == QualityOfService.AtMostOnce && !QueueQoS0Messages)
-        {
-            return; // at most once: nobody online to take it now
-        }
-
-        if (hops < MaxSharedHops && Forwarder is { } forwarder && forwarder.ForwardToGroup(message, group.Key, (byte)(hops + 1)))
-        {
-            return;
-        }
-
-        Enqueue(group, message);
-    }
-
-    private void Enqueue(SharedGroup group, BrokerMessage message)
-    {
-        BrokerMessage? dropped = group.Queue.Enqueue(message);
-        Interlocked.Increment(ref _sharedQueued);
-        if (dropped is null)
-        {
-            Interlocked.Increment(ref _groupQueued);
-        }
-        else
-        {
-            long drops = Interlocked.Increment(ref _sharedDropped);
-            LogDrop(drops, group.Key, dropped, "its queue is full (Broker:MaxQueuedMessagesPerSharedGroup " + SharedGroupQueueLimit + ")");
-        }
-
-        // A member may have come online between the choice and the enqueue.
-        if (group.HasOnlineMember)
-        {
-            DrainGroup(group, toOtherNodes: false);
-        }
-    }
-
-    /// <summary>
-    /// Delivers the group's waiting messages, oldest first, to its online members here (and, when
-    /// <paramref name="toOtherNodes"/>, to another node with members); stops at the first message nobody takes.
-    /// One drainer at a time per group, so a message is taken once.
-    /// </summary>
-    private void DrainGroup(SharedGroup group, bool toOtherNodes)
-    {
-        // Another thread drains it, or this one does further up the stack (a delivery that failed came back here
-        // through Redispatch and Enqueue): the running drain takes what is left.
-        if (Monitor.IsEntered(group.Queue) || !Monitor.TryEnter(group.Queue))
-        {
-            return;
-        }
-
-        try
-        {
-            while (group.Queue.TryPeek(out BrokerMessage message))
-            {
-                if (group.TryChoose(message, null, out SharedMember member))
-                {
-                    DeliverTo(member, message, group);
-                }
-                else if (!(toOtherNodes && Forwarder is { } forwarder && forwarder.ForwardToGroup(message, group.Key, MaxSharedHops)))
-                {
-                    return;
-                }
-
-                if (group.Queue.TryDequeue(out _))
-                {
-                    Interlocked.Decrement(ref _groupQueued);
-                }
-            }
-        }
-        finally
-        {
-            Monitor.Exit(group.Queue);
-        }
-    }
-
-    /// <summary>Groups that ended on this node with messages waiting: another node with members takes them, else they are dropped and counted.</summary>
-    private void HandOverOrphans()
-    {
-        while (_orphans.TryDequeue(out (RouteKey Group, BrokerMessage[] Messages) orphan))
-        {
-            foreach (BrokerMessage message in orphan.Messages)
-            {
-                Interlocked.Decrement(ref _groupQueued);
-                if (Forwarder is { } forwarder && forwarder.ForwardToGroup(message, orphan.Group, MaxSharedHops))
-                {
-                    continue;
-                }
-
-                long drops = Interlocked.Increment(ref _sharedDropped);
-                LogDrop(drops, orphan.Group, message, "its last member on this node left and no other node has members");
-            }
-        }
+        Waiting.Drain(group, toOtherNodes: true);
     }
 
     private bool IsCurrent(SharedGroup group)
@@ -617,17 +519,6 @@ public sealed class NodeRouter
         finally
         {
             _lock.ExitReadLock();
-        }
-    }
-
-    private void LogDrop(long drops, RouteKey group, BrokerMessage message, string why)
-    {
-        // The first drops, then one line per thousand: a full queue under load must not flood the log.
-        if (drops <= 10 || drops % 1000 == 0)
-        {
-            Logger.LogWarning(
-                "Shared group {Group} ({Filter}): a QoS {QoS} message on {Topic} was dropped because {Reason}; {Drops} shared-group message(s) dropped so far",
-                group.Group, group.Filter, (int)message.QoS, message.Topic, why, drops);
         }
     }
 
@@ -713,11 +604,7 @@ public sealed class NodeRouter
                 Membership?.MemberRemoved(group.Key, endpoint.ClientId);
                 if (group.MemberCount == 0)
                 {
-                    if (group.Queue.Count > 0)
-                    {
-                        _orphans.Enqueue((group.Key, group.Queue.TakeAll()));
-                    }
-
+                    Waiting.Orphaned(group);
                     _groups.Remove((s.Group, s.Filter));
                     _shared.Remove(s.Filter, group);
                     RouteObserver?.RouteRemoved(new RouteKey(s.Filter, s.Group));

@@ -1,5 +1,6 @@
 using ClusterBroker.Core.Messages;
 using ClusterBroker.Core.Routing.Sharing;
+using ClusterBroker.Protocol;
 
 namespace ClusterBroker.Core.Routing;
 
@@ -161,6 +162,14 @@ public sealed class SharedGroup
 
         chosen = default;
         return false;
+    }
+
+    /// <summary>Delivers <paramref name="message"/> to <paramref name="member"/> as a message of this group (so that it can be redispatched).</summary>
+    internal void Deliver(in SharedMember member, BrokerMessage message)
+    {
+        Subscription s = member.Subscription;
+        QualityOfService qos = message.QoS < s.QoS ? message.QoS : s.QoS;
+        member.Endpoint.Deliver(new Delivery(message, qos, s.RetainAsPublished && message.Retain, s.IdentifierList, this));
     }
 
     /// <summary>The members and their ClientIds (the strategy's candidate names), replaced together.</summary>
