@@ -81,4 +81,54 @@ public sealed class Shared_Redis_Membership_Tests(ITestOutputHelper output)
             }
         });
     }
+
+    [Fact]
+    public async Task Messages_kept_while_every_member_was_offline_go_to_the_member_that_comes_back_on_any_node()
+    {
+        await using RedisProcess redis = await RedisProcess.StartAsync();
+        await using TestCluster cluster = await TestCluster.StartAsync(3, "--redis", redis.Configuration);
+        await cluster.VerifyAsync(async () =>
+        {
+            string root = Unique.Topic();
+            string topic = $"{root}/t";
+            string filter = $"$share/w/{topic}";
+            await using SysCounterReader node1 = await SysCounterReader.ConnectAsync(cluster[1]);
+            await using SysCounterReader node2 = await SysCounterReader.ConnectAsync(cluster[2]);
+            await using SysCounterReader node3 = await SysCounterReader.ConnectAsync(cluster[3]);
+            await using MqttTestClient publisher = await MqttTestClient.ConnectAsync(cluster[1]);
+
+            // Two persistent members, on nodes 2 and 3, both offline: the group has members (and routes) on both.
+            string[] ids = [Unique.ClientId("away2"), Unique.ClientId("away3")];
+            for (int i = 0; i < 2; i++)
+            {
+                await using MqttTestClient member = await MqttTestClient.ConnectPersistentAsync(cluster[2 + i], ids[i]);
+                await member.SubscribeAsync(filter, Q.Q1);
+                await member.SubscribeAsync($"{root}/sync", Q.Q1);
+                await RoutePropagation.AwaitAsync(publisher, $"{root}/sync", member);
+                await member.DisconnectAsync();
+            }
+
+            await node1.WaitForValueAsync(MembersCounter, v => v == 2, "node 1 caches the 2 members");
+            string[] expected = [.. Enumerable.Range(1, 10).Select(i => $"q{i}")];
+            foreach (string payload in expected)
+            {
+                await publisher.PublishAsync(topic, payload, Q.Q1);
+            }
+
+            long waiting2 = await node2.ReadSettledAsync("$SYS/broker/shared/waiting");
+            long waiting3 = await node3.ReadSettledAsync("$SYS/broker/shared/waiting");
+            output.WriteLine($"waiting on node 2: {waiting2}, on node 3: {waiting3}");
+            Assert.Equal(expected.Length, waiting2 + waiting3);
+
+            // The member of node 3 comes back there, where the group had a member already (so no route is announced):
+            // node 2 learns it through Redis and sends what it kept.
+            await using MqttTestClient back = await MqttTestClient.ConnectPersistentAsync(cluster[3], ids[1]);
+            IReadOnlyList<ReceivedMessage> received = await back.Messages.WaitUntilAsync(
+                list => list.Count(m => m.Topic == topic) >= expected.Length, "every kept message at the member back on node 3");
+            List<string> payloads = [.. received.Where(m => m.Topic == topic).Select(m => m.Payload)];
+            Assert.Equal(expected.Order(), payloads.Order());
+            await node2.WaitForValueAsync("$SYS/broker/shared/waiting", v => v == 0, "node 2 kept nothing");
+            await node3.WaitForValueAsync("$SYS/broker/shared/waiting", v => v == 0, "node 3 kept nothing");
+        });
+    }
 }

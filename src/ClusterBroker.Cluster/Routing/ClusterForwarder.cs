@@ -97,6 +97,13 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
                 shared.RemoveAll(static r => !r.Node.Reachable);
             }
 
+            // With the cluster-wide membership: a node with an online member, when there is one.
+            if (membership is not null && membership.TryGetOnlineNodes(group, out IReadOnlyCollection<string> online)
+                && shared.Exists(r => Contains(online, r.Node.Name)))
+            {
+                shared.RemoveAll(r => !Contains(online, r.Node.Name));
+            }
+
             if (shared.Count == 0)
             {
                 return false;

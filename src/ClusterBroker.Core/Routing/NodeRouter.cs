@@ -49,6 +49,7 @@ public sealed class NodeRouter
     private readonly Dictionary<(string Group, string Filter), SharedGroup> _groups = new();
     private readonly ConcurrentDictionary<string, SessionEndpoint> _endpoints = new(StringComparer.Ordinal);
     private int _subscriptionCount;
+    private ISharedMembership? _membership;
 
     public NodeRouter(ISessionRegistry sessions)
     {
@@ -92,7 +93,25 @@ public sealed class NodeRouter
     public long SharedMessagesWaiting => Waiting.Count;
 
     /// <summary>Cluster-wide group membership (Redis in cluster mode), told of this node's members; set before clients connect. Null: routes only.</summary>
-    public ISharedMembership? Membership { get; set; }
+    public ISharedMembership? Membership
+    {
+        get => _membership;
+        set
+        {
+            if (_membership is not null)
+            {
+                _membership.MemberOnlineElsewhere -= GroupJoinedElsewhere;
+            }
+
+            _membership = value;
+            if (value is not null)
+            {
+                // A member online on another node takes what this node keeps for the group (even where the group
+                // already had members, so no route announces it).
+                value.MemberOnlineElsewhere += GroupJoinedElsewhere;
+            }
+        }
+    }
 
     /// <summary>The other nodes of the cluster; set before clients connect. Null: this node alone.</summary>
     public IClusterForwarder? Forwarder { get; set; }

@@ -117,6 +117,8 @@ public sealed class RedisSharedMembership : ISharedMembership, IAsyncDisposable
 
     public bool TryGetOnlineNodes(RouteKey group, out IReadOnlyCollection<string> nodes) => Cache.TryGetOnlineNodes(group, out nodes);
 
+    public event Action<RouteKey>? MemberOnlineElsewhere;
+
     public void NodeRemoved(string node) => _ = RemoveNodeAsync(n => n == node, $"node {node}");
 
     // ------------------------------------------------------------------ writes
@@ -324,6 +326,11 @@ public sealed class RedisSharedMembership : ISharedMembership, IAsyncDisposable
                 && SharedMemberCodec.TryParseValue(notification[(valueStart + 1)..], out string node, out bool online))
             {
                 Cache.Set(group, clientId, node, online);
+                if (online && node != _node)
+                {
+                    NotifyOnlineElsewhere(group);
+                }
+
                 return;
             }
         }
@@ -335,6 +342,19 @@ public sealed class RedisSharedMembership : ISharedMembership, IAsyncDisposable
         }
 
         Undecoded($"a notification on {_channelName}");
+    }
+
+    private void NotifyOnlineElsewhere(RouteKey group)
+    {
+        try
+        {
+            MemberOnlineElsewhere?.Invoke(group);
+        }
+        catch (Exception ex)
+        {
+            // The router's handler must not stop the notifications.
+            _logger.LogError(ex, "Shared groups: handling a member of {Group} ({Filter}) online on another node failed", group.Group, group.Filter);
+        }
     }
 
     private void Undecoded(string what)

@@ -21,6 +21,12 @@ public interface ISharedMembership
     /// </summary>
     bool TryGetOnlineNodes(RouteKey group, out IReadOnlyCollection<string> nodes);
 
+    /// <summary>
+    /// Raised (on the store's thread, never under a lock of the router) when a member of a group comes online on
+    /// another node: messages this node keeps for the group can go there.
+    /// </summary>
+    event Action<RouteKey>? MemberOnlineElsewhere;
+
     /// <summary>A node left the cluster or was downed: its members are removed (<paramref name="node"/> names its incarnation).</summary>
     void NodeRemoved(string node);
 }
