@@ -199,7 +199,9 @@ public sealed class BrokerNode : IAsyncDisposable
             var routes = new ClusterRouteTable();
 
             // Routing first: no subscription may happen before the route observer is in place.
-            context.Router.Forwarder = new ClusterForwarder(routes, clusterMetrics);
+            UniqueAddress self = Akka.Cluster.Cluster.Get(system).SelfUniqueAddress;
+            context.Router.Membership = stores?.SharedMembership?.Invoke(NodeIncarnation(self));
+            context.Router.Forwarder = new ClusterForwarder(routes, clusterMetrics, context.Router.SharedStrategy, self.Address.ToString(), context.Router.Membership);
             // With durable sessions, each forward sender keeps its last seconds of QoS 1/2 forwards for a crash of its
             // destination: longer than failure detection plus StableAfter, when the dead node's routes still lead there.
             TimeSpan crashReplayWindow = sessionStore is null ? TimeSpan.Zero : cluster.StableAfter + TimeSpan.FromSeconds(15);
@@ -357,6 +359,10 @@ public sealed class BrokerNode : IAsyncDisposable
         new("$SYS/broker/cluster/sessions/store-write-failures", m.SessionStoreWriteFailures),
         new("$SYS/broker/cluster/shared/dropped", m.SharedMessagesDropped),
     ];
+
+    /// <summary>A node's name in the shared-group membership: its address and uid (a restart at the same address is another incarnation).</summary>
+    public static string NodeIncarnation(UniqueAddress node) =>
+        node.Address + "#" + node.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Leaves the cluster gracefully: new CONNECTs are refused, every connected client gets DISCONNECT 0x8B

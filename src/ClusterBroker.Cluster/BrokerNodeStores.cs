@@ -1,5 +1,6 @@
 using ClusterBroker.Core.Retained;
 using ClusterBroker.Core.Sessions;
+using ClusterBroker.Core.Routing.Sharing;
 
 namespace ClusterBroker.Cluster;
 
@@ -15,6 +16,11 @@ public sealed class BrokerNodeStores
 
     /// <summary>Where persistent sessions are kept durably (cluster mode with Redis); null = in the session entities' memory only.</summary>
     public ISessionStore? Sessions { get; init; }
+    /// <summary>
+    /// Cluster-wide shared-group membership for the node named by the argument (its incarnation, "address#uid");
+    /// null = the route table alone. The caller disposes what it created.
+    /// </summary>
+    public Func<string, ISharedMembership>? SharedMembership { get; init; }
 
     /// <summary>The stores' own counters, published with the node's $SYS topics (read at each publication).</summary>
     public Func<IEnumerable<KeyValuePair<string, long>>>? SysCounters { get; init; }

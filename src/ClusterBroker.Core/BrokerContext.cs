@@ -33,7 +33,14 @@ public sealed class BrokerContext
         Authorizer = authorizer;
         Retained = retained ?? new InMemoryRetainedMessageStore();
         TimeProvider = timeProvider ?? TimeProvider.System;
-        Router = new NodeRouter(sessions) { QueueQoS0Messages = options.QueueQoS0Messages };
+        Routing.Sharing.SharedStrategies.TryGet(options.SharedSubscriptionStrategy, out Routing.Sharing.ISharedStrategy strategy);
+        Router = new NodeRouter(sessions)
+        {
+            QueueQoS0Messages = options.QueueQoS0Messages,
+            SharedStrategy = strategy,
+            SharedGroupQueueLimit = options.MaxQueuedMessagesPerSharedGroup,
+            Logger = LoggerFactory.CreateLogger("ClusterBroker.Core.Routing.SharedGroups"),
+        };
         Connections = new ConnectionRegistry();
         Metrics = new BrokerMetrics();
         ChannelLogger = LoggerFactory.CreateLogger("ClusterBroker.Core.Channel.MqttChannel");

@@ -125,6 +125,18 @@ public sealed class BrokerOptions
     /// <summary>5.0 Shared Subscription Available ($share/{group}/{filter} and $queue/{filter}).</summary>
     public bool SharedSubscriptionAvailable { get; set; } = true;
 
+    /// <summary>
+    /// How a shared group picks the member of each message: round_robin (default), random, sticky, hash_clientid,
+    /// hash_topic or local (README, "Shared subscriptions"). Cluster-wide: the publishing node picks a node, that node a member.
+    /// </summary>
+    public string SharedSubscriptionStrategy { get; set; } = "round_robin";
+
+    /// <summary>
+    /// QoS 1/2 messages a shared group keeps on a node while none of its members is online (the oldest is dropped,
+    /// counted and logged beyond it); 0 keeps none.
+    /// </summary>
+    public int MaxQueuedMessagesPerSharedGroup { get; set; } = 1000;
+
     /// <summary>How long a takeover waits for the previous connection to hand its session back.</summary>
     public TimeSpan TakeoverTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -223,6 +235,16 @@ public sealed class BrokerOptions
         if (TakeoverTimeout <= TimeSpan.Zero)
         {
             errors.Add($"TakeoverTimeout must be positive (was {TakeoverTimeout}).");
+        }
+
+        if (MaxQueuedMessagesPerSharedGroup < 0)
+        {
+            errors.Add($"MaxQueuedMessagesPerSharedGroup must be 0 or more (was {MaxQueuedMessagesPerSharedGroup}).");
+        }
+
+        if (!Routing.Sharing.SharedStrategies.TryGet(SharedSubscriptionStrategy, out _))
+        {
+            errors.Add($"SharedSubscriptionStrategy must be one of {Routing.Sharing.SharedStrategies.Names} (was '{SharedSubscriptionStrategy}').");
         }
 
         return errors;

@@ -33,6 +33,7 @@ internal sealed class BrokerPrometheusMetrics
     private readonly Counter _bytesReceived;
     private readonly Counter _bytesSent;
     private readonly Counter _messagesDropped;
+    private readonly Gauge _sharedWaiting;
     private readonly Gauge _members;
     private readonly Gauge _unreachable;
     private readonly Gauge _routes;
@@ -114,7 +115,8 @@ internal sealed class BrokerPrometheusMetrics
         }
         _bytesReceived = f.CreateCounter("clusterbroker_received_bytes_total", "Bytes received from clients (MQTT frames).");
         _bytesSent = f.CreateCounter("clusterbroker_sent_bytes_total", "Bytes sent to clients (MQTT frames).");
-        _messagesDropped = f.CreateCounter("clusterbroker_messages_dropped_total", "Messages dropped, by reason: queue_full_or_expired (a session queue was full or the message expired in it), qos0_backpressure (a QoS 0 message to a client whose socket was not keeping up), shared_group_no_member (a shared-group message with no member left in the cluster).", "reason");
+        _messagesDropped = f.CreateCounter("clusterbroker_messages_dropped_total", "Messages dropped, by reason: queue_full_or_expired (a session queue was full or the message expired in it), qos0_backpressure (a QoS 0 message to a client whose socket was not keeping up), shared_group_no_member (a shared-group message with no member left in the cluster), shared_group_queue (a shared group's queue was full, or the group ended on this node with messages waiting and no other node had members).", "reason");
+        _sharedWaiting = f.CreateGauge("clusterbroker_shared_group_messages_waiting", "Shared-group QoS 1/2 messages waiting in group queues on this node for a member to come online.");
         _members = f.CreateGauge("clusterbroker_cluster_members", "Cluster members as this node sees them, by member status (joining, weaklyup, up, leaving, exiting, down).", "status");
         _unreachable = f.CreateGauge("clusterbroker_cluster_unreachable_members", "Cluster members this node's failure detector finds unreachable.");
         _routes = f.CreateGauge("clusterbroker_cluster_routes", "Routes (filter, node) other nodes announced to this one.");
@@ -201,6 +203,8 @@ internal sealed class BrokerPrometheusMetrics
 
         ClusterMetrics c = node.ClusterMetrics;
         _messagesDropped.WithLabels("shared_group_no_member").IncTo(c.SharedMessagesDropped);
+        _messagesDropped.WithLabels("shared_group_queue").IncTo(context.Router.SharedMessagesDropped);
+        _sharedWaiting.Set(context.Router.SharedMessagesWaiting);
         _routes.Set(node.Routes.Count);
         _forwardsSent.IncTo(c.ForwardsSent);
         _forwardsReceived.IncTo(c.ForwardsReceived);

@@ -33,6 +33,7 @@ internal static class HostConfiguration
         ["--max-packet-size"] = "Broker:MaximumPacketSize",
         ["--max-inflight"] = "Broker:MaxInflightMessages",
         ["--max-queued"] = "Broker:MaxQueuedMessagesPerSession",
+        ["--shared-strategy"] = "Broker:SharedSubscriptionStrategy",
         ["--log-level"] = "Logging:LogLevel:Default",
         ["--cluster-name"] = "Cluster:Name",
         ["--cluster-host"] = "Cluster:Host",
@@ -81,6 +82,8 @@ internal static class HostConfiguration
           --tls-port N --tls-certificate FILE.pfx [--tls-password P]   MQTT over TLS
           --ws-port N [--ws-path /mqtt]                                MQTT over WebSocket
           --max-connections N --max-packet-size BYTES --max-inflight N --max-queued N
+          --shared-strategy NAME   how a shared group picks a member: round_robin (default), random, sticky,
+                                   hash_clientid, hash_topic, local
           --cluster-port N         cluster (Akka.Remote) port (default 0 = any; set it to form a cluster)
           --cluster-host NAME      address other nodes use to reach this one (default 127.0.0.1)
           --cluster-bind ADDRESS   address the cluster port binds to (default: the cluster host)

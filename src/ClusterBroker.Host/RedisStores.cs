@@ -3,6 +3,7 @@ using ClusterBroker.Core;
 using ClusterBroker.Storage.Redis;
 using ClusterBroker.Storage.Redis.Retained;
 using ClusterBroker.Storage.Redis.Sessions;
+using ClusterBroker.Storage.Redis.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace ClusterBroker.Host;
@@ -13,13 +14,37 @@ namespace ClusterBroker.Host;
 /// </summary>
 internal sealed class RedisStores : IAsyncDisposable
 {
-    private RedisStores(RedisConnection connection, RedisRetainedMessageStore retained, RedisSessionStore? sessions, RedisLatencyProbe? probe)
+    private readonly ILoggerFactory _loggerFactory;
+    private RedisSharedMembership? _membership;
+
+    private RedisStores(RedisConnection connection, RedisRetainedMessageStore retained, RedisSessionStore? sessions, RedisLatencyProbe? probe, ILoggerFactory loggerFactory)
     {
         Connection = connection;
         Retained = retained;
         Sessions = sessions;
         Probe = probe;
-        NodeStores = new BrokerNodeStores { Retained = retained, Sessions = sessions, SysCounters = retained.SysCounters };
+        _loggerFactory = loggerFactory;
+        NodeStores = new BrokerNodeStores { Retained = retained, Sessions = sessions, SysCounters = SysCounters, SharedMembership = StartMembership };
+    }
+
+    /// <summary>The shared-group membership, once the node started it.</summary>
+    public RedisSharedMembership? SharedMembership => _membership;
+
+    private RedisSharedMembership StartMembership(string node) =>
+        _membership = RedisSharedMembership.Start(Connection, node, _loggerFactory);
+
+    private IEnumerable<KeyValuePair<string, long>> SysCounters()
+    {
+        foreach (KeyValuePair<string, long> counter in Retained.SysCounters())
+        {
+            yield return counter;
+        }
+
+        if (_membership is { } membership)
+        {
+            yield return new("$SYS/broker/shared/redis/members", membership.Cache.MemberCount);
+            yield return new("$SYS/broker/shared/redis/writes-failed", membership.WritesFailed);
+        }
     }
 
     public RedisConnection Connection { get; }
@@ -47,7 +72,7 @@ internal sealed class RedisStores : IAsyncDisposable
                 durableSessions
                     ? "Persistent sessions: written to Redis, so they continue on another node when their node dies"
                     : "Persistent sessions: in memory only (Sessions:Durability Memory); a node crash loses the sessions it held");
-            return new RedisStores(connection, retained, sessions, roundTrips is null ? null : RedisLatencyProbe.Start(connection, roundTrips));
+            return new RedisStores(connection, retained, sessions, roundTrips is null ? null : RedisLatencyProbe.Start(connection, roundTrips), loggerFactory);
         }
         catch
         {
@@ -60,6 +85,11 @@ internal sealed class RedisStores : IAsyncDisposable
     {
         if (Probe is not null)
             await Probe.DisposeAsync().ConfigureAwait(false);
+        if (_membership is not null)
+        {
+            await _membership.DisposeAsync().ConfigureAwait(false);
+        }
+
         await Retained.DisposeAsync().ConfigureAwait(false);
         await Connection.DisposeAsync().ConfigureAwait(false);
     }

@@ -103,4 +103,77 @@ public class ClusterForwarder_Tests : Akka.TestKit.Xunit2.TestKit
         Assert.Single(forward.Groups!);
         bProbe.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
+
+    /// <summary>Where node <paramref name="self"/> (of nodes 1-3, each with members of g) places a message of <paramref name="publisher"/>.</summary>
+    private int PlacedBy(int self, string publisher, string strategy)
+    {
+        var probes = new Dictionary<int, TestProbe>();
+        var table = new ClusterRouteTable();
+        foreach (int port in new[] { 1, 2, 3 }.Where(p => p != self))
+        {
+            probes[port] = CreateTestProbe();
+            table.Add(Node(port, probes[port]), new RouteKey("s/+", "g"));
+        }
+
+        Core.Routing.Sharing.SharedStrategies.TryGet(strategy, out var chosen);
+        string selfName = new Address("akka.tcp", "cluster-broker", "127.0.0.1", self).ToString();
+        var forwarder = new ClusterForwarder(table, new ClusterMetrics(), chosen, selfName);
+        var groups = new List<SharedGroup> { new("g", "s/+", chosen) };
+        forwarder.Forward(new BrokerMessage { Topic = "s/x", PublisherId = publisher }, groups);
+        if (groups.Count == 1)
+        {
+            return self;
+        }
+
+        AwaitCondition(() => probes.Values.Any(p => p.HasMessages));
+        return Assert.Single(probes, kv => kv.Value.HasMessages).Key;
+    }
+
+    [Theory]
+    [InlineData("hash_clientid")]
+    [InlineData("sticky")]
+    public void A_deterministic_strategy_places_a_message_on_the_same_node_whichever_node_publishes(string strategy)
+    {
+        var placements = new HashSet<int>();
+        for (int p = 0; p < 12; p++)
+        {
+            string publisher = $"publisher-{p}";
+            int[] byNode = [PlacedBy(1, publisher, strategy), PlacedBy(2, publisher, strategy), PlacedBy(3, publisher, strategy)];
+            Assert.True(byNode.Distinct().Count() == 1, $"{publisher}: node 1 chose {byNode[0]}, node 2 chose {byNode[1]}, node 3 chose {byNode[2]}");
+            placements.Add(byNode[0]);
+        }
+
+        Assert.Equal(strategy == "sticky" ? 1 : 3, placements.Count); // hashing spreads publishers, sticky keeps one node
+    }
+
+    [Fact]
+    public void An_unreachable_node_gets_no_placements_while_another_node_has_members()
+    {
+        TestProbe bProbe = CreateTestProbe(), cProbe = CreateTestProbe();
+        var table = new ClusterRouteTable();
+        RemoteNode b = Node(2, bProbe), c = Node(3, cProbe);
+        table.Add(b, new RouteKey("s/+", "g"));
+        table.Add(c, new RouteKey("s/+", "g"));
+        c.Reachable = false;
+        var forwarder = new ClusterForwarder(table, new ClusterMetrics());
+        for (int i = 0; i < 10; i++)
+        {
+            forwarder.Forward(Message("s/x"), []);
+        }
+
+        for (int i = 0; i < 10; i++)
+        {
+            bProbe.ExpectMsg<ForwardedMessage>();
+        }
+
+        cProbe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        b.Reachable = false; // nobody reachable: placement goes on rather than dropping
+        for (int i = 0; i < 10; i++)
+        {
+            forwarder.Forward(Message("s/x"), []);
+        }
+
+        AwaitCondition(() => bProbe.HasMessages && cProbe.HasMessages);
+    }
 }

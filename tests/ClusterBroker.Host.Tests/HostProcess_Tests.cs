@@ -133,6 +133,14 @@ public class HostProcess_Tests
     }
 
     [Fact]
+    public async Task An_unknown_shared_subscription_strategy_stops_the_start_with_exit_code_2_naming_the_valid_ones()
+    {
+        using HostProcess host = HostProcess.Start("--shared-strategy", "fastest", "--port", "0", "--http-port", "0");
+        Assert.Equal(2, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("SharedSubscriptionStrategy must be one of round_robin, random, sticky, hash_clientid, hash_topic, local (was 'fastest')", host.Output);
+    }
+
+    [Fact]
     public async Task A_misspelt_option_stops_the_start_with_exit_code_2_naming_the_option_it_meant()
     {
         using HostProcess host = HostProcess.Start("--prot", "1884");

@@ -44,7 +44,7 @@ public sealed class ForwardReceiverActor : UntypedActor
         _metrics.AddForwardsReceived(batch.Messages.Count);
         foreach (ForwardedMessage forward in batch.Messages)
         {
-            _router.DeliverForwarded(forward.Message, forward.Plain, forward.Groups);
+            _router.DeliverForwarded(forward.Message, forward.Plain, forward.Groups, forward.Hops);
             if (forward.Groups is { } groups)
             {
                 foreach (RouteKey group in groups)
@@ -59,7 +59,7 @@ public sealed class ForwardReceiverActor : UntypedActor
     }
 
     /// <summary>At most this many extra hops for a shared-group message whose group moved.</summary>
-    public const int MaxExtraHops = 2;
+    public const int MaxExtraHops = NodeRouter.MaxSharedHops;
 
     private void PlaceElsewhere(ForwardedMessage forward, RouteKey group)
     {

@@ -10,7 +10,22 @@ namespace ClusterBroker.Cluster.Routing;
 /// </summary>
 public sealed class RemoteNode(UniqueAddress address, IActorRef sender, NodeForwardCounter? forwards = null)
 {
+    private bool _reachable = true;
+
     public UniqueAddress Address { get; } = address;
+
+    /// <summary>The node's address without its uid: its name as a shared-group candidate, the same on every node.</summary>
+    public string Name { get; } = address.Address.ToString();
+
+    /// <summary>
+    /// False while the failure detector finds the node unreachable: shared groups are placed on the other nodes
+    /// that have members (a message sent there now would most likely die with it).
+    /// </summary>
+    public bool Reachable
+    {
+        get => Volatile.Read(ref _reachable);
+        set => Volatile.Write(ref _reachable, value);
+    }
 
     /// <summary>The <see cref="ForwardSenderActor"/> of this destination.</summary>
     public IActorRef Sender { get; } = sender;

@@ -54,7 +54,7 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
     public static IRouteObserver Observer(IActorRef replicator) => new TellingObserver(replicator);
 
     protected override void PreStart() =>
-        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved));
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved), typeof(ClusterEvent.IReachabilityEvent));
 
     protected override void PostStop() => _cluster.Unsubscribe(Self);
 
@@ -80,6 +80,13 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
                 break;
             case ClusterEvent.MemberRemoved removed:
                 OnMemberRemoved(removed.Member, crashed: removed.PreviousStatus == MemberStatus.Down);
+                break;
+            case ClusterEvent.UnreachableMember unreachable:
+                // Shared groups stop being placed on it at once, not only once it is downed (seconds later).
+                SetReachable(unreachable.Member, false);
+                break;
+            case ClusterEvent.ReachableMember reachable:
+                SetReachable(reachable.Member, true);
                 break;
             case RouteDelta delta:
                 OnDelta(delta);
@@ -166,6 +173,7 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         }
 
         int purged = _table.Purge(origin.Node);
+        _router.Membership?.NodeRemoved(BrokerNode.NodeIncarnation(member.UniqueAddress));
         if (crashed && _crashReplayWindow > TimeSpan.Zero)
         {
             // Before the sender stops (the PoisonPill comes after this in its mailbox): what it forwarded recently
@@ -178,6 +186,15 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         _logger.LogInformation("Routes: purged {Count} route(s) of {Member}, which left the cluster", purged, member.Address);
         AnswerSyncWaiters();
         AnswerPropagationWaiters();
+    }
+
+    private void SetReachable(Member member, bool reachable)
+    {
+        if (_origins.TryGetValue(member.UniqueAddress, out Origin? origin))
+        {
+            origin.Node.Reachable = reachable;
+            _logger.LogInformation("Routes: {Member} is {State}; shared groups {Placement} there", member.Address, reachable ? "reachable again" : "unreachable", reachable ? "are placed" : "are no longer placed");
+        }
     }
 
     private Origin GetOrAddOrigin(UniqueAddress address)
@@ -223,7 +240,11 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         {
             if (change.Added)
             {
-                _table.Add(origin.Node, change.Route);
+                if (_table.Add(origin.Node, change.Route) && change.Route.IsShared)
+                {
+                    // Messages a group kept here while no member was online go to the new members.
+                    _router.GroupJoinedElsewhere(change.Route);
+                }
             }
             else
             {
@@ -256,6 +277,14 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         }
 
         _table.Replace(origin.Node, origin.Incoming);
+        foreach (RouteKey route in origin.Incoming)
+        {
+            if (route.IsShared)
+            {
+                _router.GroupJoinedElsewhere(route);
+            }
+        }
+
         origin.Sequence = part.Sequence;
         origin.Incoming = null;
         origin.AwaitingSnapshot = false;

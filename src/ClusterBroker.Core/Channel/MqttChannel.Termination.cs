@@ -64,9 +64,12 @@ public sealed partial class MqttChannel
         var queued = new List<QueuedMessage>();
         foreach ((ushort id, Delivery delivery, bool released) in _inflight.TakeAll())
         {
-            // A shared-group message goes to another member; with no other member it stays with this
-            // session (resent on its return), like any unacknowledged message.
-            if (delivery.Group is { } group && !released && _context.Router.Redispatch(group, delivery.ToQueued(), endpoint))
+            // A shared-group QoS 1 message goes to another member ([MQTT-4.8.2] allows it as soon as the connection is
+            // lost); with no other member it stays with this session (resent on its return), like any unacknowledged
+            // message. A QoS 2 message being sent stays: it must be completed with this client ([MQTT-4.8.2-4]) and
+            // never sent to another ([MQTT-4.8.2-5]).
+            if (delivery.Group is { } group && !released && delivery.QoS == QualityOfService.AtLeastOnce
+                && _context.Router.Redispatch(group, delivery.ToQueued(), endpoint))
             {
                 continue;
             }

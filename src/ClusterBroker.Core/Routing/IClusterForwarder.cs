@@ -15,4 +15,10 @@ public interface IClusterForwarder
     /// from it every group it placed on another node (this node delivers to the groups left in it).
     /// </summary>
     void Forward(BrokerMessage message, List<SharedGroup> localGroups);
+
+    /// <summary>
+    /// Sends <paramref name="message"/> to another node that has members of <paramref name="group"/> (its <paramref name="hops"/>-th
+    /// extra hop), for when no member is online here; false when no other node has members.
+    /// </summary>
+    bool ForwardToGroup(BrokerMessage message, RouteKey group, byte hops);
 }

@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using ClusterBroker.Core.Messages;
+using ClusterBroker.Core.Routing.Sharing;
 using ClusterBroker.Core.Sessions;
 using ClusterBroker.Protocol;
 using ClusterBroker.Topics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ClusterBroker.Core.Routing;
 
@@ -46,11 +49,16 @@ public sealed class NodeRouter
     private readonly Dictionary<(string Group, string Filter), SharedGroup> _groups = new();
     private readonly ConcurrentDictionary<string, SessionEndpoint> _endpoints = new(StringComparer.Ordinal);
     private int _subscriptionCount;
+    private ISharedMembership? _membership;
 
     public NodeRouter(ISessionRegistry sessions)
     {
         Sessions = sessions;
+        Waiting = new SharedGroupWaiting(this);
     }
+
+    /// <summary>Shared-group messages that found no online member: passed to another node or kept in their group.</summary>
+    public SharedGroupWaiting Waiting { get; }
 
     /// <summary>Where deliveries for clients that are not online go.</summary>
     public ISessionRegistry Sessions { get; }
@@ -60,6 +68,50 @@ public sealed class NodeRouter
 
     /// <summary>Whether QoS 0 messages for an offline session are queued in it (<see cref="BrokerOptions.QueueQoS0Messages"/>); set before clients connect.</summary>
     public bool QueueQoS0Messages { get; set; }
+
+    /// <summary>How shared groups choose a member (<see cref="BrokerOptions.SharedSubscriptionStrategy"/>); set before clients connect.</summary>
+    public ISharedStrategy SharedStrategy { get; set; } = SharedStrategies.RoundRobin;
+
+    /// <summary>Messages a shared group keeps while none of its members is online (<see cref="BrokerOptions.MaxQueuedMessagesPerSharedGroup"/>); set before clients connect.</summary>
+    public int SharedGroupQueueLimit { get; set; } = 1000;
+
+    /// <summary>At most this many extra hops between nodes for a shared-group message looking for an online member.</summary>
+    public const int MaxSharedHops = 2;
+
+    /// <summary>Logs shared-group drops; set before clients connect.</summary>
+    public ILogger Logger { get; set; } = NullLogger.Instance;
+
+    internal bool IsCurrentGroup(SharedGroup group) => IsCurrent(group);
+
+    /// <summary>Shared-group messages that waited in a group's queue (no member online), since start.</summary>
+    public long SharedMessagesQueued => Waiting.Queued;
+
+    /// <summary>Shared-group messages dropped: the group's queue was full, or the group ended here with messages no other node could take.</summary>
+    public long SharedMessagesDropped => Waiting.Dropped;
+
+    /// <summary>Shared-group messages waiting in group queues on this node now.</summary>
+    public long SharedMessagesWaiting => Waiting.Count;
+
+    /// <summary>Cluster-wide group membership (Redis in cluster mode), told of this node's members; set before clients connect. Null: routes only.</summary>
+    public ISharedMembership? Membership
+    {
+        get => _membership;
+        set
+        {
+            if (_membership is not null)
+            {
+                _membership.MemberOnlineElsewhere -= GroupJoinedElsewhere;
+            }
+
+            _membership = value;
+            if (value is not null)
+            {
+                // A member online on another node takes what this node keeps for the group (even where the group
+                // already had members, so no route announces it).
+                value.MemberOnlineElsewhere += GroupJoinedElsewhere;
+            }
+        }
+    }
 
     /// <summary>The other nodes of the cluster; set before clients connect. Null: this node alone.</summary>
     public IClusterForwarder? Forwarder { get; set; }
@@ -92,6 +144,24 @@ public sealed class NodeRouter
     /// <summary>Adds or replaces a subscription of the session; <paramref name="shared"/> when it is a shared one.</summary>
     public SubscribeOutcome Subscribe(SessionEndpoint endpoint, Subscription subscription, SharedSubscriptionFilter? shared, int maxSubscriptions)
     {
+        SharedGroup? joined = null;
+        try
+        {
+            return SubscribeLocked(endpoint, subscription, shared, maxSubscriptions, out joined);
+        }
+        finally
+        {
+            // A member that joins online takes what the group kept while nobody was.
+            if (joined is not null && endpoint.IsOnline && joined.Queue.Count > 0)
+            {
+                Waiting.Drain(joined, toOtherNodes: false);
+            }
+        }
+    }
+
+    private SubscribeOutcome SubscribeLocked(SessionEndpoint endpoint, Subscription subscription, SharedSubscriptionFilter? shared, int maxSubscriptions, out SharedGroup? joined)
+    {
+        joined = null;
         _lock.EnterWriteLock();
         try
         {
@@ -107,13 +177,15 @@ public sealed class NodeRouter
             {
                 if (!_groups.TryGetValue((s.Group, s.Filter), out SharedGroup? group))
                 {
-                    group = new SharedGroup(s.Group, s.Filter);
+                    group = new SharedGroup(s.Group, s.Filter, SharedStrategy, SharedGroupQueueLimit);
                     _groups.Add((s.Group, s.Filter), group);
                     _shared.AddOrUpdate(s.Filter, group, group);
                     RouteObserver?.RouteAdded(new RouteKey(s.Filter, s.Group));
                 }
 
                 group.AddOrUpdate(endpoint, subscription);
+                joined = group;
+                Membership?.MemberChanged(group.Key, endpoint.ClientId, endpoint.IsOnline);
             }
             else
             {
@@ -149,6 +221,7 @@ public sealed class NodeRouter
         finally
         {
             _lock.ExitWriteLock();
+            Waiting.HandOverOrphans();
         }
     }
 
@@ -177,6 +250,7 @@ public sealed class NodeRouter
         finally
         {
             _lock.ExitWriteLock();
+            Waiting.HandOverOrphans();
         }
     }
 
@@ -192,6 +266,7 @@ public sealed class NodeRouter
         finally
         {
             _lock.ExitWriteLock();
+            Waiting.HandOverOrphans();
         }
 
         _endpoints.TryRemove(new KeyValuePair<string, SessionEndpoint>(endpoint.ClientId, endpoint));
@@ -201,15 +276,16 @@ public sealed class NodeRouter
     /// Delivers the message to every matching session on this node: one copy per session for its plain
     /// subscriptions, and one copy per shared group to one member. Returns the number of copies routed.
     /// </summary>
-    public int Publish(BrokerMessage message) => Publish(message, deliverPlain: true, forward: true, groupNames: null);
+    public int Publish(BrokerMessage message) => Publish(message, deliverPlain: true, forward: true, groupNames: null, hops: 0);
 
     /// <summary>
     /// Delivers a message another node forwarded here: to this node's plain subscribers when
     /// <paramref name="plain"/>, and to one member of each named shared group the sender placed on this node
-    /// (identified by group name and filter). Never forwards again (at most one hop).
+    /// (identified by group name and filter). Never forwards plain copies again; a group with no online member here
+    /// may pass the message on to another node (<paramref name="hops"/> so far, at most <see cref="MaxSharedHops"/>).
     /// </summary>
-    public int DeliverForwarded(BrokerMessage message, bool plain, IReadOnlyList<RouteKey>? groups) =>
-        Publish(message, plain, forward: false, groups);
+    public int DeliverForwarded(BrokerMessage message, bool plain, IReadOnlyList<RouteKey>? groups, byte hops = 0) =>
+        Publish(message, plain, forward: false, groups, hops);
 
     /// <summary>The shared group of this node with that name and filter, if it has members here.</summary>
     public bool TryGetGroup(RouteKey key, out SharedGroup group)
@@ -260,7 +336,7 @@ public sealed class NodeRouter
         return routes;
     }
 
-    private int Publish(BrokerMessage message, bool deliverPlain, bool forward, IReadOnlyList<RouteKey>? groupNames)
+    private int Publish(BrokerMessage message, bool deliverPlain, bool forward, IReadOnlyList<RouteKey>? groupNames, byte hops)
     {
         List<TrieMatch<SessionEndpoint, Subscription>> matches = t_matches ??= new List<TrieMatch<SessionEndpoint, Subscription>>();
         List<SharedGroup> groups = t_groups ??= new List<SharedGroup>();
@@ -321,11 +397,14 @@ public sealed class NodeRouter
 
             for (int i = 0; i < groups.Count; i++)
             {
-                if (groups[i].TryChoose(null, out SharedMember member))
+                if (groups[i].TryChoose(message, null, out SharedMember member))
                 {
-                    Subscription s = member.Subscription;
-                    member.Endpoint.Deliver(new Delivery(message, Min(message.QoS, s.QoS), s.RetainAsPublished && message.Retain, s.IdentifierList, groups[i]));
+                    groups[i].Deliver(member, message);
                     routed++;
+                }
+                else
+                {
+                    Waiting.NoOnlineMember(groups[i], message, hops);
                 }
             }
         }
@@ -339,20 +418,127 @@ public sealed class NodeRouter
     }
 
     /// <summary>
-    /// Gives a shared-group message that a leaving member did not acknowledge to another member
-    /// (emqx_shared_sub's redispatch). False when no other member exists: the caller keeps it in the leaving session.
+    /// Gives a shared-group message that a leaving member did not acknowledge (or had not been sent yet) to another
+    /// member (emqx_shared_sub's redispatch): an online member here, else another node with members, else the group's
+    /// queue when the group has other (offline) members here. False when no other member exists anywhere: the caller
+    /// keeps it in the leaving session.
     /// </summary>
     public bool Redispatch(SharedGroup group, QueuedMessage message, SessionEndpoint leaving)
     {
-        if (!group.TryChoose(leaving, out SharedMember member))
+        if (group.TryChoose(message.Message, leaving, out SharedMember member))
         {
-            return false;
+            group.Deliver(member, message.Message);
+            return true;
         }
 
-        Subscription s = member.Subscription;
-        QualityOfService qos = Min(message.Message.QoS, s.QoS);
-        member.Endpoint.Deliver(new Delivery(message.Message, qos, s.RetainAsPublished && message.Message.Retain, s.IdentifierList, group));
-        return true;
+        if (Forwarder is { } forwarder && forwarder.ForwardToGroup(message.Message, group.Key, 1))
+        {
+            return true;
+        }
+
+        if (group.MemberCount > 1 && IsCurrent(group))
+        {
+            Waiting.Enqueue(group, message.Message);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>A client of the endpoint came online: the groups it belongs to hand it what they kept.</summary>
+    internal void EndpointOnline(SessionEndpoint endpoint)
+    {
+        ISharedMembership? membership = Membership;
+        if (Waiting.Count == 0 && membership is null)
+        {
+            return;
+        }
+
+        List<SharedGroup>? waiting = null;
+        _lock.EnterReadLock();
+        try
+        {
+            if (endpoint.Subscriptions is { } table)
+            {
+                foreach (string filter in table.Keys)
+                {
+                    if (SharedSubscriptionFilter.IsShared(filter)
+                        && SharedSubscriptionFilter.Parse(filter, out SharedSubscriptionFilter s).IsValid
+                        && _groups.TryGetValue((s.Group, s.Filter), out SharedGroup? group))
+                    {
+                        membership?.MemberChanged(group.Key, endpoint.ClientId, online: true);
+                        if (group.Queue.Count > 0)
+                        {
+                            (waiting ??= new List<SharedGroup>()).Add(group);
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        if (waiting is not null)
+        {
+            foreach (SharedGroup group in waiting)
+            {
+                Waiting.Drain(group, toOtherNodes: false);
+            }
+        }
+    }
+
+    /// <summary>The client of the endpoint went away (its session stays): the cluster-wide membership marks its groups offline here.</summary>
+    internal void EndpointOffline(SessionEndpoint endpoint)
+    {
+        if (Membership is not { } membership)
+        {
+            return;
+        }
+
+        _lock.EnterReadLock();
+        try
+        {
+            if (endpoint.Subscriptions is { } table && !endpoint.Removed)
+            {
+                foreach (string filter in table.Keys)
+                {
+                    if (SharedSubscriptionFilter.IsShared(filter) && SharedSubscriptionFilter.Parse(filter, out SharedSubscriptionFilter s).IsValid)
+                    {
+                        membership.MemberChanged(new RouteKey(s.Filter, s.Group), endpoint.ClientId, online: false);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Another node announced members of <paramref name="key"/>: what the group kept here while no member was online goes to them.</summary>
+    public void GroupJoinedElsewhere(RouteKey key)
+    {
+        if (Waiting.Count == 0 || key.Group is null || !TryGetGroup(key, out SharedGroup group) || group.Queue.Count == 0)
+        {
+            return;
+        }
+
+        Waiting.Drain(group, toOtherNodes: true);
+    }
+
+    private bool IsCurrent(SharedGroup group)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _groups.TryGetValue((group.Name, group.Filter), out SharedGroup? current) && ReferenceEquals(current, group);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
     }
 
     private static QualityOfService Min(QualityOfService a, QualityOfService b) => a < b ? a : b;
@@ -434,8 +620,10 @@ public sealed class NodeRouter
                 && _groups.TryGetValue((s.Group, s.Filter), out SharedGroup? group))
             {
                 group.Remove(endpoint);
+                Membership?.MemberRemoved(group.Key, endpoint.ClientId);
                 if (group.MemberCount == 0)
                 {
+                    Waiting.Orphaned(group);
                     _groups.Remove((s.Group, s.Filter));
                     _shared.Remove(s.Filter, group);
                     RouteObserver?.RouteRemoved(new RouteKey(s.Filter, s.Group));

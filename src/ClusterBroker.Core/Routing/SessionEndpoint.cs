@@ -10,6 +10,9 @@ namespace ClusterBroker.Core.Routing;
 /// </summary>
 public sealed class SessionEndpoint
 {
+    [ThreadStatic]
+    private static int t_redispatchDepth;
+
     private readonly NodeRouter _router;
     private IDeliveryTarget? _target;
 
@@ -30,10 +33,20 @@ public sealed class SessionEndpoint
     internal bool Removed { get; set; }
 
     /// <summary>Routes deliveries to the connection from now on.</summary>
-    public void SetOnline(IDeliveryTarget target) => Volatile.Write(ref _target, target);
+    public void SetOnline(IDeliveryTarget target)
+    {
+        Volatile.Write(ref _target, target);
+        _router.EndpointOnline(this);
+    }
 
     /// <summary>Routes deliveries to the session owner from now on, unless another connection took over already.</summary>
-    public void SetOffline(IDeliveryTarget target) => Interlocked.CompareExchange(ref _target, null, target);
+    public void SetOffline(IDeliveryTarget target)
+    {
+        if (Interlocked.CompareExchange(ref _target, null, target) == target)
+        {
+            _router.EndpointOffline(this);
+        }
+    }
 
     /// <summary>
     /// Delivers to the online connection, else queues QoS 1/2 messages in the session (QoS 0 as well with
@@ -45,6 +58,24 @@ public sealed class SessionEndpoint
         if (target is not null && target.TryDeliver(delivery))
         {
             return;
+        }
+
+        // A shared-group message chosen for a connection that closed meanwhile goes to another member rather than
+        // waiting in this session. The depth guard stops two closing members from passing one message back and forth.
+        if (delivery.Group is { } group && t_redispatchDepth < 3)
+        {
+            t_redispatchDepth++;
+            try
+            {
+                if (_router.Redispatch(group, delivery.ToQueued(), this))
+                {
+                    return;
+                }
+            }
+            finally
+            {
+                t_redispatchDepth--;
+            }
         }
 
         if ((delivery.QoS != QualityOfService.AtMostOnce || _router.QueueQoS0Messages) && !Removed)

@@ -29,6 +29,9 @@ public sealed class SysTopicPublisher(BrokerContext context, Func<IEnumerable<Ke
     public const string PublishesDenied = "$SYS/broker/security/publishes/denied";
     public const string SubscriptionsDenied = "$SYS/broker/security/subscriptions/denied";
     public const string DeliveriesDenied = "$SYS/broker/security/deliveries/denied";
+    public const string SharedQueued = "$SYS/broker/shared/queued";
+    public const string SharedWaiting = "$SYS/broker/shared/waiting";
+    public const string SharedDropped = "$SYS/broker/shared/dropped";
 
     /// <summary>Publishes every $SYS topic once with the current values.</summary>
     public void PublishAll()
@@ -50,6 +53,9 @@ public sealed class SysTopicPublisher(BrokerContext context, Func<IEnumerable<Ke
         Publish(PublishesDenied, metrics.PublishesDenied);
         Publish(SubscriptionsDenied, metrics.SubscriptionsDenied);
         Publish(DeliveriesDenied, metrics.DeliveriesDenied);
+        Publish(SharedQueued, context.Router.SharedMessagesQueued);
+        Publish(SharedWaiting, context.Router.SharedMessagesWaiting);
+        Publish(SharedDropped, context.Router.SharedMessagesDropped);
         if (extraCounters is not null)
         {
             foreach (KeyValuePair<string, long> counter in extraCounters())
