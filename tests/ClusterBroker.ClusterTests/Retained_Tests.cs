@@ -8,29 +8,6 @@ namespace ClusterBroker.ClusterTests;
 /// </summary>
 public sealed class Retained_Tests
 {
-    private static MqttApplicationMessage Retained(string topic, string payload, uint? expirySeconds = null)
-    {
-        MqttApplicationMessageBuilder builder = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(Encoding.UTF8.GetBytes(payload))
-            .WithQualityOfServiceLevel(Q.Q1).WithRetainFlag();
-        if (expirySeconds is uint seconds)
-        {
-            builder.WithMessageExpiryInterval(seconds);
-        }
-
-        return builder.Build();
-    }
-
-    /// <summary>Subscribes to the filter on the node and returns the retained messages it got (a local fence after them: the mailbox waits behind the retained lookup).</summary>
-    private static async Task<List<(string Topic, string Payload)>> RetainedSeenOnAsync(ClusterNode node, string root, string filter)
-    {
-        await using MqttTestClient subscriber = await MqttTestClient.ConnectAsync(node);
-        await subscriber.SubscribeAsync(filter, Q.Q1);
-        await subscriber.SubscribeAsync($"{root}/fence", Q.Q1);
-        await using MqttTestClient fencer = await MqttTestClient.ConnectAsync(node);
-        await Fence.PassAsync(fencer, $"{root}/fence", subscriber);
-        return [.. subscriber.ApplicationMessages.Where(m => m.Retain).Select(m => (m.Topic, m.Payload)).OrderBy(m => m.Topic, StringComparer.Ordinal)];
-    }
-
     [Fact]
     public async Task A_retained_message_set_deleted_or_expired_on_one_node_is_so_on_every_node()
     {
@@ -41,15 +18,15 @@ public sealed class Retained_Tests
             string root = Unique.Topic("retained");
             await using (MqttTestClient publisher = await MqttTestClient.ConnectAsync(cluster[1]))
             {
-                await publisher.PublishAsync(Retained($"{root}/a", "a"));
-                await publisher.PublishAsync(Retained($"{root}/b", "b"));
+                await publisher.PublishAsync(RetainedProbe.Message($"{root}/a", "a"));
+                await publisher.PublishAsync(RetainedProbe.Message($"{root}/b", "b"));
                 // long enough to be seen on a loaded machine right after, short enough to wait for
-                await publisher.PublishAsync(Retained($"{root}/expires", "soon", expirySeconds: 5));
+                await publisher.PublishAsync(RetainedProbe.Message($"{root}/expires", "soon", expirySeconds: 5));
             }
 
             // Right after the PUBACKs, on the other nodes, by exact topic and by wildcard.
-            Assert.Equal([($"{root}/a", "a")], await RetainedSeenOnAsync(cluster[2], root, $"{root}/a"));
-            Assert.Equal([($"{root}/a", "a"), ($"{root}/b", "b"), ($"{root}/expires", "soon")], await RetainedSeenOnAsync(cluster[3], root, $"{root}/+"));
+            Assert.Equal([($"{root}/a", "a")], await RetainedProbe.SeenOnAsync(cluster[2], root, $"{root}/a"));
+            Assert.Equal([($"{root}/a", "a"), ($"{root}/b", "b"), ($"{root}/expires", "soon")], await RetainedProbe.SeenOnAsync(cluster[3], root, $"{root}/+"));
 
             await using (MqttTestClient deleter = await MqttTestClient.ConnectAsync(cluster[3]))
             {
@@ -60,7 +37,7 @@ public sealed class Retained_Tests
             Assert.True(await Eventually.TrueAsync(() => DateTime.UtcNow >= expired, TimeSpan.FromSeconds(10)), "the 5 s Message Expiry Interval elapsed");
             foreach (int number in new[] { 1, 2, 3 })
             {
-                Assert.Equal([($"{root}/b", "b")], await RetainedSeenOnAsync(cluster[number], root, $"{root}/#"));
+                Assert.Equal([($"{root}/b", "b")], await RetainedProbe.SeenOnAsync(cluster[number], root, $"{root}/#"));
             }
         });
     }
@@ -75,7 +52,7 @@ public sealed class Retained_Tests
             string root = Unique.Topic("survives");
             await using (MqttTestClient publisher = await MqttTestClient.ConnectAsync(cluster[2]))
             {
-                await publisher.PublishAsync(Retained($"{root}/state", "kept"));
+                await publisher.PublishAsync(RetainedProbe.Message($"{root}/state", "kept"));
             }
 
             foreach (int number in new[] { 1, 2, 3 })
@@ -92,7 +69,7 @@ public sealed class Retained_Tests
             await cluster.WaitForMembersUpAsync(3);
             foreach (int number in new[] { 1, 2, 3 })
             {
-                Assert.Equal([($"{root}/state", "kept")], await RetainedSeenOnAsync(cluster[number], root, $"{root}/#"));
+                Assert.Equal([($"{root}/state", "kept")], await RetainedProbe.SeenOnAsync(cluster[number], root, $"{root}/#"));
             }
         });
     }
