@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using ClusterBroker.Core.Connections;
 using ClusterBroker.Transport.Internal;
 using ClusterBroker.Transport.Tls;
@@ -29,7 +28,7 @@ public sealed class MqttServer : IAsyncDisposable
     private IEventLoopGroup? _bossGroup;
     private IEventLoopGroup? _workerGroup;
     private IByteBufferAllocator? _allocator;
-    private X509Certificate2? _certificate;
+    private TlsServerSettings? _tls;
     private bool _started;
     private bool _stopped;
 
@@ -93,8 +92,12 @@ public sealed class MqttServer : IAsyncDisposable
                 TcpEndPoint = await BindAsync(address, _options.Port, ListenerKind.Tcp).ConfigureAwait(false);
                 if (_options.Tls is { } tls)
                 {
-                    _certificate = X509CertificateLoader.LoadPkcs12FromFile(tls.CertificatePath, tls.CertificatePassword);
+                    _tls = new TlsServerSettings(tls, _logger);
                     TlsEndPoint = await BindAsync(address, tls.Port, ListenerKind.Tls).ConfigureAwait(false);
+                    _logger.LogInformation(
+                        "TLS listener {EndPoint}: certificate {Subject}, TLS {MinimumProtocol} or newer, client certificates {ClientCertificate}{Authorities}",
+                        TlsEndPoint, _tls.Certificate.Subject, tls.MinimumProtocol, tls.ClientCertificate.ToString().ToLowerInvariant(),
+                        _tls.ClientValidator is { } v ? $" (CAs: {v.AuthorityCount}, revoked in CRL: {v.RevokedCount}, user name from: {tls.CertificateAsUsername.ToString().ToLowerInvariant()})" : "");
                 }
                 if (_options.WebSocket is { } ws)
                     WebSocketEndPoint = await BindAsync(address, ws.Port, ListenerKind.WebSocket).ConfigureAwait(false);
@@ -182,8 +185,6 @@ public sealed class MqttServer : IAsyncDisposable
         {
             _logger.LogDebug(ex, "Event loop shutdown failed");
         }
-        _certificate?.Dispose();
-        _certificate = null;
     }
 
     private async Task<IPEndPoint> BindAsync(IPAddress address, int port, ListenerKind kind)
@@ -221,7 +222,7 @@ public sealed class MqttServer : IAsyncDisposable
     {
         IChannelPipeline pipeline = channel.Pipeline;
         if (kind == ListenerKind.Tls)
-            pipeline.AddLast("tls", new SslStreamHandler(_certificate!, _connections.Logger));
+            pipeline.AddLast("tls", new SslStreamHandler(_tls!, _connections.Logger));
         else if (kind == ListenerKind.WebSocket)
             pipeline.AddLast("websocket", new WebSocketServerHandler(_options.WebSocket!.Path, _connections.Logger));
 

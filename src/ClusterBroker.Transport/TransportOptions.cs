@@ -73,9 +73,26 @@ public sealed class TransportOptions
         {
             ValidatePort("Transport:Tls:Port", tls.Port);
             if (string.IsNullOrWhiteSpace(tls.CertificatePath))
-                throw new ArgumentException("Transport:Tls:CertificatePath is required when the TLS listener is configured (a PFX/PKCS#12 file).");
+                throw new ArgumentException("Transport:Tls:CertificatePath is required when the TLS listener is configured (a PFX/PKCS#12 file, or a PEM file with --tls-key).");
             if (!File.Exists(tls.CertificatePath))
                 throw new ArgumentException($"Transport:Tls:CertificatePath '{tls.CertificatePath}' does not exist.");
+            if (!string.IsNullOrEmpty(tls.KeyPath) && !File.Exists(tls.KeyPath))
+                throw new ArgumentException($"Transport:Tls:KeyPath (--tls-key) '{tls.KeyPath}' does not exist.");
+            if (tls.MinimumProtocol is not ("1.2" or "1.3"))
+                throw new ArgumentException($"Transport:Tls:MinimumProtocol (--tls-min-version) must be 1.2 or 1.3 (got '{tls.MinimumProtocol}').");
+            if (tls.ClientCertificate != ClientCertificateMode.None)
+            {
+                if (string.IsNullOrWhiteSpace(tls.ClientCaPath))
+                    throw new ArgumentException($"Transport:Tls:ClientCaPath (--tls-ca) is required with --tls-client-cert {tls.ClientCertificate.ToString().ToLowerInvariant()} (the PEM bundle of the authorities client certificates must chain to).");
+                if (!File.Exists(tls.ClientCaPath))
+                    throw new ArgumentException($"Transport:Tls:ClientCaPath (--tls-ca) '{tls.ClientCaPath}' does not exist.");
+            }
+            else if (tls.CertificateAsUsername != CertificateUsernameSource.None)
+            {
+                throw new ArgumentException("Transport:Tls:CertificateAsUsername (--tls-cert-as-username) needs --tls-client-cert request or require.");
+            }
+            if (!string.IsNullOrEmpty(tls.CrlPath) && !File.Exists(tls.CrlPath))
+                throw new ArgumentException($"Transport:Tls:CrlPath (--tls-crl) '{tls.CrlPath}' does not exist.");
         }
         if (WebSocket is { } ws)
         {
@@ -96,7 +113,7 @@ public sealed class TransportOptions
         MaximumPendingOutgoingBytes = MaximumPendingOutgoingBytes,
         CloseTimeout = CloseTimeout,
         DisconnectLinger = DisconnectLinger,
-        Tls = Tls is null ? null : new TlsListenerOptions { Port = Tls.Port, CertificatePath = Tls.CertificatePath, CertificatePassword = Tls.CertificatePassword },
+        Tls = Tls?.Clone(),
         WebSocket = WebSocket is null ? null : new WebSocketListenerOptions { Port = WebSocket.Port, Path = WebSocket.Path },
     };
 

@@ -60,7 +60,9 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
         _outbound = new OutboundBatch(shared.TrafficMeter);
     }
 
-    public string RemoteEndPoint => _remoteEndPoint ??= Format(_channel.RemoteAddress);
+    public string RemoteEndPoint => _remoteEndPoint ??= ChannelAttributes.RemoteEndPointOf(_channel);
+
+    public string? CertificateUsername => _channel.GetAttribute(ChannelAttributes.CertificateUsername).Get();
 
     public void SetProtocolVersion(ProtocolVersion version)
     {
@@ -361,13 +363,6 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
         _error ??= ex;
         Close();
     }
-
-    private static string Format(EndPoint? endPoint) => endPoint switch
-    {
-        IPEndPoint ip when ip.Address.IsIPv4MappedToIPv6 => new IPEndPoint(ip.Address.MapToIPv4(), ip.Port).ToString(),
-        null => "unknown",
-        _ => endPoint.ToString() ?? "unknown",
-    };
 
     /// <summary>Queues work on the event loop; false when the loop was shut down with the server.</summary>
     private bool TryPost(Action<object, object> action, object state)

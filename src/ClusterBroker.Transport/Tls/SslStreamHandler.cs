@@ -24,7 +24,7 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
 {
     private const int ReadBufferSize = 4096;
 
-    private readonly X509Certificate2 _certificate;
+    private readonly TlsServerSettings _settings;
     private readonly ILogger _logger;
     private readonly Pipe _ciphertextIn = new(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
     private readonly List<IByteBuffer> _pendingPlaintext = [];
@@ -33,9 +33,9 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
     private Task _writeChain = Task.CompletedTask;
     private volatile bool _closed;
 
-    public SslStreamHandler(X509Certificate2 certificate, ILogger logger)
+    public SslStreamHandler(TlsServerSettings settings, ILogger logger)
     {
-        _certificate = certificate;
+        _settings = settings;
         _logger = logger;
     }
 
@@ -162,10 +162,13 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
         SslStream ssl = _ssl!;
         try
         {
+            bool askForCertificate = _settings.ClientCertificate != ClientCertificateMode.None;
             await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
-                ServerCertificate = _certificate,
-                ClientCertificateRequired = false,
+                ServerCertificateContext = _settings.Certificate.Current,
+                EnabledSslProtocols = _settings.Protocols,
+                ClientCertificateRequired = askForCertificate,
+                RemoteCertificateValidationCallback = askForCertificate ? ValidateClientCertificate : null,
             }).ConfigureAwait(false);
 
             while (true)
@@ -196,6 +199,32 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
         {
             await _ciphertextIn.Reader.CompleteAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Our own verdict on the client certificate (the TLS stack's, made against the operating system's store, is
+    /// ignored): one Warning line per refused certificate, naming the reason; the handshake then fails.
+    /// </summary>
+    private bool ValidateClientCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        string remote = Internal.ChannelAttributes.RemoteEndPointOf(_context!.Channel);
+        if (certificate is null)
+        {
+            if (_settings.ClientCertificate != ClientCertificateMode.Require)
+                return true;
+            _logger.LogWarning("TLS client {RemoteEndPoint} refused: it presented no certificate (Transport:Tls:ClientCertificate require)", remote);
+            return false;
+        }
+        X509Certificate2 presented = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        string? refusal = _settings.ClientValidator!.Validate(presented, chain, out string? username);
+        if (refusal is not null)
+        {
+            _logger.LogWarning("TLS client {RemoteEndPoint} refused: certificate {Subject} not accepted: {Reason}", remote, presented.Subject, refusal);
+            return false;
+        }
+        if (username is not null)
+            _context.Channel.GetAttribute(Internal.ChannelAttributes.CertificateUsername).Set(username);
+        return true;
     }
 
     private void Fail(Exception ex)
