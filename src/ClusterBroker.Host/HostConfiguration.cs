@@ -34,6 +34,7 @@ internal static class HostConfiguration
         ["--tls-client-cert"] = "Transport:Tls:ClientCertificate",
         ["--tls-cert-as-username"] = "Transport:Tls:CertificateAsUsername",
         ["--tls-crl"] = "Transport:Tls:CrlPath",
+        ["--proxy-protocol"] = "Transport:ProxyProtocol",
         ["--ws-port"] = "Transport:WebSocket:Port",
         ["--ws-path"] = "Transport:WebSocket:Path",
         ["--max-connections"] = "Broker:MaxConnections",
@@ -91,6 +92,8 @@ internal static class HostConfiguration
           --tls-ca FILE.pem        the CA bundle given here (only these CAs are trusted) [--tls-crl FILE: revoked ones]
           --tls-cert-as-username S none (default), cn or san: the certificate's name becomes the user name (ACL, %u)
           --ws-port N [--ws-path /mqtt]                                MQTT over WebSocket
+          --proxy-protocol B       true: the TCP listener expects a PROXY protocol v1/v2 header on every connection
+                                   (TLS, WebSocket listeners: --Transport:Tls:ProxyProtocol, --Transport:WebSocket:ProxyProtocol)
           --max-connections N --max-packet-size BYTES --max-inflight N --max-queued N
           --cluster-port N         cluster (Akka.Remote) port (default 0 = any; set it to form a cluster)
           --cluster-host NAME      address other nodes use to reach this one (default 127.0.0.1)

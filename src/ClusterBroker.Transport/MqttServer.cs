@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using ClusterBroker.Core.Connections;
 using ClusterBroker.Transport.Internal;
+using ClusterBroker.Transport.Proxy;
 using ClusterBroker.Transport.Tls;
 using ClusterBroker.Transport.WebSockets;
 using DotNetty.Buffers;
@@ -215,12 +216,23 @@ public sealed class MqttServer : IAsyncDisposable
             bound = new IPEndPoint(bound.Address.MapToIPv4(), bound.Port);
         _boundEndPoints.Add(bound);
         _logger.LogDebug("{Kind} listener bound to {EndPoint} (backlog {Backlog})", kind, bound, EffectiveBacklog);
+        if (IsProxied(kind))
+            _logger.LogInformation("{Kind} listener {EndPoint} expects the PROXY protocol (v1 or v2) on every connection", kind, bound);
         return bound;
     }
 
     private void InitializeChild(IChannel channel, ListenerKind kind)
     {
         IChannelPipeline pipeline = channel.Pipeline;
+        string? proxySetting = kind switch
+        {
+            ListenerKind.Tcp when _options.ProxyProtocol => "Transport:ProxyProtocol",
+            ListenerKind.Tls when _options.Tls!.ProxyProtocol => "Transport:Tls:ProxyProtocol",
+            ListenerKind.WebSocket when _options.WebSocket!.ProxyProtocol => "Transport:WebSocket:ProxyProtocol",
+            _ => null,
+        };
+        if (proxySetting is not null)
+            pipeline.AddLast("proxy", new ProxyProtocolHandler(_connections.Logger, proxySetting));
         if (kind == ListenerKind.Tls)
             pipeline.AddLast("tls", new SslStreamHandler(_tls!, _connections.Logger));
         else if (kind == ListenerKind.WebSocket)
@@ -230,6 +242,13 @@ public sealed class MqttServer : IAsyncDisposable
         pipeline.AddLast("decoder", decoder);
         pipeline.AddLast("connection", new MqttConnection(_connections, channel, decoder));
     }
+
+    private bool IsProxied(ListenerKind kind) => kind switch
+    {
+        ListenerKind.Tcp => _options.ProxyProtocol,
+        ListenerKind.Tls => _options.Tls?.ProxyProtocol == true,
+        _ => _options.WebSocket?.ProxyProtocol == true,
+    };
 
     private int CapBacklog(int requested)
     {

@@ -45,6 +45,13 @@ public sealed class TransportOptions
     /// </summary>
     public TimeSpan DisconnectLinger { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The plain TCP listener expects every connection to start with a PROXY protocol header (v1 or v2, as HAProxy,
+    /// nginx or a cloud load balancer send it); the client address it names is used for logs, bans and ACL subjects,
+    /// and a connection without a valid header is closed. The TLS and WebSocket listeners have their own setting.
+    /// </summary>
+    public bool ProxyProtocol { get; set; }
+
     /// <summary>MQTT over TLS listener; disabled when null.</summary>
     public TlsListenerOptions? Tls { get; set; }
 
@@ -113,8 +120,9 @@ public sealed class TransportOptions
         MaximumPendingOutgoingBytes = MaximumPendingOutgoingBytes,
         CloseTimeout = CloseTimeout,
         DisconnectLinger = DisconnectLinger,
+        ProxyProtocol = ProxyProtocol,
         Tls = Tls?.Clone(),
-        WebSocket = WebSocket is null ? null : new WebSocketListenerOptions { Port = WebSocket.Port, Path = WebSocket.Path },
+        WebSocket = WebSocket is null ? null : new WebSocketListenerOptions { Port = WebSocket.Port, Path = WebSocket.Path, ProxyProtocol = WebSocket.ProxyProtocol },
     };
 
     private static void ValidatePort(string name, int port)
