@@ -133,7 +133,7 @@ public sealed class BrokerHost : IAsyncDisposable
             throw;
         }
 
-        var server = new MqttServer(transport, node.ConnectionHandlers, loggerFactory, node.Metrics);
+        var server = new MqttServer(transport, node.ConnectionHandlers, loggerFactory, node.Metrics, node.Metrics);
         try
         {
             await server.StartAsync().ConfigureAwait(false);

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using ClusterBroker.Core.Connections;
 using ClusterBroker.Transport.Internal;
 using ClusterBroker.Transport.Proxy;
+using ClusterBroker.Transport.Quotas;
 using ClusterBroker.Transport.Tls;
 using ClusterBroker.Transport.WebSockets;
 using DotNetty.Buffers;
@@ -30,11 +31,15 @@ public sealed class MqttServer : IAsyncDisposable
     private IEventLoopGroup? _workerGroup;
     private IByteBufferAllocator? _allocator;
     private TlsServerSettings? _tls;
+    private readonly ListenerQuotas? _tcpQuotas;
+    private readonly ListenerQuotas? _tlsQuotas;
+    private readonly ListenerQuotas? _webSocketQuotas;
     private bool _started;
     private bool _stopped;
 
     /// <param name="trafficMeter">Counts the bytes of every frame received and sent (for $SYS), when given.</param>
-    public MqttServer(TransportOptions options, IConnectionHandlerFactory handlers, ILoggerFactory loggerFactory, ITrafficMeter? trafficMeter = null)
+    /// <param name="quotaMeter">Counts what the listeners' quotas do (for $SYS and /metrics), when given.</param>
+    public MqttServer(TransportOptions options, IConnectionHandlerFactory handlers, ILoggerFactory loggerFactory, ITrafficMeter? trafficMeter = null, IQuotaMeter? quotaMeter = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(handlers);
@@ -43,6 +48,9 @@ public sealed class MqttServer : IAsyncDisposable
         _options.Validate();
         _logger = loggerFactory.CreateLogger<MqttServer>();
         _connections = new ConnectionContext(handlers, loggerFactory.CreateLogger("ClusterBroker.Transport.Connection"), _options.CloseTimeout, trafficMeter, _options.DisconnectLinger);
+        _tcpQuotas = QuotasOf(_options.Quotas, "Transport:Quotas", quotaMeter);
+        _tlsQuotas = _options.Tls is { } tls ? QuotasOf(tls.Quotas, "Transport:Tls:Quotas", quotaMeter) : null;
+        _webSocketQuotas = _options.WebSocket is { } ws ? QuotasOf(ws.Quotas, "Transport:WebSocket:Quotas", quotaMeter) : null;
     }
 
     /// <summary>The addresses actually bound, in the order TCP, TLS, WebSocket (a requested port 0 shows the real port).</summary>
@@ -223,6 +231,18 @@ public sealed class MqttServer : IAsyncDisposable
 
     private void InitializeChild(IChannel channel, ListenerKind kind)
     {
+        ListenerQuotas? quotas = kind switch
+        {
+            ListenerKind.Tcp => _tcpQuotas,
+            ListenerKind.Tls => _tlsQuotas,
+            _ => _webSocketQuotas,
+        };
+        if (quotas is not null && !quotas.Admit(channel))
+        {
+            channel.CloseAsync();
+            return;
+        }
+
         IChannelPipeline pipeline = channel.Pipeline;
         string? proxySetting = kind switch
         {
@@ -239,8 +259,22 @@ public sealed class MqttServer : IAsyncDisposable
             pipeline.AddLast("websocket", new WebSocketServerHandler(_options.WebSocket!.Path, _connections.Logger));
 
         var decoder = new MqttFrameDecoder(_options.MaximumPacketSize, _connections.TrafficMeter);
+        var connection = new MqttConnection(_connections, channel, decoder, quotas?.ForNewClient(), quotas?.Meter);
+        if (quotas is not null && quotas.LimitsBytes)
+            pipeline.AddLast("quota", new InboundByteCounter(connection));
         pipeline.AddLast("decoder", decoder);
-        pipeline.AddLast("connection", new MqttConnection(_connections, channel, decoder));
+        pipeline.AddLast("connection", connection);
+    }
+
+    /// <summary>Null when the listener sets no quota: its connections then pay nothing for the feature.</summary>
+    private ListenerQuotas? QuotasOf(ListenerQuotaOptions options, string section, IQuotaMeter? meter)
+    {
+        if (!options.LimitsClients && !options.LimitsConnections)
+            return null;
+        _logger.LogInformation(
+            "{Section}: max connections {MaxConnections}, connections/s {ConnectionRate} (burst {ConnectionBurst}), bytes/s per client {BytesPerSecond} (burst {BytesBurst}), publishes/s per client {PublishRate} (burst {PublishBurst}), disconnect after {DisconnectAfter} (0 = unlimited/default/never)",
+            section, options.MaxConnections, options.ConnectionRate, options.ConnectionBurst, options.BytesPerSecond, options.BytesBurst, options.PublishRate, options.PublishBurst, options.DisconnectAfter);
+        return new ListenerQuotas(options, section, meter, _logger);
     }
 
     private bool IsProxied(ListenerKind kind) => kind switch

@@ -42,5 +42,13 @@ public sealed class TlsListenerOptions
     /// <summary>Connections on this listener start with a PROXY protocol (v1 or v2) header naming the real client.</summary>
     public bool ProxyProtocol { get; set; }
 
-    public TlsListenerOptions Clone() => (TlsListenerOptions)MemberwiseClone();
+    /// <summary>Connection, byte and publish limits of this listener (all off by default).</summary>
+    public ListenerQuotaOptions Quotas { get; set; } = new();
+
+    public TlsListenerOptions Clone()
+    {
+        var copy = (TlsListenerOptions)MemberwiseClone();
+        copy.Quotas = Quotas.Clone();
+        return copy;
+    }
 }

@@ -52,6 +52,9 @@ public sealed class TransportOptions
     /// </summary>
     public bool ProxyProtocol { get; set; }
 
+    /// <summary>Connection, byte and publish limits of the plain TCP listener (all off by default).</summary>
+    public ListenerQuotaOptions Quotas { get; set; } = new();
+
     /// <summary>MQTT over TLS listener; disabled when null.</summary>
     public TlsListenerOptions? Tls { get; set; }
 
@@ -76,8 +79,10 @@ public sealed class TransportOptions
             throw new ArgumentException($"Transport:CloseTimeout must be positive (got {CloseTimeout}).");
         if (DisconnectLinger <= TimeSpan.Zero)
             throw new ArgumentException($"Transport:DisconnectLinger must be positive (got {DisconnectLinger}).");
+        Quotas.Validate("Transport:Quotas");
         if (Tls is { } tls)
         {
+            tls.Quotas.Validate("Transport:Tls:Quotas");
             ValidatePort("Transport:Tls:Port", tls.Port);
             if (string.IsNullOrWhiteSpace(tls.CertificatePath))
                 throw new ArgumentException("Transport:Tls:CertificatePath is required when the TLS listener is configured (a PFX/PKCS#12 file, or a PEM file with --tls-key).");
@@ -103,6 +108,7 @@ public sealed class TransportOptions
         }
         if (WebSocket is { } ws)
         {
+            ws.Quotas.Validate("Transport:WebSocket:Quotas");
             ValidatePort("Transport:WebSocket:Port", ws.Port);
             if (string.IsNullOrEmpty(ws.Path) || ws.Path[0] != '/')
                 throw new ArgumentException($"Transport:WebSocket:Path must start with '/' (got '{ws.Path}').");
@@ -121,8 +127,9 @@ public sealed class TransportOptions
         CloseTimeout = CloseTimeout,
         DisconnectLinger = DisconnectLinger,
         ProxyProtocol = ProxyProtocol,
+        Quotas = Quotas.Clone(),
         Tls = Tls?.Clone(),
-        WebSocket = WebSocket is null ? null : new WebSocketListenerOptions { Port = WebSocket.Port, Path = WebSocket.Path, ProxyProtocol = WebSocket.ProxyProtocol },
+        WebSocket = WebSocket is null ? null : new WebSocketListenerOptions { Port = WebSocket.Port, Path = WebSocket.Path, ProxyProtocol = WebSocket.ProxyProtocol, Quotas = WebSocket.Quotas.Clone() },
     };
 
     private static void ValidatePort(string name, int port)

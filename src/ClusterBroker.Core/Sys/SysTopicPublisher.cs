@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ClusterBroker.Core.Connections;
 using ClusterBroker.Core.Messages;
 using ClusterBroker.Protocol;
 
@@ -30,6 +31,9 @@ public sealed class SysTopicPublisher(BrokerContext context, Func<IEnumerable<Ke
     public const string SubscriptionsDenied = "$SYS/broker/security/subscriptions/denied";
     public const string DeliveriesDenied = "$SYS/broker/security/deliveries/denied";
 
+    /// <summary>Followed by the name of a <see cref="QuotaEvent"/>, e.g. $SYS/broker/quotas/publish-rate-throttled.</summary>
+    public const string QuotaPrefix = "$SYS/broker/quotas/";
+
     /// <summary>Publishes every $SYS topic once with the current values.</summary>
     public void PublishAll()
     {
@@ -50,6 +54,10 @@ public sealed class SysTopicPublisher(BrokerContext context, Func<IEnumerable<Ke
         Publish(PublishesDenied, metrics.PublishesDenied);
         Publish(SubscriptionsDenied, metrics.SubscriptionsDenied);
         Publish(DeliveriesDenied, metrics.DeliveriesDenied);
+        foreach (QuotaEvent quotaEvent in Enum.GetValues<QuotaEvent>())
+        {
+            Publish(QuotaPrefix + BrokerMetrics.QuotaEventName(quotaEvent), metrics.QuotaEvents(quotaEvent));
+        }
         if (extraCounters is not null)
         {
             foreach (KeyValuePair<string, long> counter in extraCounters())
