@@ -95,6 +95,9 @@ internal static class HostConfiguration
           --proxy-protocol B       true: the TCP listener expects a PROXY protocol v1/v2 header on every connection
                                    (TLS, WebSocket listeners: --Transport:Tls:ProxyProtocol, --Transport:WebSocket:ProxyProtocol)
           --max-connections N --max-packet-size BYTES --max-inflight N --max-queued N
+          --Transport:Quotas:KEY V  listener quotas (off by default): MaxConnections, ConnectionRate, ConnectionBurst,
+                                   BytesPerSecond, BytesBurst, PublishRate, PublishBurst, DisconnectAfter (also
+                                   Transport:Tls:Quotas:KEY and Transport:WebSocket:Quotas:KEY)
           --cluster-port N         cluster (Akka.Remote) port (default 0 = any; set it to form a cluster)
           --cluster-host NAME      address other nodes use to reach this one (default 127.0.0.1)
           --cluster-bind ADDRESS   address the cluster port binds to (default: the cluster host)

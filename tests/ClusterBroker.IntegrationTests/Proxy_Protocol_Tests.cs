@@ -170,4 +170,17 @@ public sealed class Proxy_Protocol_Tests
         await using var direct = await TestClient.ConnectAsync(broker.Port);
         await direct.PingAsync();
     }
+
+    [Fact]
+    public async Task The_WebSocket_listener_reads_the_PROXY_header_before_the_HTTP_upgrade()
+    {
+        await using var broker = await TestBroker.StartAsync(configureTransport: t => t.WebSocket = new ClusterBroker.Transport.WebSocketListenerOptions { Port = 0, Path = "/mqtt", ProxyProtocol = true });
+        int webSocketPort = broker.Host.EndPoints.Single(e => e.Port != broker.Port).Port;
+        await using var relay = new ProxyRelay(webSocketPort, () => ProxyRelay.V1(IPEndPoint.Parse("198.51.100.44:8000")));
+
+        await using var client = await TestClient.ConnectWebSocketAsync($"ws://127.0.0.1:{relay.Port}/mqtt");
+        await client.PingAsync();
+
+        Assert.Equal("198.51.100.44:8000", RemoteEndPointOf(broker, client.ClientId));
+    }
 }
