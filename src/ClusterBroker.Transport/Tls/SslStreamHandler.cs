@@ -31,6 +31,8 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
     private IChannelHandlerContext? _context;
     private SslStream? _ssl;
     private Task _writeChain = Task.CompletedTask;
+    private Task _lastCiphertextWrite = Task.CompletedTask; // event loop only
+    private int _closeRequested;
     private volatile bool _closed;
 
     public SslStreamHandler(TlsServerSettings settings, ILogger logger)
@@ -149,12 +151,39 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
 
     public override Task CloseAsync(IChannelHandlerContext context)
     {
-        // Encrypted writes still on their way go out first (they are posted to the loop in order).
-        Task pending = _writeChain;
-        if (pending.IsCompleted)
+        // Encrypted writes still on their way go out first: their encryption (the write chain), then their ciphertext,
+        // which the SslStream posted to the loop; the close is posted behind it (even when the encryption is already
+        // done: its ciphertext may still wait in the loop's queue) and the socket closes once the last ciphertext was
+        // written. Closing at once lost that ciphertext: a client refused over TLS often never read its CONNACK.
+        if (_context is null || Interlocked.Exchange(ref _closeRequested, 1) != 0)
+            return context.CloseAsync(); // never active (nothing was written), or a second close (the close timeout of a client that stopped reading) does not wait
+        Task encrypted = _writeChain;
+        var closed = new TaskCompletionSource();
+        encrypted.ContinueWith(
+            static (_, s) =>
+            {
+                var (self, c, done) = ((SslStreamHandler, IChannelHandlerContext, TaskCompletionSource))s!;
+                if (!self.Post(static (h, state) =>
+                    {
+                        var (ctx, tcs) = ((IChannelHandlerContext, TaskCompletionSource))state!;
+                        ((SslStreamHandler)h).CloseAfterCiphertext(ctx).ContinueWith(static (_, t) => ((TaskCompletionSource)t!).TrySetResult(), tcs, TaskScheduler.Default);
+                    }, (c, done)))
+                {
+                    done.TrySetResult(); // the event loop is gone, and the connection with it
+                }
+            },
+            (this, context, closed),
+            TaskScheduler.Default);
+        return closed.Task;
+    }
+
+    /// <summary>On the event loop: closes once the last ciphertext write posted so far has reached the socket (or failed).</summary>
+    private Task CloseAfterCiphertext(IChannelHandlerContext context)
+    {
+        Task written = _lastCiphertextWrite;
+        if (written.IsCompleted)
             return context.CloseAsync();
-        return pending.ContinueWith(
-            static (_, c) => ((IChannelHandlerContext)c!).CloseAsync(), context, TaskScheduler.Default).Unwrap();
+        return written.ContinueWith(static (_, c) => ((IChannelHandlerContext)c!).CloseAsync(), context, TaskContinuationOptions.ExecuteSynchronously).Unwrap();
     }
 
     private async Task ReadLoopAsync()
@@ -235,15 +264,17 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
         Post(static (h, e) => ((SslStreamHandler)h)._context!.FireExceptionCaught((Exception)e!), ex);
     }
 
-    private void Post(Action<object, object?> action, object? state)
+    /// <summary>Runs the action on the event loop; false when the loop is shut down (the connection is gone).</summary>
+    private bool Post(Action<object, object?> action, object? state)
     {
         try
         {
             _context!.Executor.Execute((h, s) => action(h, s), this, state!);
+            return true;
         }
         catch (Exception)
         {
-            // The event loop is shut down: the connection is gone.
+            return false;
         }
     }
 
@@ -286,7 +317,7 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
             {
                 var self = (SslStreamHandler)h;
                 if (!self._closed)
-                    self._context!.WriteAndFlushAsync(Unpooled.WrappedBuffer((byte[])s!));
+                    self._lastCiphertextWrite = self._context!.WriteAndFlushAsync(Unpooled.WrappedBuffer((byte[])s!));
             }, copy);
             return ValueTask.CompletedTask;
         }
