@@ -85,6 +85,31 @@ public sealed class Quota_Tests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Over_TLS_a_5_0_client_that_keeps_exceeding_its_publish_rate_reads_its_DISCONNECT_0x96()
+    {
+        using var pki = new TestPki();
+        var server = pki.IssueServer();
+        await using var broker = await TestBroker.StartAsync(configureTransport: t => t.Tls = new TlsListenerOptions
+        {
+            Port = 0,
+            CertificatePath = server.CertificatePath,
+            KeyPath = server.KeyPath,
+            Quotas = new ListenerQuotaOptions { PublishRate = 5, PublishBurst = 5, DisconnectAfter = TimeSpan.FromSeconds(1) },
+        });
+        int tlsPort = broker.Host.EndPoints.Single(e => e.Port != broker.Port).Port;
+        await using var publisher = await TestClient.ConnectAsync(tlsPort, configure: b => b.WithTlsOptions(o => o
+            .UseTls(true)
+            .WithTargetHost("localhost")
+            .WithCertificateValidationHandler(e => e.Certificate?.Issuer == pki.Authority.Subject)));
+
+        await KeepPublishingUntilDisconnectedAsync(publisher, payloadSize: 10);
+
+        var disconnected = await publisher.Disconnected.WaitAsync(TestTimeouts.Default);
+        Assert.Equal(MqttClientDisconnectReason.MessageRateTooHigh, disconnected.Reason);
+        await Eventually.AssertAsync(() => broker.Logs.WarningsMentioning("Transport:Tls:Quotas:PublishRate").Count == 1, "one warning naming the TLS listener's rule");
+    }
+
+    [Fact]
     public async Task A_5_0_client_that_keeps_exceeding_its_byte_rate_gets_DISCONNECT_0x97()
     {
         await using var broker = await StartAsync(q => { q.BytesPerSecond = 4000; q.DisconnectAfter = TimeSpan.FromSeconds(1); });

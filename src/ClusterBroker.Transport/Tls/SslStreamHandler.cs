@@ -33,6 +33,7 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
     private Task _writeChain = Task.CompletedTask;
     private Task _lastCiphertextWrite = Task.CompletedTask; // event loop only
     private int _closeRequested;
+    private TaskCompletionSource? _flushed; // event loop only: completes once the ciphertext of the next flush was written
     private volatile bool _closed;
 
     public SslStreamHandler(TlsServerSettings settings, ILogger logger)
@@ -89,6 +90,8 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
     public override void ChannelInactive(IChannelHandlerContext context)
     {
         _closed = true;
+        _flushed?.TrySetResult();
+        _flushed = null;
         _ciphertextIn.Writer.Complete();
         foreach (IByteBuffer pending in _pendingPlaintext)
             pending.Release();
@@ -106,10 +109,26 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
             return Task.CompletedTask;
         }
         _pendingPlaintext.Add(buffer);
-        return Task.CompletedTask;
+        // Completes when the bytes reached the socket, as a plain channel's write does: what waits for it (a half-close
+        // after DISCONNECT, a close after the last packet) must not overtake the ciphertext.
+        return (_flushed ??= new TaskCompletionSource()).Task;
     }
 
     public override void Flush(IChannelHandlerContext context)
+    {
+        TaskCompletionSource? flushed = _flushed;
+        _flushed = null;
+        if (_closed)
+        {
+            flushed?.TrySetResult();
+            return;
+        }
+        FlushCore();
+        if (flushed is not null)
+            CompleteAfterCiphertext(flushed);
+    }
+
+    private void FlushCore()
     {
         if (_pendingPlaintext.Count == 0 && !_closed)
         {
@@ -175,6 +194,26 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
             (this, context, closed),
             TaskScheduler.Default);
         return closed.Task;
+    }
+
+    /// <summary>
+    /// Completes <paramref name="flushed"/> once everything flushed so far is encrypted (the write chain) and its
+    /// ciphertext, posted to the loop ahead of this, was written to the socket.
+    /// </summary>
+    private void CompleteAfterCiphertext(TaskCompletionSource flushed)
+    {
+        _writeChain.ContinueWith(
+            static (_, s) =>
+            {
+                var (self, done) = ((SslStreamHandler, TaskCompletionSource))s!;
+                if (!self.Post(static (h, t) => ((SslStreamHandler)h)._lastCiphertextWrite.ContinueWith(
+                        static (_, x) => ((TaskCompletionSource)x!).TrySetResult(), t, TaskContinuationOptions.ExecuteSynchronously), done))
+                {
+                    done.TrySetResult();
+                }
+            },
+            (this, flushed),
+            TaskScheduler.Default);
     }
 
     /// <summary>On the event loop: closes once the last ciphertext write posted so far has reached the socket (or failed).</summary>
