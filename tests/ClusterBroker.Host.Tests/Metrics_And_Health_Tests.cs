@@ -39,6 +39,7 @@ public class Metrics_And_Health_Tests
         "clusterbroker_draining",
         "clusterbroker_authentication_failures_total",
         "clusterbroker_acl_denied_total",
+        "clusterbroker_quota_events_total",
         "dotnet_threadpool_threads",
         "dotnet_threadpool_queue_length",
         "dotnet_threadpool_completed_items_total",
@@ -64,6 +65,7 @@ public class Metrics_And_Health_Tests
         Assert.Equal(["clusterbroker_connections_refused_total"], missing);
         Assert.Equal(1, before["clusterbroker_cluster_members{status=\"up\"}"]);
         Assert.Equal(0, before["clusterbroker_draining"]);
+        Assert.Equal(0, before["clusterbroker_quota_events_total{event=\"publish-rate-throttled\"}"]);
 
         const int Messages = 20;
         using IMqttClient subscriber = await ops.ConnectAsync("metrics-sub", sessionExpiry: 300);
