@@ -7,7 +7,7 @@ namespace ClusterBroker.Core;
 /// Node-wide counters for $SYS and metrics, updated with interlocked operations from any thread.
 /// The transport reports bytes through <see cref="AddBytesReceived"/> and <see cref="AddBytesSent"/>.
 /// </summary>
-public sealed class BrokerMetrics : ITrafficMeter
+public sealed class BrokerMetrics : ITrafficMeter, IQuotaMeter
 {
     private long _clientsConnected;
     // Indexed by QoS (0, 1, 2). The totals are their sums.
@@ -25,6 +25,7 @@ public sealed class BrokerMetrics : ITrafficMeter
     private long _publishesDenied;
     private long _subscriptionsDenied;
     private long _deliveriesDenied;
+    private readonly long[] _quotaEvents = new long[Enum.GetValues<QuotaEvent>().Length];
 
     public long ClientsConnected => Volatile.Read(ref _clientsConnected);
     public long MessagesReceived => Sum(_messagesReceived);
@@ -118,6 +119,25 @@ public sealed class BrokerMetrics : ITrafficMeter
     public void PublishDenied() => Interlocked.Increment(ref _publishesDenied);
     public void SubscriptionDenied() => Interlocked.Increment(ref _subscriptionsDenied);
     public void DeliveryDenied() => Interlocked.Increment(ref _deliveriesDenied);
+    public void Count(QuotaEvent quotaEvent) => Interlocked.Increment(ref _quotaEvents[(int)quotaEvent]);
+
+    /// <summary>How often the listeners' quotas did this (<see cref="QuotaEvent"/>).</summary>
+    public long QuotaEvents(QuotaEvent quotaEvent) => Volatile.Read(ref _quotaEvents[(int)quotaEvent]);
+
+    /// <summary>The name of a quota event in $SYS topics and metric labels: ConnectionsOverLimit -> connections-over-limit.</summary>
+    public static string QuotaEventName(QuotaEvent quotaEvent)
+    {
+        string name = quotaEvent.ToString();
+        var builder = new System.Text.StringBuilder(name.Length + 4);
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0)
+                builder.Append('-');
+            builder.Append(char.ToLowerInvariant(name[i]));
+        }
+        return builder.ToString();
+    }
+
     public void AddBytesReceived(long count) => Interlocked.Add(ref _bytesReceived, count);
     public void AddBytesSent(long count) => Interlocked.Add(ref _bytesSent, count);
 

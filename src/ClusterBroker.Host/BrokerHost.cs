@@ -139,7 +139,7 @@ public sealed class BrokerHost : IAsyncDisposable
         // Before the listeners open, so the first clients' deliveries are measured too.
         if (http is not null)
             node.Metrics.DeliveryLatency = http.Metrics.DeliveryLatency;
-        var server = new MqttServer(transport, node.ConnectionHandlers, loggerFactory, node.Metrics);
+        var server = new MqttServer(transport, node.ConnectionHandlers, loggerFactory, node.Metrics, node.Metrics);
         try
         {
             await server.StartAsync().ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using ClusterBroker.Core.Connections;
 using Akka.Cluster;
 using ClusterBroker.Cluster;
 using ClusterBroker.Core;
@@ -47,6 +48,7 @@ internal sealed class BrokerPrometheusMetrics
     private readonly Counter _sessionsLost;
     private readonly Counter _authFailures;
     private readonly Counter _aclDenied;
+    private readonly Counter _quotaEvents;
     private readonly Gauge _draining;
     private readonly Gauge _threadPoolThreads;
     private readonly Gauge _threadPoolQueue;
@@ -130,6 +132,7 @@ internal sealed class BrokerPrometheusMetrics
         _sessionsLost = f.CreateCounter("clusterbroker_cluster_sessions_lost_total", "Persistent sessions lost because the node holding their client's state was removed from the cluster.");
         _authFailures = f.CreateCounter("clusterbroker_authentication_failures_total", "CONNECTs the authenticator refused (bad credentials, anonymous refused, banned address).");
         _aclDenied = f.CreateCounter("clusterbroker_acl_denied_total", "Operations the ACL refused, by action: publish (PUBLISH and Wills), subscribe (SUBSCRIBE filters), deliver (messages a subscriber may not read).", "action");
+        _quotaEvents = f.CreateCounter("clusterbroker_quota_events_total", "What the listener quotas did, by event: connections-over-limit and connections-over-rate (new connections closed at once), publish-rate-throttled and bytes-throttled (a client's reads paused), disconnected-message-rate (DISCONNECT 0x96) and disconnected-quota-exceeded (0x97).", "event");
         _draining = f.CreateGauge("clusterbroker_draining", "1 while this node drains (not ready, disconnecting its clients), else 0.");
         _threadPoolThreads = f.CreateGauge("dotnet_threadpool_threads", "Thread-pool threads.");
         _threadPoolQueue = f.CreateGauge("dotnet_threadpool_queue_length", "Work items queued to the thread pool, not yet started.");
@@ -200,6 +203,8 @@ internal sealed class BrokerPrometheusMetrics
         _aclDenied.WithLabels("subscribe").IncTo(m.SubscriptionsDenied);
         _aclDenied.WithLabels("deliver").IncTo(m.DeliveriesDenied);
         _messagesDropped.WithLabels("qos0_backpressure").IncTo(host.DroppedQoS0Messages);
+        foreach (QuotaEvent quotaEvent in Enum.GetValues<QuotaEvent>())
+            _quotaEvents.WithLabels(BrokerMetrics.QuotaEventName(quotaEvent)).IncTo(m.QuotaEvents(quotaEvent));
 
         ClusterMetrics c = node.ClusterMetrics;
         _messagesDropped.WithLabels("shared_group_no_member").IncTo(c.SharedMessagesDropped);

@@ -27,6 +27,14 @@ internal static class HostConfiguration
         ["--tls-port"] = "Transport:Tls:Port",
         ["--tls-certificate"] = "Transport:Tls:CertificatePath",
         ["--tls-password"] = "Transport:Tls:CertificatePassword",
+        ["--tls-cert"] = "Transport:Tls:CertificatePath",
+        ["--tls-key"] = "Transport:Tls:KeyPath",
+        ["--tls-min-version"] = "Transport:Tls:MinimumProtocol",
+        ["--tls-ca"] = "Transport:Tls:ClientCaPath",
+        ["--tls-client-cert"] = "Transport:Tls:ClientCertificate",
+        ["--tls-cert-as-username"] = "Transport:Tls:CertificateAsUsername",
+        ["--tls-crl"] = "Transport:Tls:CrlPath",
+        ["--proxy-protocol"] = "Transport:ProxyProtocol",
         ["--ws-port"] = "Transport:WebSocket:Port",
         ["--ws-path"] = "Transport:WebSocket:Path",
         ["--max-connections"] = "Broker:MaxConnections",
@@ -79,11 +87,22 @@ internal static class HostConfiguration
           --log-level LEVEL        Trace, Debug, Information, Warning, Error, Critical, None
           --backlog N              listen backlog (default 4096, capped by net.core.somaxconn)
           --io-threads N           I/O threads (default: one per processor)
-          --tls-port N --tls-certificate FILE.pfx [--tls-password P]   MQTT over TLS
+          --tls-port N --tls-certificate FILE.pfx [--tls-password P]   MQTT over TLS (PFX server certificate)
+          --tls-cert FILE.pem --tls-key KEY.pem                        ... or PEM: certificate then its chain, and the key;
+                                   either is re-read when the file changes (new connections get the new certificate)
+          --tls-min-version V      1.2 (default) or 1.3
+          --tls-client-cert MODE   none (default), request or require a client certificate, verified against
+          --tls-ca FILE.pem        the CA bundle given here (only these CAs are trusted) [--tls-crl FILE: revoked ones]
+          --tls-cert-as-username S none (default), cn or san: the certificate's name becomes the user name (ACL, %u)
           --ws-port N [--ws-path /mqtt]                                MQTT over WebSocket
+          --proxy-protocol B       true: the TCP listener expects a PROXY protocol v1/v2 header on every connection
+                                   (TLS, WebSocket listeners: --Transport:Tls:ProxyProtocol, --Transport:WebSocket:ProxyProtocol)
           --max-connections N --max-packet-size BYTES --max-inflight N --max-queued N
           --shared-strategy NAME   how a shared group picks a member: round_robin (default), random, sticky,
                                    hash_clientid, hash_topic, local
+          --Transport:Quotas:KEY V  listener quotas (off by default): MaxConnections, ConnectionRate, ConnectionBurst,
+                                   BytesPerSecond, BytesBurst, PublishRate, PublishBurst, DisconnectAfter (also
+                                   Transport:Tls:Quotas:KEY and Transport:WebSocket:Quotas:KEY)
           --cluster-port N         cluster (Akka.Remote) port (default 0 = any; set it to form a cluster)
           --cluster-host NAME      address other nodes use to reach this one (default 127.0.0.1)
           --cluster-bind ADDRESS   address the cluster port binds to (default: the cluster host)

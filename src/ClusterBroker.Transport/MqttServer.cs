@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using ClusterBroker.Core.Connections;
 using ClusterBroker.Transport.Internal;
+using ClusterBroker.Transport.Proxy;
+using ClusterBroker.Transport.Quotas;
 using ClusterBroker.Transport.Tls;
 using ClusterBroker.Transport.WebSockets;
 using DotNetty.Buffers;
@@ -29,12 +30,16 @@ public sealed class MqttServer : IAsyncDisposable
     private IEventLoopGroup? _bossGroup;
     private IEventLoopGroup? _workerGroup;
     private IByteBufferAllocator? _allocator;
-    private X509Certificate2? _certificate;
+    private TlsServerSettings? _tls;
+    private readonly ListenerQuotas? _tcpQuotas;
+    private readonly ListenerQuotas? _tlsQuotas;
+    private readonly ListenerQuotas? _webSocketQuotas;
     private bool _started;
     private bool _stopped;
 
     /// <param name="trafficMeter">Counts the bytes of every frame received and sent (for $SYS), when given.</param>
-    public MqttServer(TransportOptions options, IConnectionHandlerFactory handlers, ILoggerFactory loggerFactory, ITrafficMeter? trafficMeter = null)
+    /// <param name="quotaMeter">Counts what the listeners' quotas do (for $SYS and /metrics), when given.</param>
+    public MqttServer(TransportOptions options, IConnectionHandlerFactory handlers, ILoggerFactory loggerFactory, ITrafficMeter? trafficMeter = null, IQuotaMeter? quotaMeter = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(handlers);
@@ -43,6 +48,9 @@ public sealed class MqttServer : IAsyncDisposable
         _options.Validate();
         _logger = loggerFactory.CreateLogger<MqttServer>();
         _connections = new ConnectionContext(handlers, loggerFactory.CreateLogger("ClusterBroker.Transport.Connection"), _options.CloseTimeout, trafficMeter, _options.DisconnectLinger);
+        _tcpQuotas = QuotasOf(_options.Quotas, "Transport:Quotas", quotaMeter);
+        _tlsQuotas = _options.Tls is { } tls ? QuotasOf(tls.Quotas, "Transport:Tls:Quotas", quotaMeter) : null;
+        _webSocketQuotas = _options.WebSocket is { } ws ? QuotasOf(ws.Quotas, "Transport:WebSocket:Quotas", quotaMeter) : null;
     }
 
     /// <summary>The addresses actually bound, in the order TCP, TLS, WebSocket (a requested port 0 shows the real port).</summary>
@@ -93,8 +101,12 @@ public sealed class MqttServer : IAsyncDisposable
                 TcpEndPoint = await BindAsync(address, _options.Port, ListenerKind.Tcp).ConfigureAwait(false);
                 if (_options.Tls is { } tls)
                 {
-                    _certificate = X509CertificateLoader.LoadPkcs12FromFile(tls.CertificatePath, tls.CertificatePassword);
+                    _tls = new TlsServerSettings(tls, _logger);
                     TlsEndPoint = await BindAsync(address, tls.Port, ListenerKind.Tls).ConfigureAwait(false);
+                    _logger.LogInformation(
+                        "TLS listener {EndPoint}: certificate {Subject}, TLS {MinimumProtocol} or newer, client certificates {ClientCertificate}{Authorities}",
+                        TlsEndPoint, _tls.Certificate.Subject, tls.MinimumProtocol, tls.ClientCertificate.ToString().ToLowerInvariant(),
+                        _tls.ClientValidator is { } v ? $" (CAs: {v.AuthorityCount}, revoked in CRL: {v.RevokedCount}, user name from: {tls.CertificateAsUsername.ToString().ToLowerInvariant()})" : "");
                 }
                 if (_options.WebSocket is { } ws)
                     WebSocketEndPoint = await BindAsync(address, ws.Port, ListenerKind.WebSocket).ConfigureAwait(false);
@@ -182,8 +194,6 @@ public sealed class MqttServer : IAsyncDisposable
         {
             _logger.LogDebug(ex, "Event loop shutdown failed");
         }
-        _certificate?.Dispose();
-        _certificate = null;
     }
 
     private async Task<IPEndPoint> BindAsync(IPAddress address, int port, ListenerKind kind)
@@ -214,21 +224,65 @@ public sealed class MqttServer : IAsyncDisposable
             bound = new IPEndPoint(bound.Address.MapToIPv4(), bound.Port);
         _boundEndPoints.Add(bound);
         _logger.LogDebug("{Kind} listener bound to {EndPoint} (backlog {Backlog})", kind, bound, EffectiveBacklog);
+        if (IsProxied(kind))
+            _logger.LogInformation("{Kind} listener {EndPoint} expects the PROXY protocol (v1 or v2) on every connection", kind, bound);
         return bound;
     }
 
     private void InitializeChild(IChannel channel, ListenerKind kind)
     {
+        ListenerQuotas? quotas = kind switch
+        {
+            ListenerKind.Tcp => _tcpQuotas,
+            ListenerKind.Tls => _tlsQuotas,
+            _ => _webSocketQuotas,
+        };
+        if (quotas is not null && !quotas.Admit(channel))
+        {
+            channel.CloseAsync();
+            return;
+        }
+
         IChannelPipeline pipeline = channel.Pipeline;
+        string? proxySetting = kind switch
+        {
+            ListenerKind.Tcp when _options.ProxyProtocol => "Transport:ProxyProtocol",
+            ListenerKind.Tls when _options.Tls!.ProxyProtocol => "Transport:Tls:ProxyProtocol",
+            ListenerKind.WebSocket when _options.WebSocket!.ProxyProtocol => "Transport:WebSocket:ProxyProtocol",
+            _ => null,
+        };
+        if (proxySetting is not null)
+            pipeline.AddLast("proxy", new ProxyProtocolHandler(_connections.Logger, proxySetting));
         if (kind == ListenerKind.Tls)
-            pipeline.AddLast("tls", new SslStreamHandler(_certificate!, _connections.Logger));
+            pipeline.AddLast("tls", new SslStreamHandler(_tls!, _connections.Logger));
         else if (kind == ListenerKind.WebSocket)
             pipeline.AddLast("websocket", new WebSocketServerHandler(_options.WebSocket!.Path, _connections.Logger));
 
         var decoder = new MqttFrameDecoder(_options.MaximumPacketSize, _connections.TrafficMeter);
+        var connection = new MqttConnection(_connections, channel, decoder, quotas?.ForNewClient(), quotas?.Meter);
+        if (quotas is not null && quotas.LimitsBytes)
+            pipeline.AddLast("quota", new InboundByteCounter(connection));
         pipeline.AddLast("decoder", decoder);
-        pipeline.AddLast("connection", new MqttConnection(_connections, channel, decoder));
+        pipeline.AddLast("connection", connection);
     }
+
+    /// <summary>Null when the listener sets no quota: its connections then pay nothing for the feature.</summary>
+    private ListenerQuotas? QuotasOf(ListenerQuotaOptions options, string section, IQuotaMeter? meter)
+    {
+        if (!options.LimitsClients && !options.LimitsConnections)
+            return null;
+        _logger.LogInformation(
+            "{Section}: max connections {MaxConnections}, connections/s {ConnectionRate} (burst {ConnectionBurst}), bytes/s per client {BytesPerSecond} (burst {BytesBurst}), publishes/s per client {PublishRate} (burst {PublishBurst}), disconnect after {DisconnectAfter} (0 = unlimited/default/never)",
+            section, options.MaxConnections, options.ConnectionRate, options.ConnectionBurst, options.BytesPerSecond, options.BytesBurst, options.PublishRate, options.PublishBurst, options.DisconnectAfter);
+        return new ListenerQuotas(options, section, meter, _logger);
+    }
+
+    private bool IsProxied(ListenerKind kind) => kind switch
+    {
+        ListenerKind.Tcp => _options.ProxyProtocol,
+        ListenerKind.Tls => _options.Tls?.ProxyProtocol == true,
+        _ => _options.WebSocket?.ProxyProtocol == true,
+    };
 
     private int CapBacklog(int requested)
     {

@@ -45,6 +45,16 @@ public sealed class TransportOptions
     /// </summary>
     public TimeSpan DisconnectLinger { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The plain TCP listener expects every connection to start with a PROXY protocol header (v1 or v2, as HAProxy,
+    /// nginx or a cloud load balancer send it); the client address it names is used for logs, bans and ACL subjects,
+    /// and a connection without a valid header is closed. The TLS and WebSocket listeners have their own setting.
+    /// </summary>
+    public bool ProxyProtocol { get; set; }
+
+    /// <summary>Connection, byte and publish limits of the plain TCP listener (all off by default).</summary>
+    public ListenerQuotaOptions Quotas { get; set; } = new();
+
     /// <summary>MQTT over TLS listener; disabled when null.</summary>
     public TlsListenerOptions? Tls { get; set; }
 
@@ -69,16 +79,36 @@ public sealed class TransportOptions
             throw new ArgumentException($"Transport:CloseTimeout must be positive (got {CloseTimeout}).");
         if (DisconnectLinger <= TimeSpan.Zero)
             throw new ArgumentException($"Transport:DisconnectLinger must be positive (got {DisconnectLinger}).");
+        Quotas.Validate("Transport:Quotas");
         if (Tls is { } tls)
         {
+            tls.Quotas.Validate("Transport:Tls:Quotas");
             ValidatePort("Transport:Tls:Port", tls.Port);
             if (string.IsNullOrWhiteSpace(tls.CertificatePath))
-                throw new ArgumentException("Transport:Tls:CertificatePath is required when the TLS listener is configured (a PFX/PKCS#12 file).");
+                throw new ArgumentException("Transport:Tls:CertificatePath is required when the TLS listener is configured (a PFX/PKCS#12 file, or a PEM file with --tls-key).");
             if (!File.Exists(tls.CertificatePath))
                 throw new ArgumentException($"Transport:Tls:CertificatePath '{tls.CertificatePath}' does not exist.");
+            if (!string.IsNullOrEmpty(tls.KeyPath) && !File.Exists(tls.KeyPath))
+                throw new ArgumentException($"Transport:Tls:KeyPath (--tls-key) '{tls.KeyPath}' does not exist.");
+            if (tls.MinimumProtocol is not ("1.2" or "1.3"))
+                throw new ArgumentException($"Transport:Tls:MinimumProtocol (--tls-min-version) must be 1.2 or 1.3 (got '{tls.MinimumProtocol}').");
+            if (tls.ClientCertificate != ClientCertificateMode.None)
+            {
+                if (string.IsNullOrWhiteSpace(tls.ClientCaPath))
+                    throw new ArgumentException($"Transport:Tls:ClientCaPath (--tls-ca) is required with --tls-client-cert {tls.ClientCertificate.ToString().ToLowerInvariant()} (the PEM bundle of the authorities client certificates must chain to).");
+                if (!File.Exists(tls.ClientCaPath))
+                    throw new ArgumentException($"Transport:Tls:ClientCaPath (--tls-ca) '{tls.ClientCaPath}' does not exist.");
+            }
+            else if (tls.CertificateAsUsername != CertificateUsernameSource.None)
+            {
+                throw new ArgumentException("Transport:Tls:CertificateAsUsername (--tls-cert-as-username) needs --tls-client-cert request or require.");
+            }
+            if (!string.IsNullOrEmpty(tls.CrlPath) && !File.Exists(tls.CrlPath))
+                throw new ArgumentException($"Transport:Tls:CrlPath (--tls-crl) '{tls.CrlPath}' does not exist.");
         }
         if (WebSocket is { } ws)
         {
+            ws.Quotas.Validate("Transport:WebSocket:Quotas");
             ValidatePort("Transport:WebSocket:Port", ws.Port);
             if (string.IsNullOrEmpty(ws.Path) || ws.Path[0] != '/')
                 throw new ArgumentException($"Transport:WebSocket:Path must start with '/' (got '{ws.Path}').");
@@ -96,8 +126,10 @@ public sealed class TransportOptions
         MaximumPendingOutgoingBytes = MaximumPendingOutgoingBytes,
         CloseTimeout = CloseTimeout,
         DisconnectLinger = DisconnectLinger,
-        Tls = Tls is null ? null : new TlsListenerOptions { Port = Tls.Port, CertificatePath = Tls.CertificatePath, CertificatePassword = Tls.CertificatePassword },
-        WebSocket = WebSocket is null ? null : new WebSocketListenerOptions { Port = WebSocket.Port, Path = WebSocket.Path },
+        ProxyProtocol = ProxyProtocol,
+        Quotas = Quotas.Clone(),
+        Tls = Tls?.Clone(),
+        WebSocket = WebSocket is null ? null : new WebSocketListenerOptions { Port = WebSocket.Port, Path = WebSocket.Path, ProxyProtocol = WebSocket.ProxyProtocol, Quotas = WebSocket.Quotas.Clone() },
     };
 
     private static void ValidatePort(string name, int port)

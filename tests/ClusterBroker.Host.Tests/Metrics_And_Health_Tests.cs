@@ -50,6 +50,7 @@ public class Metrics_And_Health_Tests
         "clusterbroker_draining",
         "clusterbroker_authentication_failures_total",
         "clusterbroker_acl_denied_total",
+        "clusterbroker_quota_events_total",
         "dotnet_threadpool_threads",
         "dotnet_threadpool_queue_length",
         "dotnet_threadpool_completed_items_total",
@@ -83,6 +84,7 @@ public class Metrics_And_Health_Tests
         Assert.Equal(1, before["clusterbroker_cluster_members{status=\"up\"}"]);
         Assert.Equal(0, before["clusterbroker_draining"]);
         Assert.Equal(0, before["clusterbroker_delivery_latency_seconds_count"]);
+        Assert.Equal(0, before["clusterbroker_quota_events_total{event=\"publish-rate-throttled\"}"]);
 
         // Every QoS, to a QoS 2 subscription (no downgrade): the counters by QoS must each move by what was sent.
         const int PerQoS = 20;

@@ -152,6 +152,20 @@ public sealed partial class MqttChannel
 
         _state = ChannelState.Connecting;
         _username = connect.Username;
+        if (_connection.CertificateUsername is { } certificateUser)
+        {
+            // Authenticated by the TLS listener's verified client certificate: its name replaces the CONNECT's, whose
+            // password is not checked (as Mosquitto's use_identity_as_username). A second, different proof is refused.
+            if (connect.AuthenticationMethod is not null)
+            {
+                Refuse(ReasonCode.BadAuthenticationMethod, "MQTT-4.12.0-1", "The client is authenticated by its TLS certificate; enhanced authentication is not offered on top of it.");
+                return;
+            }
+            _username = certificateUser;
+            OnAuthenticated(AuthenticationResult.Success, connect, assigned);
+            return;
+        }
+
         if (connect.AuthenticationMethod is { } authenticationMethod)
         {
             BeginEnhancedAuthentication(connect, authenticationMethod, assigned);

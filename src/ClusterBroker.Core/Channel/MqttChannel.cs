@@ -335,7 +335,7 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
         {
             // The reason string is dropped when it would not fit the client's Maximum Packet Size ([MQTT-3.14.2-3]).
             SendControl(new DisconnectPacket { ReasonCode = reasonCode, ReasonString = $"[{rule}] {message}" });
-            if (reasonCode == ReasonCode.ReceiveMaximumExceeded)
+            if (reasonCode is ReasonCode.ReceiveMaximumExceeded or ReasonCode.MessageRateTooHigh or ReasonCode.QuotaExceeded)
             {
                 // The client is likely still sending: read and discard its input a moment after a half-close, so
                 // it reads the DISCONNECT instead of a reset (closing with unread input would reset the socket).
@@ -347,6 +347,18 @@ public sealed partial class MqttChannel : IConnectionHandler, IDeliveryTarget
 
         _connection.Close();
         Terminate();
+    }
+
+    /// <summary>A listener quota was exceeded for too long (5.0 only): DISCONNECT 0x96/0x97, then close; the Will is published.</summary>
+    public void OnQuotaExceeded(ReasonCode reasonCode, string rule, string message)
+    {
+        if (_state != ChannelState.Connected)
+        {
+            return;
+        }
+
+        _context.Metrics.Count(reasonCode == ReasonCode.MessageRateTooHigh ? QuotaEvent.DisconnectedMessageRate : QuotaEvent.DisconnectedQuotaExceeded);
+        Fail(reasonCode, rule, message);
     }
 
     /// <summary>CONNECT is refused: CONNACK with the reason code (mapped to a 3.1.1 return code by the encoder), then close.</summary>

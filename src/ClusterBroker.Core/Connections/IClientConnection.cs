@@ -13,6 +13,13 @@ public interface IClientConnection
     string RemoteEndPoint { get; }
 
     /// <summary>
+    /// The user name a verified TLS client certificate stands for (the listener takes it from the CN or SAN), or null.
+    /// When set, the client is authenticated by its certificate: the CONNECT's user name and password are not checked
+    /// and this name is the one ACL rules and %u apply to.
+    /// </summary>
+    string? CertificateUsername => null;
+
+    /// <summary>
     /// Chooses the codec for the rest of the connection; called once, after CONNECT was decoded
     /// (the decoder already reads CONNECT of every version) and before the CONNACK is sent.
     /// </summary>

@@ -19,6 +19,15 @@ public interface IConnectionHandler
     /// </summary>
     void OnProtocolViolation(ProtocolViolation violation);
 
+    /// <summary>
+    /// The client has exceeded a listener quota (its publish rate or byte rate) for too long: a 5.0 client is sent
+    /// DISCONNECT with <paramref name="reasonCode"/> (0x96 Message rate too high, 0x97 Quota exceeded) and the
+    /// connection closes; logged once naming <paramref name="rule"/>. Only called for 5.0 clients.
+    /// </summary>
+    void OnQuotaExceeded(ReasonCode reasonCode, string rule, string message)
+    {
+    }
+
     /// <summary>The socket closed or failed (error may be null for an orderly close). Called once, last.</summary>
     void OnConnectionClosed(Exception? error);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ClusterBroker.Core.Connections;
 using ClusterBroker.Core.Messages;
 using ClusterBroker.Protocol;
 
@@ -33,6 +34,9 @@ public sealed class SysTopicPublisher(BrokerContext context, Func<IEnumerable<Ke
     public const string SharedWaiting = "$SYS/broker/shared/waiting";
     public const string SharedDropped = "$SYS/broker/shared/dropped";
 
+    /// <summary>Followed by the name of a <see cref="QuotaEvent"/>, e.g. $SYS/broker/quotas/publish-rate-throttled.</summary>
+    public const string QuotaPrefix = "$SYS/broker/quotas/";
+
     /// <summary>Publishes every $SYS topic once with the current values.</summary>
     public void PublishAll()
     {
@@ -56,6 +60,10 @@ public sealed class SysTopicPublisher(BrokerContext context, Func<IEnumerable<Ke
         Publish(SharedQueued, context.Router.SharedMessagesQueued);
         Publish(SharedWaiting, context.Router.SharedMessagesWaiting);
         Publish(SharedDropped, context.Router.SharedMessagesDropped);
+        foreach (QuotaEvent quotaEvent in Enum.GetValues<QuotaEvent>())
+        {
+            Publish(QuotaPrefix + BrokerMetrics.QuotaEventName(quotaEvent), metrics.QuotaEvents(quotaEvent));
+        }
         if (extraCounters is not null)
         {
             foreach (KeyValuePair<string, long> counter in extraCounters())

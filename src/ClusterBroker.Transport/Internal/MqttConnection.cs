@@ -4,6 +4,8 @@ using ClusterBroker.Core.Connections;
 using ClusterBroker.Protocol;
 using ClusterBroker.Protocol.Codec;
 using ClusterBroker.Protocol.Packets;
+using ClusterBroker.Transport.Quotas;
+using System.Diagnostics;
 using DotNetty.Buffers;
 using DotNetty.Common.Concurrency;
 using DotNetty.Transport.Channels;
@@ -27,11 +29,14 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
     private static readonly Action<object, object> s_write = static (c, p) => ((MqttConnection)c).Write((MqttPacket)p);
     private static readonly Action<object> s_flush = static c => ((MqttConnection)c).FlushScheduled();
     private static readonly Action<object> s_forceClose = static c => ((MqttConnection)c)._channel.CloseAsync();
+    private static readonly Action<object> s_resumeReads = static c => ((MqttConnection)c).ResumeAfterQuotaPause();
 
     private readonly ConnectionContext _shared;
     private readonly IChannel _channel;
     private readonly MqttFrameDecoder _decoder;
     private readonly OutboundBatch _outbound;
+    private readonly ClientQuota? _quota;
+    private readonly IQuotaMeter? _quotaMeter;
 
     private IChannelHandlerContext? _context;
     private IConnectionHandler? _handler;
@@ -46,21 +51,29 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
     private bool _flushScheduled;
     private bool _closedNotified;
     private bool _readsStopped;
+    private bool _quotaPaused;
+    private Queue<object>? _heldWhilePaused;
+    private long _quotaResumeAt;
 
     // Links of the server's live-connection list (guarded by the ConnectionContext).
     internal MqttConnection? Previous;
     internal MqttConnection? Next;
     internal bool Registered;
 
-    public MqttConnection(ConnectionContext shared, IChannel channel, MqttFrameDecoder decoder)
+    /// <param name="quota">The client's byte and publish allowances; null when its listener sets none (no cost per packet).</param>
+    public MqttConnection(ConnectionContext shared, IChannel channel, MqttFrameDecoder decoder, ClientQuota? quota = null, IQuotaMeter? quotaMeter = null)
     {
         _shared = shared;
+        _quota = quota;
+        _quotaMeter = quotaMeter;
         _channel = channel;
         _decoder = decoder;
         _outbound = new OutboundBatch(shared.TrafficMeter);
     }
 
-    public string RemoteEndPoint => _remoteEndPoint ??= Format(_channel.RemoteAddress);
+    public string RemoteEndPoint => _remoteEndPoint ??= ChannelAttributes.RemoteEndPointOf(_channel);
+
+    public string? CertificateUsername => _channel.GetAttribute(ChannelAttributes.CertificateUsername).Get();
 
     public void SetProtocolVersion(ProtocolVersion version)
     {
@@ -177,13 +190,27 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
         IConnectionHandler? handler = _handler;
         if (handler is null || Volatile.Read(ref _closeRequested) != 0 || _closedNotified)
             return;
+        if (_quotaPaused)
+        {
+            // The rest of a read batch that arrived before the pause: handled when the pause ends, so the client's
+            // rate is bounded by its allowance, not by the size of a socket read.
+            (_heldWhilePaused ??= new Queue<object>()).Enqueue(message);
+            return;
+        }
         _batching = true;
+        Handle(handler, message);
+    }
+
+    private void Handle(IConnectionHandler handler, object message)
+    {
         try
         {
             switch (message)
             {
                 case MqttPacket packet:
                     handler.OnPacket(packet);
+                    if (_quota is not null && packet is PublishPacket)
+                        ApplyQuota(_quota.ChargePublish(Stopwatch.GetTimestamp()));
                     break;
                 case ProtocolViolation violation:
                     _readsStopped = true;
@@ -210,14 +237,79 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
     /// </summary>
     public override void ChannelWritabilityChanged(IChannelHandlerContext context)
     {
-        if (!_readsStopped && Volatile.Read(ref _closeRequested) == 0)
-            context.Channel.Configuration.AutoRead = context.Channel.IsWritable;
+        UpdateAutoRead();
         context.FireChannelWritabilityChanged();
+    }
+
+    /// <summary>Charges bytes read from the client to its allowance (<see cref="Quotas.InboundByteCounter"/>; event loop).</summary>
+    internal void ChargeInboundBytes(int count)
+    {
+        if (_quota is not null && Volatile.Read(ref _closeRequested) == 0)
+            ApplyQuota(_quota.ChargeBytes(count, Stopwatch.GetTimestamp()));
+    }
+
+    /// <summary>
+    /// Back-pressure for a client over its quota: its reads pause (what was already read is still handled) until its
+    /// allowance is paid back; a 5.0 client that stayed over the limit too long is disconnected by its handler.
+    /// </summary>
+    private void ApplyQuota(QuotaVerdict verdict)
+    {
+        if (verdict.PauseTicks == 0)
+            return;
+        if (verdict.Disconnect is { } reasonCode && _version == ProtocolVersion.V500 && _handler is { } handler)
+        {
+            handler.OnQuotaExceeded(reasonCode, verdict.Rule!, $"The client kept sending above {verdict.Rule}.");
+            return;
+        }
+        long resumeAt = Stopwatch.GetTimestamp() + verdict.PauseTicks;
+        if (resumeAt > _quotaResumeAt)
+            _quotaResumeAt = resumeAt;
+        if (_quotaPaused)
+            return;
+        _quotaPaused = true;
+        _quotaMeter?.Count(verdict.Event);
+        UpdateAutoRead();
+        _channel.EventLoop.Schedule(s_resumeReads, this, Stopwatch.GetElapsedTime(0, verdict.PauseTicks));
+    }
+
+    private void ResumeAfterQuotaPause()
+    {
+        long remaining = _quotaResumeAt - Stopwatch.GetTimestamp();
+        if (remaining > 0)
+        {
+            // More was charged while paused (the rest of a read batch): the pause goes on until it is paid back too.
+            _channel.EventLoop.Schedule(s_resumeReads, this, Stopwatch.GetElapsedTime(0, remaining));
+            return;
+        }
+        _quotaPaused = false;
+        if (_heldWhilePaused is { Count: > 0 } held && _handler is { } handler)
+        {
+            _batching = true;
+            try
+            {
+                while (held.Count > 0 && !_quotaPaused && Volatile.Read(ref _closeRequested) == 0 && !_closedNotified)
+                    Handle(handler, held.Dequeue());
+            }
+            finally
+            {
+                _batching = false;
+                FlushIfNeeded();
+            }
+        }
+        UpdateAutoRead();
+    }
+
+    /// <summary>Reads run while the client's output drains and it is within its quota, unless the connection is closing or failed.</summary>
+    private void UpdateAutoRead()
+    {
+        if (!_readsStopped && Volatile.Read(ref _closeRequested) == 0 && !_inactive)
+            _channel.Configuration.AutoRead = _channel.IsWritable && !_quotaPaused;
     }
 
     public override void ChannelInactive(IChannelHandlerContext context)
     {
         _inactive = true;
+        _heldWhilePaused = null;
         _outbound.Release();
         _shared.Unregister(this);
         if (_handler is null || _closedNotified)
@@ -361,13 +453,6 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
         _error ??= ex;
         Close();
     }
-
-    private static string Format(EndPoint? endPoint) => endPoint switch
-    {
-        IPEndPoint ip when ip.Address.IsIPv4MappedToIPv6 => new IPEndPoint(ip.Address.MapToIPv4(), ip.Port).ToString(),
-        null => "unknown",
-        _ => endPoint.ToString() ?? "unknown",
-    };
 
     /// <summary>Queues work on the event loop; false when the loop was shut down with the server.</summary>
     private bool TryPost(Action<object, object> action, object state)

@@ -24,18 +24,21 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
 {
     private const int ReadBufferSize = 4096;
 
-    private readonly X509Certificate2 _certificate;
+    private readonly TlsServerSettings _settings;
     private readonly ILogger _logger;
     private readonly Pipe _ciphertextIn = new(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
     private readonly List<IByteBuffer> _pendingPlaintext = [];
     private IChannelHandlerContext? _context;
     private SslStream? _ssl;
     private Task _writeChain = Task.CompletedTask;
+    private Task _lastCiphertextWrite = Task.CompletedTask; // event loop only
+    private int _closeRequested;
+    private TaskCompletionSource? _flushed; // event loop only: completes once the ciphertext of the next flush was written
     private volatile bool _closed;
 
-    public SslStreamHandler(X509Certificate2 certificate, ILogger logger)
+    public SslStreamHandler(TlsServerSettings settings, ILogger logger)
     {
-        _certificate = certificate;
+        _settings = settings;
         _logger = logger;
     }
 
@@ -87,6 +90,8 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
     public override void ChannelInactive(IChannelHandlerContext context)
     {
         _closed = true;
+        _flushed?.TrySetResult();
+        _flushed = null;
         _ciphertextIn.Writer.Complete();
         foreach (IByteBuffer pending in _pendingPlaintext)
             pending.Release();
@@ -104,10 +109,26 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
             return Task.CompletedTask;
         }
         _pendingPlaintext.Add(buffer);
-        return Task.CompletedTask;
+        // Completes when the bytes reached the socket, as a plain channel's write does: what waits for it (a half-close
+        // after DISCONNECT, a close after the last packet) must not overtake the ciphertext.
+        return (_flushed ??= new TaskCompletionSource()).Task;
     }
 
     public override void Flush(IChannelHandlerContext context)
+    {
+        TaskCompletionSource? flushed = _flushed;
+        _flushed = null;
+        if (_closed)
+        {
+            flushed?.TrySetResult();
+            return;
+        }
+        FlushCore();
+        if (flushed is not null)
+            CompleteAfterCiphertext(flushed);
+    }
+
+    private void FlushCore()
     {
         if (_pendingPlaintext.Count == 0 && !_closed)
         {
@@ -149,12 +170,59 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
 
     public override Task CloseAsync(IChannelHandlerContext context)
     {
-        // Encrypted writes still on their way go out first (they are posted to the loop in order).
-        Task pending = _writeChain;
-        if (pending.IsCompleted)
+        // Encrypted writes still on their way go out first: their encryption (the write chain), then their ciphertext,
+        // which the SslStream posted to the loop; the close is posted behind it (even when the encryption is already
+        // done: its ciphertext may still wait in the loop's queue) and the socket closes once the last ciphertext was
+        // written. Closing at once lost that ciphertext: a client refused over TLS often never read its CONNACK.
+        if (_context is null || Interlocked.Exchange(ref _closeRequested, 1) != 0)
+            return context.CloseAsync(); // never active (nothing was written), or a second close (the close timeout of a client that stopped reading) does not wait
+        Task encrypted = _writeChain;
+        var closed = new TaskCompletionSource();
+        encrypted.ContinueWith(
+            static (_, s) =>
+            {
+                var (self, c, done) = ((SslStreamHandler, IChannelHandlerContext, TaskCompletionSource))s!;
+                if (!self.Post(static (h, state) =>
+                    {
+                        var (ctx, tcs) = ((IChannelHandlerContext, TaskCompletionSource))state!;
+                        ((SslStreamHandler)h).CloseAfterCiphertext(ctx).ContinueWith(static (_, t) => ((TaskCompletionSource)t!).TrySetResult(), tcs, TaskScheduler.Default);
+                    }, (c, done)))
+                {
+                    done.TrySetResult(); // the event loop is gone, and the connection with it
+                }
+            },
+            (this, context, closed),
+            TaskScheduler.Default);
+        return closed.Task;
+    }
+
+    /// <summary>
+    /// Completes <paramref name="flushed"/> once everything flushed so far is encrypted (the write chain) and its
+    /// ciphertext, posted to the loop ahead of this, was written to the socket.
+    /// </summary>
+    private void CompleteAfterCiphertext(TaskCompletionSource flushed)
+    {
+        _writeChain.ContinueWith(
+            static (_, s) =>
+            {
+                var (self, done) = ((SslStreamHandler, TaskCompletionSource))s!;
+                if (!self.Post(static (h, t) => ((SslStreamHandler)h)._lastCiphertextWrite.ContinueWith(
+                        static (_, x) => ((TaskCompletionSource)x!).TrySetResult(), t, TaskContinuationOptions.ExecuteSynchronously), done))
+                {
+                    done.TrySetResult();
+                }
+            },
+            (this, flushed),
+            TaskScheduler.Default);
+    }
+
+    /// <summary>On the event loop: closes once the last ciphertext write posted so far has reached the socket (or failed).</summary>
+    private Task CloseAfterCiphertext(IChannelHandlerContext context)
+    {
+        Task written = _lastCiphertextWrite;
+        if (written.IsCompleted)
             return context.CloseAsync();
-        return pending.ContinueWith(
-            static (_, c) => ((IChannelHandlerContext)c!).CloseAsync(), context, TaskScheduler.Default).Unwrap();
+        return written.ContinueWith(static (_, c) => ((IChannelHandlerContext)c!).CloseAsync(), context, TaskContinuationOptions.ExecuteSynchronously).Unwrap();
     }
 
     private async Task ReadLoopAsync()
@@ -162,10 +230,13 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
         SslStream ssl = _ssl!;
         try
         {
+            bool askForCertificate = _settings.ClientCertificate != ClientCertificateMode.None;
             await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
-                ServerCertificate = _certificate,
-                ClientCertificateRequired = false,
+                ServerCertificateContext = _settings.Certificate.Current,
+                EnabledSslProtocols = _settings.Protocols,
+                ClientCertificateRequired = askForCertificate,
+                RemoteCertificateValidationCallback = askForCertificate ? ValidateClientCertificate : null,
             }).ConfigureAwait(false);
 
             while (true)
@@ -198,6 +269,32 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
         }
     }
 
+    /// <summary>
+    /// Our own verdict on the client certificate (the TLS stack's, made against the operating system's store, is
+    /// ignored): one Warning line per refused certificate, naming the reason; the handshake then fails.
+    /// </summary>
+    private bool ValidateClientCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        string remote = Internal.ChannelAttributes.RemoteEndPointOf(_context!.Channel);
+        if (certificate is null)
+        {
+            if (_settings.ClientCertificate != ClientCertificateMode.Require)
+                return true;
+            _logger.LogWarning("TLS client {RemoteEndPoint} refused: it presented no certificate (Transport:Tls:ClientCertificate require)", remote);
+            return false;
+        }
+        X509Certificate2 presented = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        string? refusal = _settings.ClientValidator!.Validate(presented, chain, out string? username);
+        if (refusal is not null)
+        {
+            _logger.LogWarning("TLS client {RemoteEndPoint} refused: certificate {Subject} not accepted: {Reason}", remote, presented.Subject, refusal);
+            return false;
+        }
+        if (username is not null)
+            _context.Channel.GetAttribute(Internal.ChannelAttributes.CertificateUsername).Set(username);
+        return true;
+    }
+
     private void Fail(Exception ex)
     {
         if (_closed)
@@ -206,15 +303,17 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
         Post(static (h, e) => ((SslStreamHandler)h)._context!.FireExceptionCaught((Exception)e!), ex);
     }
 
-    private void Post(Action<object, object?> action, object? state)
+    /// <summary>Runs the action on the event loop; false when the loop is shut down (the connection is gone).</summary>
+    private bool Post(Action<object, object?> action, object? state)
     {
         try
         {
             _context!.Executor.Execute((h, s) => action(h, s), this, state!);
+            return true;
         }
         catch (Exception)
         {
-            // The event loop is shut down: the connection is gone.
+            return false;
         }
     }
 
@@ -257,7 +356,7 @@ internal sealed class SslStreamHandler : ChannelHandlerAdapter
             {
                 var self = (SslStreamHandler)h;
                 if (!self._closed)
-                    self._context!.WriteAndFlushAsync(Unpooled.WrappedBuffer((byte[])s!));
+                    self._lastCiphertextWrite = self._context!.WriteAndFlushAsync(Unpooled.WrappedBuffer((byte[])s!));
             }, copy);
             return ValueTask.CompletedTask;
         }
