@@ -65,6 +65,11 @@ public static class ResultFigures
             if (r.Retained is { } t)
             {
                 rows.Add(new("retained", "retained messages / subscribers / complete", $"{t.RetainedMessages} / {t.Subscribers} / {t.SubscribersComplete}"));
+                if (t.PublishSeconds > 0)
+                {
+                    rows.Add(new("retained", "publishing the set (until all acknowledged)", $"{Units.Seconds(t.PublishSeconds)} ({Units.Rate(t.PublishRate)})"));
+                }
+
                 rows.Add(new("retained", "time until every subscriber had all", Units.Seconds(t.SecondsToAll)));
                 rows.Add(new("retained", "per subscriber p50 / p99 / max", $"{Units.Millis(t.TimeToAllPerSubscriber.P50)} / {Units.Millis(t.TimeToAllPerSubscriber.P99)} / {Units.Millis(t.TimeToAllPerSubscriber.Max)}"));
             }

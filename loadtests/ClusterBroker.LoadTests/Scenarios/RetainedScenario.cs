@@ -71,6 +71,7 @@ public sealed class RetainedScenario : IScenario
         var sampling = sampler.RunAsync(samplerStop.Token);
         string? note = null;
         double secondsToAll = 0;
+        double publishSeconds = 0;
         long sent = 0;
         try
         {
@@ -79,7 +80,9 @@ public sealed class RetainedScenario : IScenario
                 throw new ScenarioFailedException($"publisher could not connect: {publisher.Failure}");
             }
 
+            var publishStarted = Stopwatch.GetTimestamp();
             sent = await PublishRetainedAsync(publisher.Client, root, count, s, counters, empty: false, cancellationToken);
+            publishSeconds = Stopwatch.GetElapsedTime(publishStarted).TotalSeconds;
             phase = "connecting subscribers";
             if (await ClientConnector.ConnectAllAsync(subscribers, s.ConnectRate, s.ConnectConcurrency, cancellationToken) > 0)
             {
@@ -140,7 +143,7 @@ public sealed class RetainedScenario : IScenario
             Delivery = delivery,
             MeasuredSeconds = secondsToAll,
             ReceiveRate = secondsToAll > 0 ? delivery.Unique / secondsToAll : 0,
-            Retained = new RetainedFigures(count, subscriberCount, complete, secondsToAll, perSubscriber),
+            Retained = new RetainedFigures(count, subscriberCount, complete, secondsToAll, perSubscriber, publishSeconds),
             RunnerCpuPercent = resources.RunnerCpuPercent,
             BrokerCpuPercent = resources.BrokerCpuPercent,
             BrokerPeakRssBytes = sampler.PeakBrokerRss,

@@ -109,6 +109,7 @@ public abstract class Scenario_Smoke_Tests<TBroker> : IClassFixture<TBroker>
         Assert.Equal(1000, result.Delivery.Unique);
         Assert.Equal(0, result.Delivery.Lost);
         Assert.True(retained.SecondsToAll > 0);
+        Assert.True(retained.PublishSeconds > 0);
     }
 
     [BrokerFact]

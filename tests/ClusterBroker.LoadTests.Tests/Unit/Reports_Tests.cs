@@ -36,6 +36,21 @@ public sealed class Reports_Tests
     }
 
     [Fact]
+    public void Retained_report_gives_the_time_and_rate_of_publishing_the_set()
+    {
+        var latency = new LatencySummary(5, 300_000, 320_000, 330_000, 330_000, 330_000, 310_000);
+        var result = Result("ClusterBroker", 50_000, 0) with
+        {
+            Scenario = "retained",
+            Retained = new RetainedFigures(1000, 5, 5, 0.34, latency, PublishSeconds: 0.5),
+        };
+
+        Assert.Equal(2000, result.Retained!.PublishRate);
+        Assert.Contains(ResultFigures.Rows(result), r => r.Name == "publishing the set (until all acknowledged)" && r.Value == $"{Units.Seconds(0.5)} ({Units.Rate(2000)})");
+        Assert.DoesNotContain(ResultFigures.Rows(result with { Retained = new RetainedFigures(1000, 5, 5, 0.34, latency) }), r => r.Name.StartsWith("publishing the set", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Markdown_report_lists_figures_settings_and_timeline()
     {
         var md = MarkdownReport.Render(Result("Mosquitto", 1000, 2000));
