@@ -35,14 +35,27 @@ public sealed class ForwardReceiverActor : UntypedActor
 
     protected override void OnReceive(object message)
     {
-        if (message is not ForwardBatch batch)
+        switch (message)
         {
-            Unhandled(message);
-            return;
+            case ForwardBatch batch:
+                _metrics.AddForwardsReceived(batch.Messages.Count);
+                Deliver(batch.Messages);
+                break;
+            case SharedMessagesOfCrashedNode crashed:
+                _logger.LogInformation(
+                    "Crash replay: {Count} shared-group message(s) placed on {Node} shortly before it crashed go to other members",
+                    crashed.Messages.Count, crashed.DeadNode);
+                Deliver(crashed.Messages);
+                break;
+            default:
+                Unhandled(message);
+                break;
         }
+    }
 
-        _metrics.AddForwardsReceived(batch.Messages.Count);
-        foreach (ForwardedMessage forward in batch.Messages)
+    private void Deliver(IReadOnlyList<ForwardedMessage> messages)
+    {
+        foreach (ForwardedMessage forward in messages)
         {
             _router.DeliverForwarded(forward.Message, forward.Plain, forward.Groups, forward.Hops);
             if (forward.Groups is { } groups)

@@ -43,7 +43,7 @@ public sealed class ForwardSenderActor : UntypedActor
         switch (message)
         {
             case ForwardedMessage forward:
-                _recent?.Add(forward.Message, NowMs);
+                _recent?.Add(forward, NowMs);
                 _batch.Add(forward);
                 _bytes += forward.Message.Payload.Length + (forward.Message.Topic.Length * 2) + 64;
                 if (_batch.Count >= MaxMessages || _bytes >= MaxBytes)
@@ -62,11 +62,41 @@ public sealed class ForwardSenderActor : UntypedActor
                 Flush();
                 break;
             case HandOverRecentForwards m:
-                m.To.Tell(new ForwardsToCrashedNode(m.DeadNode, _recent?.Snapshot(NowMs) ?? [], _recent?.Dropped ?? 0));
+                HandOver(m);
                 break;
             default:
                 Unhandled(message);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// The destination crashed: the plain copies of what it was sent recently go to the crash replay (for the sessions
+    /// continued from it), the shared-group messages placed there back to this node's forward receiver, which gives
+    /// each to a member of its group here or on another node (at least once: the dead node may have delivered some).
+    /// </summary>
+    private void HandOver(HandOverRecentForwards handOver)
+    {
+        List<ForwardedMessage> recent = _recent?.Snapshot(NowMs) ?? [];
+        var plain = new List<Core.Messages.BrokerMessage>(recent.Count);
+        var placed = new List<ForwardedMessage>();
+        foreach (ForwardedMessage forward in recent)
+        {
+            if (forward.Plain)
+            {
+                plain.Add(forward.Message);
+            }
+
+            if (forward.Groups is { Count: > 0 } groups)
+            {
+                placed.Add(new ForwardedMessage(forward.Message, Plain: false, groups, forward.Hops));
+            }
+        }
+
+        handOver.To.Tell(new ForwardsToCrashedNode(handOver.DeadNode, plain, _recent?.Dropped ?? 0));
+        if (placed.Count > 0)
+        {
+            handOver.Receiver.Tell(new SharedMessagesOfCrashedNode(handOver.DeadNode, placed));
         }
     }
 
@@ -90,4 +120,7 @@ public sealed class ForwardSenderActor : UntypedActor
 }
 
 /// <summary>Local: the destination crashed (was downed); give the recent forwards to the crash replay.</summary>
-internal sealed record HandOverRecentForwards(string DeadNode, ActorSelection To);
+internal sealed record HandOverRecentForwards(string DeadNode, ActorSelection To, ActorSelection Receiver);
+
+/// <summary>Local: shared-group messages placed on a node that crashed, to be placed again (this node's forward receiver).</summary>
+internal sealed record SharedMessagesOfCrashedNode(string DeadNode, IReadOnlyList<ForwardedMessage> Messages);

@@ -179,7 +179,9 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
             // Before the sender stops (the PoisonPill comes after this in its mailbox): what it forwarded recently
             // goes to the crash replay, for the sessions continued from the dead node.
             origin.Node.Sender.Tell(new HandOverRecentForwards(
-                Sessions.SessionPersistence.IdOf(member.UniqueAddress), Context.ActorSelection("/user/" + Sessions.CrashReplayActor.Name)));
+                Sessions.SessionPersistence.IdOf(member.UniqueAddress),
+                Context.ActorSelection("/user/" + Sessions.CrashReplayActor.Name),
+                Context.ActorSelection("/user/" + ForwardReceiverActor.Name)));
         }
 
         origin.Node.Sender.Tell(PoisonPill.Instance);

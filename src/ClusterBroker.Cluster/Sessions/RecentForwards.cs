@@ -1,4 +1,4 @@
-using ClusterBroker.Core.Messages;
+using ClusterBroker.Cluster.Messages;
 using ClusterBroker.Protocol;
 
 namespace ClusterBroker.Cluster.Sessions;
@@ -12,7 +12,7 @@ namespace ClusterBroker.Cluster.Sessions;
 /// </summary>
 internal sealed class RecentForwards(TimeSpan window, int capacity)
 {
-    private readonly Queue<(long AtMs, BrokerMessage Message)> _messages = new();
+    private readonly Queue<(long AtMs, ForwardedMessage Forward)> _messages = new();
     private readonly long _windowMs = (long)window.TotalMilliseconds;
 
     /// <summary>Messages pushed out by the capacity before their window ended.</summary>
@@ -20,9 +20,9 @@ internal sealed class RecentForwards(TimeSpan window, int capacity)
 
     public int Count => _messages.Count;
 
-    public void Add(BrokerMessage message, long nowMs)
+    public void Add(ForwardedMessage forward, long nowMs)
     {
-        if (message.QoS == QualityOfService.AtMostOnce)
+        if (forward.Message.QoS == QualityOfService.AtMostOnce)
         {
             return;
         }
@@ -34,20 +34,20 @@ internal sealed class RecentForwards(TimeSpan window, int capacity)
             Dropped++;
         }
 
-        _messages.Enqueue((nowMs, message));
+        _messages.Enqueue((nowMs, forward));
     }
 
     /// <summary>The messages still in the window, oldest first.</summary>
-    public List<BrokerMessage> Snapshot(long nowMs)
+    public List<ForwardedMessage> Snapshot(long nowMs)
     {
         Trim(nowMs);
-        var messages = new List<BrokerMessage>(_messages.Count);
-        foreach ((_, BrokerMessage message) in _messages)
+        var forwards = new List<ForwardedMessage>(_messages.Count);
+        foreach ((_, ForwardedMessage forward) in _messages)
         {
-            messages.Add(message);
+            forwards.Add(forward);
         }
 
-        return messages;
+        return forwards;
     }
 
     private void Trim(long nowMs)
