@@ -24,21 +24,9 @@ fi
 # A process may open at most 20,000 files here: take the hard limit (nodes and runner inherit it).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
-  PIDS=()
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source loadtests/lib/processes.sh
 
-dotnet build src/ClusterBroker.Host -c Release -nologo -v quiet
-dotnet build loadtests/ClusterBroker.LoadTests -c Release -nologo -v quiet
+build_host_and_runner
 dotnet build loadtests/ClusterBroker.Benchmarks -c Release -nologo -v quiet
 
 HOST_DLL=src/ClusterBroker.Host/bin/Release/net10.0/ClusterBroker.Host.dll

@@ -37,21 +37,9 @@ SUBSCRIBERS=60                                # retained scenario subscribers
 [[ $N =~ ^[0-9]+$ && $N -gt 0 && $REPEAT =~ ^[0-9]+$ && $REPEAT -gt 0 && $BACKGROUND_SECONDS =~ ^[0-9]+$ && $BACKGROUND_SECONDS -gt 0 ]] \
   || { echo "N, REPEAT and BACKGROUND_SECONDS must be positive integers" >&2; exit 2; }
 
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
-  PIDS=()
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source loadtests/lib/processes.sh
 
-dotnet build src/ClusterBroker.Host -c Release -nologo -v quiet
-dotnet build loadtests/ClusterBroker.LoadTests -c Release -nologo -v quiet
+build_host_and_runner
 HOST_DLL=src/ClusterBroker.Host/bin/Release/net10.0/ClusterBroker.Host.dll
 RUNNER_DLL=loadtests/ClusterBroker.LoadTests/bin/Release/net10.0/ClusterBroker.LoadTests.dll
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)

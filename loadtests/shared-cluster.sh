@@ -11,23 +11,11 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
-  PIDS=()
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source loadtests/lib/processes.sh
 
 STRATEGIES=("$@")
 [ ${#STRATEGIES[@]} -gt 0 ] || STRATEGIES=(round_robin hash_clientid)
-dotnet build src/ClusterBroker.Host -c Release -nologo -v quiet
-dotnet build loadtests/ClusterBroker.LoadTests -c Release -nologo -v quiet
+build_host_and_runner
 HOST_DLL=src/ClusterBroker.Host/bin/Release/net10.0/ClusterBroker.Host.dll
 RUNNER_DLL=loadtests/ClusterBroker.LoadTests/bin/Release/net10.0/ClusterBroker.LoadTests.dll
 OUT=loadtests/reports/shared-cluster-$(date -u +%Y%m%d-%H%M%S)
