@@ -117,8 +117,24 @@ public sealed class BrokerHost : IAsyncDisposable
             logger.LogInformation("HTTP endpoints (/metrics, /health/live, /health/ready, /api/v1) on http://{EndPoint}", http.EndPoint);
         }
 
-        BrokerSecurity security = BrokerSecurity.Create(settings.Security.Clone(), loggerFactory);
-        RedisStores? redis = settings.Redis.IsConfigured ? await RedisStores.StartAsync(settings.Redis, settings.Sessions.UsesRedis(redisConfigured: true), loggerFactory, http?.Metrics.RedisRoundTrips).ConfigureAwait(false) : null;
+        bool securityInRedis = settings.Security.RedisUsers || settings.Security.RedisAcl;
+        RedisStores? redis = settings.Redis.IsConfigured
+            ? await RedisStores.StartAsync(settings.Redis, settings.Sessions.UsesRedis(redisConfigured: true), securityInRedis, loggerFactory, http?.Metrics.RedisRoundTrips).ConfigureAwait(false)
+            : null;
+        BrokerSecurity security;
+        try
+        {
+            security = BrokerSecurity.Create(settings.Security.Clone(), loggerFactory, redis?.Security);
+        }
+        catch
+        {
+            if (redis is not null)
+                await redis.DisposeAsync().ConfigureAwait(false);
+            if (http is not null)
+                await http.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         if (redis is null)
             logger.LogInformation("Retained messages: in memory, this node's alone (no Redis configured)");
         BrokerNode node;

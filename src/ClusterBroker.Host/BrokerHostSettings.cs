@@ -57,6 +57,8 @@ public sealed class BrokerHostSettings
         errors.AddRange(Security.GetValidationErrors());
         errors.AddRange(Redis.GetValidationErrors());
         errors.AddRange(Sessions.GetValidationErrors(Redis.IsConfigured));
+        if ((Security.RedisUsers || Security.RedisAcl) && !Redis.IsConfigured)
+            errors.Add("Security:RedisUsers / Security:RedisAcl (--redis-users, --redis-acl) read users and ACL from Redis: give --redis HOST:PORT too.");
         if (clusterErrors.Count == 0)
             errors.AddRange(StoreModeErrors());
         try

@@ -56,6 +56,8 @@ internal static class HostConfiguration
         ["--http-bind"] = "Http:BindAddress",
         ["--drain-period"] = "Drain:Period",
         ["--session-durability"] = "Sessions:Durability",
+        ["--redis-users"] = "Security:RedisUsers",
+        ["--redis-acl"] = "Security:RedisAcl",
         ["--server-reference"] = "Drain:ServerReference",
         ["--log-format"] = "Host:LogFormat",
     };
@@ -111,6 +113,8 @@ internal static class HostConfiguration
           --password-file FILE     Mosquitto password file (user:$7$... lines); reloaded when it changes
           --acl-file FILE          Mosquitto ACL file (user/topic/pattern lines); reloaded when it changes
           --allow-anonymous B      true|false: clients without a user name (default: true only without a password file)
+          --redis-users true       users from Redis, shared by the cluster (manage them with: passwd --redis CONFIG USER)
+          --redis-acl true         ACL from Redis, shared by the cluster (upload a file with: acl --redis CONFIG FILE)
           --redis CONFIG           Redis for the cluster's shared state (retained messages), a StackExchange.Redis
                                    configuration string: host:port, several endpoints, serviceName= (Sentinel),
                                    ssl=true, password=...; required with --seed-nodes naming other nodes, unless

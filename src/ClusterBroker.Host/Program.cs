@@ -9,6 +9,10 @@ using Microsoft.Extensions.Logging;
 // Before anything opens a socket: the runtime reads this once.
 SocketCompletionMode.UseInlineCompletionsUnlessConfigured();
 
+// "passwd --redis ..." / "acl --redis ...": manage the cluster's users and ACL in Redis, then exit.
+if (args.Length > 0 && args[0] is "passwd" or "acl" && args.Contains("--redis"))
+    return await RedisSecurityCommand.RunAsync(args[0], args[1..]);
+
 // "passwd FILE USER ...": manage a password file, then exit without starting a broker.
 if (args.Length > 0 && args[0] == "passwd")
     return PasswdCommand.Run(args[1..]);

@@ -2,6 +2,7 @@ using ClusterBroker.Cluster;
 using ClusterBroker.Core;
 using ClusterBroker.Storage.Redis;
 using ClusterBroker.Storage.Redis.Retained;
+using ClusterBroker.Storage.Redis.Security;
 using ClusterBroker.Storage.Redis.Sessions;
 using ClusterBroker.Storage.Redis.Shared;
 using Microsoft.Extensions.Logging;
@@ -59,7 +60,10 @@ internal sealed class RedisStores : IAsyncDisposable
     /// <summary>The round-trip probe, when the node exports metrics (null with HTTP off).</summary>
     public RedisLatencyProbe? Probe { get; }
 
-    public static async Task<RedisStores> StartAsync(RedisOptions options, bool durableSessions, ILoggerFactory loggerFactory, IHistogram? roundTrips)
+    /// <summary>The cluster's users and ACL, when the node reads them from Redis (Security:RedisUsers / RedisAcl).</summary>
+    public RedisSecuritySource? Security { get; private set; }
+
+    public static async Task<RedisStores> StartAsync(RedisOptions options, bool durableSessions, bool securityInRedis, ILoggerFactory loggerFactory, IHistogram? roundTrips)
     {
         RedisConnection connection = await RedisConnection.ConnectAsync(options, loggerFactory).ConfigureAwait(false);
         try
@@ -72,7 +76,10 @@ internal sealed class RedisStores : IAsyncDisposable
                 durableSessions
                     ? "Persistent sessions: written to Redis, so they continue on another node when their node dies"
                     : "Persistent sessions: in memory only (Sessions:Durability Memory); a node crash loses the sessions it held");
-            return new RedisStores(connection, retained, sessions, roundTrips is null ? null : RedisLatencyProbe.Start(connection, roundTrips), loggerFactory);
+            var stores = new RedisStores(connection, retained, sessions, roundTrips is null ? null : RedisLatencyProbe.Start(connection, roundTrips), loggerFactory);
+            if (securityInRedis)
+                stores.Security = await RedisSecuritySource.StartAsync(connection, loggerFactory).ConfigureAwait(false);
+            return stores;
         }
         catch
         {
@@ -85,6 +92,8 @@ internal sealed class RedisStores : IAsyncDisposable
     {
         if (Probe is not null)
             await Probe.DisposeAsync().ConfigureAwait(false);
+        if (Security is not null)
+            await Security.DisposeAsync().ConfigureAwait(false);
         if (_membership is not null)
         {
             await _membership.DisposeAsync().ConfigureAwait(false);

@@ -274,7 +274,7 @@ public class Metrics_And_Health_Tests
     public async Task Ready_turns_503_while_the_configured_Redis_is_down_and_200_again_when_it_is_back()
     {
         int redisPort = HostProcess.FreePort();
-        System.Diagnostics.Process redis = StartRedis(redisPort);
+        System.Diagnostics.Process redis = TestRedis.Start(redisPort);
         BrokerHost? host = null;
         try
         {
@@ -300,7 +300,7 @@ public class Metrics_And_Health_Tests
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
 
             redis.Dispose();
-            redis = StartRedis(redisPort);
+            redis = TestRedis.Start(redisPort);
             await Eventually(async () => (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK);
         }
         finally
@@ -317,7 +317,7 @@ public class Metrics_And_Health_Tests
     public async Task With_Redis_the_round_trip_histogram_fills_and_the_error_counters_move_while_it_is_down()
     {
         int redisPort = HostProcess.FreePort();
-        System.Diagnostics.Process redis = StartRedis(redisPort);
+        System.Diagnostics.Process redis = TestRedis.Start(redisPort);
         BrokerHost? host = null;
         try
         {
@@ -360,18 +360,6 @@ public class Metrics_And_Health_Tests
         }
     }
 
-    private static System.Diagnostics.Process StartRedis(int port)
-    {
-        var info = new System.Diagnostics.ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
-            info.ArgumentList.Add(argument);
-        System.Diagnostics.Process process = System.Diagnostics.Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
 
     private static async Task<byte[]> ReadPacketAsync(NetworkStream stream)
     {

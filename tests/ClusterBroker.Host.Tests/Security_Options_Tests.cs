@@ -31,6 +31,22 @@ public sealed class Security_Options_Tests : IDisposable
     }
 
     [Fact]
+    public void Users_and_ACL_from_Redis_need_Redis_exclude_the_files_and_refuse_anonymous_clients_by_default()
+    {
+        SecurityOptions security = Bind("--redis-users", "true", "--redis-acl", "true", "--redis", "127.0.0.1:6379").Security;
+        Assert.Equal((true, true, false), (security.RedisUsers, security.RedisAcl, security.AnonymousAllowed));
+
+        ArgumentException withoutRedis = Assert.Throws<ArgumentException>(() => Bind("--redis-users", "true"));
+        Assert.Contains("give --redis HOST:PORT", withoutRedis.Message, StringComparison.Ordinal);
+
+        string passwd = File("passwd", "");
+        string acl = File("acl", "");
+        ArgumentException both = Assert.Throws<ArgumentException>(() => Bind("--redis", "127.0.0.1:6379", "--redis-users", "true", "--password-file", passwd, "--redis-acl", "true", "--acl-file", acl));
+        Assert.Contains("choose one source of users", both.Message, StringComparison.Ordinal);
+        Assert.Contains("choose one source of ACL rules", both.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Anonymous_access_is_allowed_by_default_only_without_a_password_file()
     {
         Assert.True(new SecurityOptions().AnonymousAllowed);

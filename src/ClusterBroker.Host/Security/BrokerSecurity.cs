@@ -1,3 +1,4 @@
+using ClusterBroker.Storage.Redis.Security;
 using ClusterBroker.Core;
 using ClusterBroker.Core.Security;
 using Microsoft.Extensions.Logging;
@@ -14,12 +15,14 @@ namespace ClusterBroker.Host.Security;
 public sealed class BrokerSecurity : IDisposable
 {
     private readonly SecurityFileReloader? _reloader;
+    private readonly RedisSecurityFollower? _redis;
 
-    private BrokerSecurity(IAuthenticator authenticator, IAuthorizer? authorizer, SecurityFileReloader? reloader)
+    private BrokerSecurity(IAuthenticator authenticator, IAuthorizer? authorizer, SecurityFileReloader? reloader, RedisSecurityFollower? redis)
     {
         Authenticator = authenticator;
         Authorizer = authorizer;
         _reloader = reloader;
+        _redis = redis;
     }
 
     public IAuthenticator Authenticator { get; }
@@ -30,7 +33,8 @@ public sealed class BrokerSecurity : IDisposable
     /// Reads the files and builds the services. Throws <see cref="InvalidOperationException"/> when the ACL file has
     /// an unusable line: a broker must not start with rules that lost a line.
     /// </summary>
-    public static BrokerSecurity Create(SecurityOptions options, ILoggerFactory loggerFactory)
+    /// <param name="redis">The cluster's users and ACL in Redis, when <see cref="SecurityOptions.RedisUsers"/> or <see cref="SecurityOptions.RedisAcl"/> is set.</param>
+    public static BrokerSecurity Create(SecurityOptions options, ILoggerFactory loggerFactory, RedisSecuritySource? redis = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -39,7 +43,22 @@ public sealed class BrokerSecurity : IDisposable
 
         WatchedFile? aclFile = null;
         AclAuthorizer? authorizer = null;
-        if (!string.IsNullOrEmpty(options.AclFile))
+        if (options.RedisAcl)
+        {
+            ArgumentNullException.ThrowIfNull(redis);
+            AclFile rules = AclFile.Parse(redis.Current.AclText ?? "");
+            if (rules.Errors.Count > 0)
+            {
+                SecurityFileReloader.LogErrors(logger, LogLevel.Error, "ACL in Redis", "security:acl", rules.Errors);
+                throw new InvalidOperationException($"The ACL in Redis (security:acl) has {rules.Errors.Count} unusable line(s): " + string.Join("; ", rules.Errors.Take(5)));
+            }
+
+            authorizer = new AclAuthorizer(rules, logger);
+            logger.LogInformation(
+                "Security: ACL from Redis: {Rules} rule(s) for {Users} user(s) and {Patterns} pattern(s); topics no rule allows are refused",
+                rules.RuleCount, rules.UserRules.Count, rules.Patterns.Count);
+        }
+        else if (!string.IsNullOrEmpty(options.AclFile))
         {
             aclFile = new WatchedFile(options.AclFile);
             AclFile rules = AclFile.Parse(aclFile.Read());
@@ -59,7 +78,19 @@ public sealed class BrokerSecurity : IDisposable
         WatchedFile? passwordFile = null;
         PasswordFileAuthenticator? passwords = null;
         IAuthenticator inner;
-        if (!string.IsNullOrEmpty(options.PasswordFile))
+        if (options.RedisUsers)
+        {
+            ArgumentNullException.ThrowIfNull(redis);
+            PasswordFile users = PasswordFile.Parse(redis.Current.PasswordText);
+            SecurityFileReloader.LogErrors(logger, LogLevel.Warning, "users in Redis", "security:users", users.Errors);
+            passwords = new PasswordFileAuthenticator(users, anonymous);
+            inner = passwords;
+            logger.Log(
+                anonymous ? LogLevel.Warning : LogLevel.Information,
+                "Security: {Users} user(s) from Redis, shared by every node; clients without a user name are {Anonymous}",
+                users.Users.Count, anonymous ? "admitted too (AllowAnonymous true)" : "refused");
+        }
+        else if (!string.IsNullOrEmpty(options.PasswordFile))
         {
             passwordFile = new WatchedFile(options.PasswordFile);
             PasswordFile users = PasswordFile.Parse(passwordFile.Read());
@@ -97,11 +128,17 @@ public sealed class BrokerSecurity : IDisposable
         SecurityFileReloader? reloader = passwordFile is null && aclFile is null
             ? null
             : new SecurityFileReloader(passwordFile, passwords, aclFile, authorizer, options.ReloadCheckInterval, logger);
-        return new BrokerSecurity(authenticator, authorizer, reloader);
+        RedisSecurityFollower? follower = redis is null ? null
+            : new RedisSecurityFollower(redis, options.RedisUsers ? passwords : null, options.RedisAcl ? authorizer : null, logger);
+        return new BrokerSecurity(authenticator, authorizer, reloader, follower);
     }
 
     /// <summary>Checks the files now (what SIGHUP does); for tests and operators' tools.</summary>
     public void ReloadNow() => _reloader?.Check(force: true);
 
-    public void Dispose() => _reloader?.Dispose();
+    public void Dispose()
+    {
+        _reloader?.Dispose();
+        _redis?.Dispose();
+    }
 }

@@ -121,7 +121,7 @@ internal sealed class PasswdCommand(TextReader input, TextWriter output, TextWri
         }
     }
 
-    private static string? ValidateUser(string user)
+    internal static string? ValidateUser(string user)
     {
         if (user.Length == 0)
             return "the user name must not be empty.";

@@ -20,6 +20,15 @@ public sealed class SecurityOptions
     /// <summary>A Mosquitto ACL file (user / topic / pattern lines). Without one every client may use every topic.</summary>
     public string? AclFile { get; set; }
 
+    /// <summary>
+    /// The users come from Redis (hash security:users, managed with "passwd --redis"), shared by every node of the
+    /// cluster, instead of a password file. Needs --redis.
+    /// </summary>
+    public bool RedisUsers { get; set; }
+
+    /// <summary>The ACL comes from Redis (key security:acl, uploaded with "acl --redis"), shared by every node, instead of a file. Needs --redis.</summary>
+    public bool RedisAcl { get; set; }
+
     /// <summary>Failed authentication attempts from one address within <see cref="FailureWindow"/> that get it banned.</summary>
     public int MaxFailedAttempts { get; set; } = 5;
 
@@ -36,7 +45,7 @@ public sealed class SecurityOptions
     public TimeSpan ReloadCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Anonymous access as it applies: the setting, or allowed exactly when there is no password file.</summary>
-    public bool AnonymousAllowed => AllowAnonymous ?? string.IsNullOrEmpty(PasswordFile);
+    public bool AnonymousAllowed => AllowAnonymous ?? (string.IsNullOrEmpty(PasswordFile) && !RedisUsers);
 
     public SecurityOptions Clone() => (SecurityOptions)MemberwiseClone();
 
@@ -48,6 +57,10 @@ public sealed class SecurityOptions
             errors.Add($"Security:PasswordFile '{PasswordFile}' does not exist (create it with: ClusterBroker.Host passwd {PasswordFile} USER).");
         if (!string.IsNullOrEmpty(AclFile) && !File.Exists(AclFile))
             errors.Add($"Security:AclFile '{AclFile}' does not exist.");
+        if (RedisUsers && !string.IsNullOrEmpty(PasswordFile))
+            errors.Add("Security:RedisUsers and Security:PasswordFile are both set: choose one source of users (Redis for a cluster, or the file).");
+        if (RedisAcl && !string.IsNullOrEmpty(AclFile))
+            errors.Add("Security:RedisAcl and Security:AclFile are both set: choose one source of ACL rules (Redis for a cluster, or the file).");
         if (MaxFailedAttempts < 1)
             errors.Add($"Security:MaxFailedAttempts must be at least 1 (was {MaxFailedAttempts}).");
         if (FailureWindow <= TimeSpan.Zero)
