@@ -30,8 +30,17 @@ public sealed class SecurityFiles : IAsyncDisposable
         Assert.True(exitCode == 0, $"mosquitto_passwd exited with {exitCode}: {passwd.Describe()}");
     }
 
-    /// <summary>Writes the ACL file (replacing it as an editor saving in place would).</summary>
-    public void WriteAcl(string text) => File.WriteAllText(AclFile, text);
+    /// <summary>
+    /// Replaces the ACL file as an editor that saves atomically does (a temporary file renamed over it): written in
+    /// place, a loaded machine can leave the file empty for longer than the test's 100 ms check interval, and the
+    /// broker would rightly apply that empty ACL for a moment.
+    /// </summary>
+    public void WriteAcl(string text)
+    {
+        string temporary = AclFile + ".tmp";
+        File.WriteAllText(temporary, text);
+        File.Move(temporary, AclFile, overwrite: true);
+    }
 
     public ValueTask DisposeAsync()
     {
