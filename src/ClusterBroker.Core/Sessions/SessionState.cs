@@ -190,9 +190,13 @@ public sealed class SessionState(string clientId, BrokerOptions options, ILogger
         }
     }
 
-    /// <summary>Ends the session: releases every message and subscription.</summary>
+    /// <summary>
+    /// Ends the session: releases every message and subscription, and forgets the connection (an ephemeral session
+    /// ends as soon as it is attached; its owner must not take a later attach for a takeover of that connection).
+    /// </summary>
     public void End()
     {
+        AttachedConnectionId = null;
         _subscriptions = [];
         _inflight = [];
         _incomingQoS2 = [];
