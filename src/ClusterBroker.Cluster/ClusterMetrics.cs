@@ -23,6 +23,9 @@ public sealed class ClusterMetrics
     private long _sessionsRecovered;
     private readonly ConcurrentDictionary<string, NodeForwardCounter> _forwardsByNode = new(StringComparer.Ordinal);
 
+    /// <summary>The queue depths of the offline persistent sessions whose entities live on this node.</summary>
+    public Sessions.OfflineQueueDepths OfflineQueues { get; } = new();
+
     /// <summary>Members with status Up, this node included.</summary>
     public long Members => Volatile.Read(ref _members);
 

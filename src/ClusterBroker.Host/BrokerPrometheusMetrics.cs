@@ -63,6 +63,8 @@ internal sealed class BrokerPrometheusMetrics
     private readonly Gauge _queued;
     private readonly Histogram _inflightPerConnection;
     private readonly Histogram _queuedPerConnection;
+    private readonly Gauge _offlineQueued;
+    private readonly Histogram _queuedPerOfflineSession;
     private readonly Counter _nodeForwards;
     private readonly Counter _redisErrors;
 
@@ -86,12 +88,15 @@ internal sealed class BrokerPrometheusMetrics
         _sessions = f.CreateGauge("clusterbroker_sessions", "Sessions whose endpoint (subscriptions) is on this node: online = client connected here, offline = persistent session waiting for its client.", "state");
         _persistentSessions = f.CreateGauge("clusterbroker_sessions_persistent", "Sessions on this node that outlive their connection: online clients with a Session Expiry Interval (3.1.1: CleanSession 0) and every offline session.");
         _inflight = f.CreateGauge("clusterbroker_inflight_messages", "QoS 1/2 messages sent to the clients connected here and not yet acknowledged.");
-        _queued = f.CreateGauge("clusterbroker_queued_messages", "Messages waiting for the clients connected here (mailbox and behind the inflight window); queues of offline sessions are in their session entities and not counted.");
+        _queued = f.CreateGauge("clusterbroker_queued_messages", "Messages waiting for the clients connected here (mailbox and behind the inflight window); offline sessions' queues are clusterbroker_offline_queued_messages.");
         // Sampled at scrape time: one observation per connected client per scrape. rate(_bucket) / rate(_count)
         // gives the share of clients at each depth; the figures cost one pass over the connections per scrape.
         _inflightPerConnection = f.CreateHistogram("clusterbroker_connection_inflight_messages", "Inflight QoS 1/2 messages per connected client, one observation per client at each scrape.",
             new HistogramConfiguration { Buckets = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 65535] });
         _queuedPerConnection = f.CreateHistogram("clusterbroker_connection_queued_messages", "Messages waiting per connected client (mailbox and behind the inflight window), one observation per client at each scrape.",
+            new HistogramConfiguration { Buckets = [0, 1, 10, 100, 1000, 10000, 100000] });
+        _offlineQueued = f.CreateGauge("clusterbroker_offline_queued_messages", "Messages waiting for offline persistent sessions whose session entities live on this node.");
+        _queuedPerOfflineSession = f.CreateHistogram("clusterbroker_offline_session_queued_messages", "Messages waiting per offline persistent session whose entity lives on this node, one observation per session at each scrape.",
             new HistogramConfiguration { Buckets = [0, 1, 10, 100, 1000, 10000, 100000] });
         DeliveryLatency = new PrometheusHistogram(f.CreateHistogram("clusterbroker_delivery_latency_seconds",
             "Time from a PUBLISH's arrival at this node to the write of each copy to a subscriber on this node, for 1 in 64 PUBLISHes per publisher connection (forwarded copies and retained messages are not measured).",
@@ -221,6 +226,13 @@ internal sealed class BrokerPrometheusMetrics
         _sessionsLost.IncTo(c.SessionsLost);
         foreach ((string destination, long sent) in c.ForwardsByNode())
             _nodeForwards.WithLabels(destination).IncTo(sent);
+        long offlineQueued = 0;
+        foreach (int depth in c.OfflineQueues.Snapshot())
+        {
+            offlineQueued += depth;
+            _queuedPerOfflineSession.Observe(depth);
+        }
+        _offlineQueued.Set(offlineQueued);
 
         if (host.Redis is { } redis)
         {

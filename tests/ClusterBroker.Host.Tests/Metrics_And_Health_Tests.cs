@@ -31,6 +31,8 @@ public class Metrics_And_Health_Tests
         "clusterbroker_queued_messages",
         "clusterbroker_connection_inflight_messages",
         "clusterbroker_connection_queued_messages",
+        "clusterbroker_offline_queued_messages",
+        "clusterbroker_offline_session_queued_messages",
         "clusterbroker_delivery_latency_seconds",
         "clusterbroker_messages_dropped_total",
         "clusterbroker_cluster_members",
@@ -163,6 +165,46 @@ public class Metrics_And_Health_Tests
         // A persistent session whose client left counts as offline.
         await subscriber.DisconnectAsync();
         await Eventually(async () => (await ops.ScrapeAsync()).GetValueOrDefault("clusterbroker_sessions{state=\"offline\"}") >= 1);
+    }
+
+    [Fact]
+    public async Task The_queue_of_an_offline_persistent_session_is_counted_until_its_client_returns()
+    {
+        await using OperationsHost ops = await OperationsHost.StartAsync();
+        using (IMqttClient subscriber = await ops.ConnectAsync("metrics-offline", sessionExpiry: 300))
+        {
+            await subscriber.SubscribeAsync("offline/#", MqttQualityOfServiceLevel.AtLeastOnce);
+            await subscriber.DisconnectAsync();
+        }
+        using IMqttClient publisher = await ops.ConnectAsync("metrics-offline-pub");
+        for (int i = 0; i < 12; i++)
+            await publisher.PublishStringAsync("offline/" + i, "x", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        Dictionary<string, double> scrape = [];
+        await Eventually(async () =>
+        {
+            scrape = await ops.ScrapeAsync();
+            return scrape["clusterbroker_offline_queued_messages"] == 12;
+        });
+        // That scrape observed the one offline session at 12 (above bucket le=10, within le=100).
+        Assert.True(scrape["clusterbroker_offline_session_queued_messages_bucket{le=\"100\"}"] - scrape["clusterbroker_offline_session_queued_messages_bucket{le=\"10\"}"] >= 1);
+        Assert.True(scrape["clusterbroker_offline_session_queued_messages_sum"] >= 12);
+        Assert.Equal(0, scrape["clusterbroker_queued_messages"]); // nobody connected is waiting for anything
+
+        // The client resumes its session: the queue goes to its connection and the offline figure drops to 0.
+        using IMqttClient back = new MqttClientFactory().CreateMqttClient();
+        int delivered = 0;
+        back.ApplicationMessageReceivedAsync += _ =>
+        {
+            Interlocked.Increment(ref delivered);
+            return Task.CompletedTask;
+        };
+        MqttClientConnectResult resumed = await back.ConnectAsync(new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", ops.Host.Port).WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithClientId("metrics-offline").WithCleanStart(false).WithSessionExpiryInterval(300)
+            .WithTimeout(TimeSpan.FromSeconds(10)).Build());
+        Assert.True(resumed.IsSessionPresent);
+        await Eventually(async () => Volatile.Read(ref delivered) == 12 && (await ops.ScrapeAsync())["clusterbroker_offline_queued_messages"] == 0);
     }
 
     [Fact]

@@ -47,6 +47,7 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
     private IActorRef? _node;
     private AttachSession? _pendingAttach;
     private int _stashed;
+    private int _reportedQueueDepth = -1;
     private MessagePartAssembler? _assembler;
 
     // The last answer, kept until the connection's node confirms it arrived, so a retried attach gets it again
@@ -102,6 +103,38 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
             return;
         }
 
+        Handle(message);
+        ReportQueueDepth();
+    }
+
+    protected override void PostStop()
+    {
+        _clusterMetrics.OfflineQueues.Withdraw(ClientId);
+        base.PostStop();
+    }
+
+    /// <summary>An offline session's queue depth for the metrics, reported when it changes (-1: online or no session).</summary>
+    private void ReportQueueDepth()
+    {
+        int depth = _state.Exists && _state.AttachedConnectionId is null ? _state.QueuedCount : -1;
+        if (depth == _reportedQueueDepth)
+        {
+            return;
+        }
+
+        _reportedQueueDepth = depth;
+        if (depth < 0)
+        {
+            _clusterMetrics.OfflineQueues.Withdraw(ClientId);
+        }
+        else
+        {
+            _clusterMetrics.OfflineQueues.Report(ClientId, depth);
+        }
+    }
+
+    private void Handle(object message)
+    {
         switch (message)
         {
             case EnqueueMessage m:
