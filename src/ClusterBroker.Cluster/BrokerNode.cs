@@ -75,6 +75,10 @@ public sealed class BrokerNode : IAsyncDisposable
     /// <summary>The shard region of the session entities.</summary>
     public IActorRef SessionRegion => _sessions.Region;
 
+    /// <summary>What the session entity of the client holds (wherever in the cluster it lives); throws on timeout.</summary>
+    public Task<SessionQueueReport> QuerySessionQueueAsync(string clientId, TimeSpan timeout) =>
+        _sessions.Region.Ask<SessionQueueReport>(new QuerySessionQueue(clientId), timeout);
+
     /// <summary>The actor system (for tests and diagnostics).</summary>
     public ActorSystem ActorSystem => _system;
 
@@ -380,6 +384,7 @@ public sealed class BrokerNode : IAsyncDisposable
         }
 
         _logger.LogInformation("Broker node shutting down: disconnecting {Count} connection(s)", _context.Connections.Count);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         _context.ShuttingDown = true;
         _sysTimer?.Cancel();
         _context.Connections.DisconnectAll(ReasonCode.ServerShuttingDown);
@@ -395,14 +400,22 @@ public sealed class BrokerNode : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                _logger.LogWarning("{Count} connection(s) did not close within 5 s", _context.Connections.Count);
+                _logger.LogWarning("{Count} connection(s) did not close within 5 s: {Clients}", _context.Connections.Count,
+                    string.Join(", ", _context.Connections.Snapshot().Take(20).Select(c => $"{c.ClientId ?? "(no CONNECT yet)"}{(c.IsConnected ? "" : " (not connected)")}")));
             }
         }
 
+        TimeSpan disconnecting = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         await MoveOfflineEndpointsAsync().ConfigureAwait(false);
+        TimeSpan moving = System.Diagnostics.Stopwatch.GetElapsedTime(started) - disconnecting;
         await CoordinatedShutdown.Get(_system).Run(CoordinatedShutdown.ClrExitReason.Instance).ConfigureAwait(false);
         await _system.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-        _logger.LogInformation("Broker node stopped");
+        // Each step's time: a step that takes seconds is waiting for one of its bounds (5 s for the connections, 10 s
+        // for a phase of the coordinated shutdown), which is worth knowing.
+        TimeSpan total = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        _logger.LogInformation(
+            "Broker node stopped in {Total:F0} ms: connections closed in {Disconnecting:F0} ms, offline endpoints moved in {Moving:F0} ms, left the cluster in {Leaving:F0} ms",
+            total.TotalMilliseconds, disconnecting.TotalMilliseconds, moving.TotalMilliseconds, (total - disconnecting - moving).TotalMilliseconds);
     }
 
     /// <summary>
@@ -434,6 +447,7 @@ public sealed class BrokerNode : IAsyncDisposable
         }
 
         int moved = 0;
+        var hosting = new Dictionary<IActorRef, int>();
         foreach (SessionEndpoint endpoint in _context.Router.Endpoints())
         {
             if (endpoint.IsOnline)
@@ -450,12 +464,40 @@ public sealed class BrokerNode : IAsyncDisposable
             IActorRef target = resolved[moved % resolved.Count];
             target.Tell(new HostSessionEndpoint(endpoint.ClientId, subscriptions));
             _sessions.Region.Tell(new SessionEndpointMoved(endpoint.ClientId, target));
+            hosting[target] = hosting.GetValueOrDefault(target) + 1;
             moved++;
         }
 
-        if (moved > 0)
+        if (moved == 0)
         {
-            _logger.LogInformation("Moved the subscriptions of {Count} offline persistent session(s) to the other node(s)", moved);
+            return;
+        }
+
+        // This node leaves only once every member routes the moved sessions' messages to their new nodes: until then
+        // a message may be sent here alone, and this node still hands it to the session (bounded wait).
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        Task<HostedRoutesPropagated>[] barriers = [.. hosting.Select(entry => entry.Key.Ask<HostedRoutesPropagated>(
+            new AwaitHostedRoutes(entry.Value), RouteReplicatorActor.PropagationTimeout + TimeSpan.FromSeconds(2)))];
+        bool everywhere = true;
+        foreach (Task<HostedRoutesPropagated> barrier in barriers)
+        {
+            try
+            {
+                everywhere &= (await barrier.ConfigureAwait(false)).Everywhere;
+            }
+            catch (AskTimeoutException)
+            {
+                everywhere = false;
+            }
+        }
+
+        if (everywhere)
+        {
+            _logger.LogInformation("Moved the subscriptions of {Count} offline persistent session(s) to the other node(s); their routes reached every node in {Elapsed:F0} ms", moved, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        else
+        {
+            _logger.LogWarning("Moved the subscriptions of {Count} offline persistent session(s) to the other node(s), but their routes did not reach every node within {Timeout} s: a message published meanwhile may have been routed only to this node, which is leaving", moved, RouteReplicatorActor.PropagationTimeout.TotalSeconds);
         }
     }
 

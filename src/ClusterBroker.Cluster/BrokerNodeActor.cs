@@ -78,6 +78,10 @@ public sealed class BrokerNodeActor : UntypedActor
             case HostSessionEndpoint m:
                 HostEndpoint(m);
                 break;
+            case AwaitHostedRoutes:
+                // The endpoints asked for before this message are subscribed: their route changes are on their way.
+                _sessions.RoutesPropagatedAsync().PipeTo(Sender, success: static everywhere => new HostedRoutesPropagated(everywhere));
+                break;
             case ReportConnections m:
                 Sender.Tell(new ConnectionsReport(ConnectionsInBucket(m.Bucket, m.BucketCount)));
                 break;

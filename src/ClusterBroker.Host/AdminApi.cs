@@ -1,4 +1,6 @@
+using Akka.Actor;
 using ClusterBroker.Cluster;
+using ClusterBroker.Cluster.Messages;
 using ClusterBroker.Core;
 using ClusterBroker.Core.Channel;
 using ClusterBroker.Core.Messages;
@@ -46,7 +48,7 @@ internal static class AdminApi
         api.MapGet("/clients", (HttpContext context) => Clients(state.Host!, context.Request.Query));
         api.MapGet("/clients/{clientId}", (string clientId) => Client(state.Host!, Uri.UnescapeDataString(clientId)));
         api.MapDelete("/clients/{clientId}", (string clientId) => Kick(state.Host!, Uri.UnescapeDataString(clientId)));
-        api.MapGet("/clients/{clientId}/subscriptions", (string clientId) => Subscriptions(state.Host!, Uri.UnescapeDataString(clientId)));
+        api.MapGet("/clients/{clientId}/subscriptions", (string clientId) => SubscriptionsAsync(state.Host!, Uri.UnescapeDataString(clientId)));
         api.MapDelete("/retained", (HttpContext context) => DeleteRetained(state.Host!, context.Request.Query["topic"]));
         api.MapPost("/drain", () => Drain(state.Host!));
     }
@@ -104,16 +106,41 @@ internal static class AdminApi
         return Json(new { clientId, disconnected = true, reasonCode = (int)ReasonCode.AdministrativeAction });
     }
 
-    private static IResult Subscriptions(BrokerHost host, string clientId)
+    private static async Task<IResult> SubscriptionsAsync(BrokerHost host, string clientId)
     {
         NodeRouter router = host.Node.Context.Router;
         if (!router.TryGetEndpoint(clientId, out SessionEndpoint endpoint))
             return NotHere(host, "session", clientId);
         List<Subscription> subscriptions = router.GetSubscriptions(endpoint);
+        // A connected client's waiting messages are in its connection; an offline session's in its session entity,
+        // which may live on another node.
+        int? queued = null, inflight = null;
+        string? queueError = null;
+        if (host.Node.Context.Connections.TryGetByClientId(clientId, out MqttChannel channel) && channel.IsConnected)
+        {
+            queued = channel.QueuedCount;
+            inflight = channel.InflightCount;
+        }
+        else
+        {
+            try
+            {
+                SessionQueueReport report = await host.Node.QuerySessionQueueAsync(clientId, TimeSpan.FromSeconds(5));
+                queued = report.Queued;
+                inflight = report.Inflight;
+            }
+            catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException or TimeoutException)
+            {
+                queueError = "the session entity did not answer within 5 s";
+            }
+        }
         return Json(new
         {
             clientId,
             online = endpoint.IsOnline,
+            queued,
+            inflight,
+            queueError,
             subscriptions = subscriptions.Select(s => new
             {
                 filter = s.Filter,

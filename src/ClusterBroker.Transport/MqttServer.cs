@@ -177,7 +177,9 @@ public sealed class MqttServer : IAsyncDisposable
         if (closing.Count > 0)
         {
             _logger.LogDebug("Closing {Count} connections", closing.Count);
-            await Task.WhenAny(Task.WhenAll(closing), Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+            Task all = Task.WhenAll(closing);
+            if (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false) != all)
+                _logger.LogWarning("{Count} of {Total} connection(s) did not close within 5 s at shutdown", closing.Count(c => !c.IsCompleted), closing.Count);
         }
 
         // Every connection is closed by now: no quiet period is needed, pending tasks still run.
@@ -188,7 +190,9 @@ public sealed class MqttServer : IAsyncDisposable
             groups.Add(_workerGroup.ShutdownGracefullyAsync(TimeSpan.Zero, TimeSpan.FromMilliseconds(200)));
         try
         {
-            await Task.WhenAny(Task.WhenAll(groups), Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+            Task loops = Task.WhenAll(groups);
+            if (await Task.WhenAny(loops, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false) != loops)
+                _logger.LogWarning("The I/O threads did not stop within 5 s at shutdown");
         }
         catch (Exception ex)
         {

@@ -42,6 +42,10 @@ public class Serializer_Tests : Akka.TestKit.Xunit2.TestKit
         yield return [new DeliverToConnection(9, "c", new QueuedMessage(FullMessage(), QualityOfService.ExactlyOnce, true, null))];
         yield return [new PublishWill("c", FullMessage())];
         yield return [new ForgetSession("c")];
+        yield return [new AwaitHostedRoutes(3)];
+        yield return [new HostedRoutesPropagated(true)];
+        yield return [new QuerySessionQueue("c")];
+        yield return [new SessionQueueReport("c", true, false, 12, 3)];
         yield return [new DisconnectConnection("c", 9, ReasonCode.SessionTakenOver)];
         yield return [new ConnectionClosed("c", 9)];
         yield return [new SessionAttached("c", 42, true, 60, FullSnapshot())];

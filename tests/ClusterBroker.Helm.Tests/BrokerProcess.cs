@@ -77,6 +77,14 @@ internal sealed class BrokerProcess : IDisposable
         info.ArgumentList.Add(HostDll);
         foreach (string argument in arguments)
             info.ArgumentList.Add(argument);
+        // For diagnosing a failure that is hard to reproduce: with CLUSTERBROKER_TEST_DUMP_DIR set, every broker logs at
+        // Debug and its whole output is written to proc-<pid>.log there.
+        string? dumpDir = Environment.GetEnvironmentVariable("CLUSTERBROKER_TEST_DUMP_DIR");
+        if (dumpDir is not null)
+        {
+            info.ArgumentList.Add("--log-level");
+            info.ArgumentList.Add("Debug");
+        }
         // Only what the pod gets: no ClusterBroker__ variable of this machine leaks in.
         foreach (string key in info.Environment.Keys.Where(k => k.StartsWith("ClusterBroker__", StringComparison.OrdinalIgnoreCase)).ToList())
             info.Environment.Remove(key);
@@ -85,9 +93,18 @@ internal sealed class BrokerProcess : IDisposable
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var broker = new BrokerProcess(process);
-        process.OutputDataReceived += (_, e) => broker.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => broker.OnLine(e.Data);
         process.Start();
+        StreamWriter? dump = dumpDir is null ? null : new StreamWriter(Path.Combine(dumpDir, $"proc-{process.Id}.log")) { AutoFlush = true };
+        var dumpLock = new object();
+        void OnOutput(string? line)
+        {
+            broker.OnLine(line);
+            if (dump is not null && line is not null)
+                lock (dumpLock)
+                    dump.WriteLine(line);
+        }
+        process.OutputDataReceived += (_, e) => OnOutput(e.Data);
+        process.ErrorDataReceived += (_, e) => OnOutput(e.Data);
         lock (s_running)
             s_running.Add(process);
         process.BeginOutputReadLine();

@@ -134,6 +134,8 @@ public class Admin_Api_Tests
         Assert.Equal(["$share/g/b/#", "a/+/c"], subscriptions.Select(s => s.GetProperty("filter").GetString()!).ToArray());
         Assert.Equal(1, subscriptions[1].GetProperty("qos").GetInt32());
         Assert.True(subscriptions[1].GetProperty("noLocal").GetBoolean());
+        Assert.Equal(0, body.GetProperty("queued").GetInt32());
+        Assert.Equal(0, body.GetProperty("inflight").GetInt32());
 
         // The offline persistent session keeps them.
         await client.DisconnectAsync();
@@ -148,6 +150,20 @@ public class Admin_Api_Tests
         Assert.False(body.GetProperty("online").GetBoolean());
         Assert.Equal(2, body.GetProperty("subscriptions").GetArrayLength());
         Assert.Equal(HttpStatusCode.NotFound, (await ops.GetAsync("/api/v1/clients/nobody/subscriptions")).Status);
+
+        // Messages published while it is away wait in its session entity: the queue depth comes from there.
+        using IMqttClient publisher = await ops.ConnectAsync("queue-publisher");
+        for (int i = 0; i < 7; i++)
+            await publisher.PublishStringAsync("a/b/c", "m" + i, MqttQualityOfServiceLevel.AtLeastOnce);
+        deadline = DateTime.UtcNow.AddSeconds(10);
+        do
+        {
+            (status, body) = await ops.GetAsync("/api/v1/clients/subscriber/subscriptions");
+            Assert.Equal(HttpStatusCode.OK, status);
+        }
+        while (body.GetProperty("queued").GetInt32() < 7 && DateTime.UtcNow < deadline && await Task.Delay(20).ContinueWith(_ => true));
+        Assert.Equal(7, body.GetProperty("queued").GetInt32());
+        Assert.Equal(0, body.GetProperty("inflight").GetInt32());
     }
 
     [Fact]

@@ -35,5 +35,16 @@ public sealed record ReportConnections(int Bucket, int BucketCount) : IClusterBr
 /// </summary>
 public sealed record HostSessionEndpoint(string ClientId, IReadOnlyList<Subscription> Subscriptions) : IClusterBrokerMessage;
 
+/// <summary>
+/// Asked by a leaving node after its <see cref="HostSessionEndpoint"/>s (which arrive first: same sender, same
+/// receiver): answered with <see cref="HostedRoutesPropagated"/> once every member has the routes those endpoints
+/// announced here, or after the route propagation timeout. Until then the leaving node keeps taking the sessions'
+/// messages, so nothing published while the routes move is sent only to a node that has stopped.
+/// </summary>
+public sealed record AwaitHostedRoutes(int Endpoints) : IClusterBrokerMessage;
+
+/// <summary>The answer to <see cref="AwaitHostedRoutes"/>: whether every member applied the routes (false: timed out).</summary>
+public sealed record HostedRoutesPropagated(bool Everywhere) : IClusterBrokerMessage;
+
 /// <summary>The answer to <see cref="SessionSubscriptionsChanged"/>: the subscriptions are in the session store (or the write failed, which the entity logged).</summary>
 public sealed record SubscriptionsStored(string ClientId, long RequestId) : IClusterBrokerMessage;

@@ -41,6 +41,15 @@ public sealed record EnqueueMessage(string ClientId, QueuedMessage Message, IAct
 /// </summary>
 public sealed record RestoreSession(string ClientId, IActorRef? Node, SessionRecord Record) : ISessionMessage;
 
+/// <summary>Asked (admin API): the entity answers with <see cref="SessionQueueReport"/>, the messages it holds for its client.</summary>
+public sealed record QuerySessionQueue(string ClientId) : ISessionMessage;
+
+/// <summary>
+/// What a session entity holds: whether the session exists and its client is attached, and the messages it keeps
+/// (queued, and sent but unacknowledged when the client is offline; an attached connection holds its own).
+/// </summary>
+public sealed record SessionQueueReport(string ClientId, bool Exists, bool Online, int Queued, int Inflight) : IClusterBrokerMessage;
+
 /// <summary>The offline endpoint (subscriptions and routes) of the session now lives on <paramref name="Node"/> (its previous node is leaving).</summary>
 public sealed record SessionEndpointMoved(string ClientId, IActorRef Node) : ISessionMessage;
 

@@ -52,6 +52,10 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
     private const string RecoverManifest = "SR";
     private const string StoredManifest = "NS";
     private const string ReplayManifest = "NQ";
+    private const string AwaitHostedManifest = "NB";
+    private const string HostedPropagatedManifest = "NP";
+    private const string QueryQueueManifest = "SQ";
+    private const string QueueReportManifest = "SK";
 
     public override int Identifier => SerializerId;
 
@@ -88,6 +92,10 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
         RecoverSession => RecoverManifest,
         SubscriptionsStored => StoredManifest,
         ReplayToSession => ReplayManifest,
+        AwaitHostedRoutes => AwaitHostedManifest,
+        HostedRoutesPropagated => HostedPropagatedManifest,
+        QuerySessionQueue => QueryQueueManifest,
+        SessionQueueReport => QueueReportManifest,
         _ => throw new ArgumentException($"Cannot serialize {o.GetType()}.", nameof(o)),
     };
 
@@ -187,6 +195,22 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                 break;
             case ForgetSession m:
                 w.Write(m.ClientId);
+                break;
+            case AwaitHostedRoutes m:
+                w.Write(m.Endpoints);
+                break;
+            case HostedRoutesPropagated m:
+                w.Write(m.Everywhere);
+                break;
+            case QuerySessionQueue m:
+                w.Write(m.ClientId);
+                break;
+            case SessionQueueReport m:
+                w.Write(m.ClientId);
+                w.Write(m.Exists);
+                w.Write(m.Online);
+                w.Write(m.Queued);
+                w.Write(m.Inflight);
                 break;
             case ReportConnections m:
                 w.Write(m.Bucket);
@@ -344,6 +368,14 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                 return new PublishWill(r.ReadString(), ReadMessage(r));
             case ForgetManifest:
                 return new ForgetSession(r.ReadString());
+            case AwaitHostedManifest:
+                return new AwaitHostedRoutes(r.ReadInt32());
+            case HostedPropagatedManifest:
+                return new HostedRoutesPropagated(r.ReadBoolean());
+            case QueryQueueManifest:
+                return new QuerySessionQueue(r.ReadString());
+            case QueueReportManifest:
+                return new SessionQueueReport(r.ReadString(), r.ReadBoolean(), r.ReadBoolean(), r.ReadInt32(), r.ReadInt32());
             case ReportManifest:
                 return new ReportConnections(r.ReadInt32(), r.ReadInt32());
             case ReportedManifest:

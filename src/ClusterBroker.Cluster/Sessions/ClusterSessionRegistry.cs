@@ -195,6 +195,24 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
                 TaskScheduler.Default);
     }
 
+    /// <summary>
+    /// A barrier: completes with true once every other member applied this node's route changes made so far, or
+    /// with false after the propagation timeout.
+    /// </summary>
+    public async Task<bool> RoutesPropagatedAsync()
+    {
+        try
+        {
+            RouteReplicatorActor.RoutesPropagated answer = await _routes.Ask<RouteReplicatorActor.RoutesPropagated>(
+                RouteReplicatorActor.AwaitPropagation.Instance, RouteReplicatorActor.PropagationTimeout + TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            return answer.IsEverywhere;
+        }
+        catch (AskTimeoutException)
+        {
+            return false;
+        }
+    }
+
     public void ConnectionEnded(string clientId, long connectionId) =>
         _clientIds.Tell(new ReleaseClientId(clientId, connectionId, _node), ActorRefs.NoSender);
 

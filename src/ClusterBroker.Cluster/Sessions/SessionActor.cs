@@ -202,6 +202,14 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
             case SessionEndpointMoved m:
                 OnEndpointMoved(m);
                 break;
+            case QuerySessionQueue:
+                Sender.Tell(new SessionQueueReport(ClientId, _state.Exists, _state.AttachedConnectionId is not null, _state.QueuedCount, _state.InflightCount));
+                if (!_state.Exists && _state.AttachedConnectionId is null)
+                {
+                    PassivateIfEmpty(); // started by the question: no session to keep
+                }
+
+                break;
             case HandOffSession:
                 OnHandOff();
                 break;

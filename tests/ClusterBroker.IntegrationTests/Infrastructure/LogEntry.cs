@@ -5,5 +5,8 @@ namespace ClusterBroker.IntegrationTests.Infrastructure;
 /// <summary>One captured log line of the broker.</summary>
 public sealed record LogEntry(string Category, LogLevel Level, string Message, Exception? Exception)
 {
-    public override string ToString() => $"{Level} {Category}: {Message}";
+    /// <summary>When it was logged (UTC).</summary>
+    public DateTime At { get; init; } = DateTime.UtcNow;
+
+    public override string ToString() => $"{At:HH:mm:ss.fff} {Level} {Category}: {Message}";
 }
