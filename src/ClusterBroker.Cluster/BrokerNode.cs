@@ -108,6 +108,12 @@ public sealed class BrokerNode : IAsyncDisposable
             reasons.Add($"this node's member status is {self.Status}, not Up");
         }
 
+        if (_context.InClusterMinority)
+        {
+            reasons.Add("this node reaches only a minority of the cluster (it refuses clients until the others are reachable, or it is downed)");
+            up = false;
+        }
+
         bool registered = true;
         foreach ((string name, IActorRef region) in new[] { (SessionTypeName, _sessions.Region), (ClientIdTypeName, _sessions.ClientIdRegion) })
         {
@@ -213,6 +219,7 @@ public sealed class BrokerNode : IAsyncDisposable
             context.Router.RouteObserver = RouteReplicatorActor.Observer(replicator);
             system.ActorOf(ForwardReceiverActor.Props(context.Router, routes, clusterMetrics, clusterLogger), ForwardReceiverActor.Name);
             system.ActorOf(ClusterMembershipActor.Props(clusterLogger, clusterMetrics), "cluster-membership");
+            system.ActorOf(MinorityFenceActor.Props(context, clusterLogger), MinorityFenceActor.Name);
             IActorRef nodeActor = system.ActorOf(BrokerNodeActor.Props(context, sessions), BrokerNodeActor.Name);
 
             // Design note 5: ClusterSharding.Get before ClusterShardingSettings.Create; and before joining, so the

@@ -7,6 +7,7 @@ using ClusterBroker.Core;
 using ClusterBroker.Core.Channel;
 using ClusterBroker.Core.Routing;
 using ClusterBroker.Topics;
+using Microsoft.Extensions.Logging;
 
 namespace ClusterBroker.Cluster;
 
@@ -43,8 +44,11 @@ public sealed class BrokerNodeActor : UntypedActor
                 OnDisconnect(m);
                 break;
             case DeliverToConnection m:
-                if (!_context.Connections.Deliver(m.ConnectionId, m.Message))
+                if (!(m.ConnectionId == DeliverToConnection.AnyConnection
+                        ? _context.Connections.TryGetByClientId(m.ClientId, out MqttChannel holder) && holder.TryDeliver(Core.Routing.Delivery.FromQueued(m.Message))
+                        : _context.Connections.Deliver(m.ConnectionId, m.Message)))
                 {
+                    _context.ChannelLogger.LogDebug("Client {ClientId}: connection {ConnectionId} is gone; the message on '{Topic}' goes back to its session", m.ClientId, m.ConnectionId, m.Message.Message.Topic);
                     _sessions.Region.Tell(new EnqueueMessage(m.ClientId, m.Message, Self, m.ConnectionId));
                 }
 
@@ -71,6 +75,7 @@ public sealed class BrokerNodeActor : UntypedActor
             case ForgetSession m:
                 if (_context.Router.TryGetEndpoint(m.ClientId, out SessionEndpoint endpoint) && !endpoint.IsOnline)
                 {
+                    _context.ChannelLogger.LogDebug("Client {ClientId}: its offline endpoint here is forgotten (the session is elsewhere)", m.ClientId);
                     _context.Router.RemoveEndpoint(endpoint);
                 }
 
@@ -121,6 +126,7 @@ public sealed class BrokerNodeActor : UntypedActor
             return; // the client is back here already, with its own subscriptions
         }
 
+        _context.ChannelLogger.LogDebug("Client {ClientId}: hosting its offline endpoint here ({Count} subscription(s))", m.ClientId, m.Subscriptions.Count);
         foreach (Core.Messages.Subscription subscription in m.Subscriptions)
         {
             TopicValidator.ValidateSubscriptionFilter(subscription.Filter, default, out SharedSubscriptionFilter? shared);

@@ -69,6 +69,18 @@ public sealed class BrokerContext
     /// <summary>Set while the node shuts down: new CONNECTs are refused with 0x8B.</summary>
     public bool ShuttingDown { get; set; }
 
+    /// <summary>
+    /// Set while this node sees only a minority of its cluster (it will be downed unless the others come back):
+    /// new CONNECTs are refused with 0x88, so clients go to the majority.
+    /// </summary>
+    public bool InClusterMinority
+    {
+        get => Volatile.Read(ref _inClusterMinority);
+        set => Volatile.Write(ref _inClusterMinority, value);
+    }
+
+    private bool _inClusterMinority;
+
     public long NowUnixMs() => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>

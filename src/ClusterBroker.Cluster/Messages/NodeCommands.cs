@@ -14,8 +14,16 @@ namespace ClusterBroker.Cluster.Messages;
 /// </summary>
 public sealed record DisconnectConnection(string ClientId, long ConnectionId, ReasonCode ReasonCode) : IClusterBrokerMessage;
 
-/// <summary>Hand a message that reached the session while its client is online to the connection.</summary>
-public sealed record DeliverToConnection(long ConnectionId, string ClientId, QueuedMessage Message) : IClusterBrokerMessage;
+/// <summary>
+/// Hand a message that reached the session while its client is online to the connection (with
+/// <see cref="AnyConnection"/>: to whichever connection holds the ClientId on that node). When there is no such
+/// connection the node sends it back to the session, naming the connection number it was given.
+/// </summary>
+public sealed record DeliverToConnection(long ConnectionId, string ClientId, QueuedMessage Message) : IClusterBrokerMessage
+{
+    /// <summary>The connection number meaning "the ClientId's connection on that node, whichever it is".</summary>
+    public const long AnyConnection = -1;
+}
 
 /// <summary>Publish a Will whose delay elapsed (or whose session ended).</summary>
 public sealed record PublishWill(string ClientId, BrokerMessage Message) : IClusterBrokerMessage;

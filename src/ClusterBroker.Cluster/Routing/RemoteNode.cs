@@ -27,6 +27,19 @@ public sealed class RemoteNode(UniqueAddress address, IActorRef sender, NodeForw
         set => Volatile.Write(ref _reachable, value);
     }
 
+    private OrphanedRoutes? _orphaned;
+
+    /// <summary>
+    /// Set when the node crashed (was downed) and sessions are durable: its plain routes stay in the table for a
+    /// moment, and what matches them goes to this node's crash replay instead of the network (see
+    /// <see cref="RouteReplicatorActor"/>). Null for a live node.
+    /// </summary>
+    public OrphanedRoutes? Orphaned
+    {
+        get => Volatile.Read(ref _orphaned);
+        set => Volatile.Write(ref _orphaned, value);
+    }
+
     /// <summary>The <see cref="ForwardSenderActor"/> of this destination.</summary>
     public IActorRef Sender { get; } = sender;
 
@@ -35,3 +48,9 @@ public sealed class RemoteNode(UniqueAddress address, IActorRef sender, NodeForw
 
     public override string ToString() => Address.ToString();
 }
+
+/// <summary>The routes of a crashed node, kept until its sessions continue elsewhere: the node's id and the crash replay that takes what matches them.</summary>
+public sealed record OrphanedRoutes(string DeadNode, ICanTell CrashReplay);
+
+/// <summary>Local, to the crash replay: a QoS 1/2 message that matched a crashed node's kept routes after it was downed.</summary>
+public sealed record OrphanedForward(string DeadNode, Core.Messages.BrokerMessage Message);

@@ -116,6 +116,10 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
             case CheckPropagation:
                 AnswerPropagationWaiters();
                 break;
+            case PurgeOrphanedRoutes m:
+                int purged = _table.Purge(m.Node);
+                _logger.LogInformation("Routes: purged the {Count} route(s) kept for the crash replay of {Member}", purged, m.Address);
+                break;
             case RoutesApplied applied:
                 if (_origins.TryGetValue(applied.Node, out Origin? acking) && applied.Sequence > acking.AppliedByIt)
                 {
@@ -172,20 +176,33 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
             return;
         }
 
-        int purged = _table.Purge(origin.Node);
         _router.Membership?.NodeRemoved(BrokerNode.NodeIncarnation(member.UniqueAddress));
         if (crashed && _crashReplayWindow > TimeSpan.Zero)
         {
             // Before the sender stops (the PoisonPill comes after this in its mailbox): what it forwarded recently
             // goes to the crash replay, for the sessions continued from the dead node.
-            origin.Node.Sender.Tell(new HandOverRecentForwards(
-                Sessions.SessionPersistence.IdOf(member.UniqueAddress),
-                Context.ActorSelection("/user/" + Sessions.CrashReplayActor.Name),
-                Context.ActorSelection("/user/" + ForwardReceiverActor.Name)));
+            string dead = Sessions.SessionPersistence.IdOf(member.UniqueAddress);
+            ActorSelection crashReplay = Context.ActorSelection("/user/" + Sessions.CrashReplayActor.Name);
+            origin.Node.Sender.Tell(new HandOverRecentForwards(dead, crashReplay, Context.ActorSelection("/user/" + ForwardReceiverActor.Name)));
+
+            // Its sessions continue on the survivors only once their shards restart there and read the store (seconds):
+            // until their own routes are everywhere, messages published for them would match no route at all. So the dead
+            // node's plain routes stay for OrphanPeriod, and what matches them goes to the crash replay, which the
+            // continued sessions ask once their routes are everywhere. Shared routes go now (a group has other members).
+            origin.Node.Reachable = false;
+            origin.Node.Orphaned = new OrphanedRoutes(dead, crashReplay);
+            List<RouteKey> plain = [.. _table.RoutesOf(origin.Node).Where(static r => r.Group is null)];
+            _table.Replace(origin.Node, plain);
+            Timers.StartSingleTimer("orphaned-" + dead, new PurgeOrphanedRoutes(origin.Node, member.Address), OrphanPeriod);
+            _logger.LogInformation("Routes: {Member} crashed; its {Count} plain route(s) feed the crash replay for {Seconds} s, until its sessions continue elsewhere", member.Address, plain.Count, OrphanPeriod.TotalSeconds);
+        }
+        else
+        {
+            int purged = _table.Purge(origin.Node);
+            _logger.LogInformation("Routes: purged {Count} route(s) of {Member}, which left the cluster", purged, member.Address);
         }
 
         origin.Node.Sender.Tell(PoisonPill.Instance);
-        _logger.LogInformation("Routes: purged {Count} route(s) of {Member}, which left the cluster", purged, member.Address);
         AnswerSyncWaiters();
         AnswerPropagationWaiters();
     }
@@ -397,6 +414,14 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         public static readonly RoutesPropagated Everywhere = new(true);
         public static readonly RoutesPropagated TimedOut = new(false);
     }
+
+    /// <summary>
+    /// How long a crashed node's plain routes feed the crash replay: its sessions' shards restart on the survivors,
+    /// read the store and announce their routes within seconds; this leaves room for a slow store.
+    /// </summary>
+    public static readonly TimeSpan OrphanPeriod = TimeSpan.FromSeconds(30);
+
+    private sealed record PurgeOrphanedRoutes(RemoteNode Node, Address Address);
 
     private sealed class CheckPropagation
     {

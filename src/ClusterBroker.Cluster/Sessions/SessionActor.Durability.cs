@@ -116,6 +116,7 @@ public sealed partial class SessionActor
         {
             long now = Now;
             RestoreOffline(stored, now);
+            _stateFromStore = true;
             IdentifyHome(session.HomeNode);
             AnnounceIfPersistent();
             ArmOfflineTimers(now);
@@ -144,7 +145,7 @@ public sealed partial class SessionActor
         RestoreOffline(stored, now);
         _localNode.Tell(new HostSessionEndpoint(ClientId, stored.Session.Subscriptions));
         SetNode(_localNode);
-        AskForCrashReplay(stored.Session.HomeNode, stored.Session.Subscriptions);
+        AskForCrashReplayOnceRouted(stored.Session.HomeNode, stored.Session.Subscriptions);
         _persistence!.Offline(LocalHome, _sessionExpiryInterval, _state.Export(now));
         _clusterMetrics.SessionRecovered();
         _logger.LogInformation(
@@ -169,19 +170,39 @@ public sealed partial class SessionActor
     /// <summary>The client is away and the node keeping its subscriptions is gone: they move here, so what is published meanwhile is queued.</summary>
     private void HostSubscriptionsHere()
     {
-        if (_persistence?.Home is { } deadHome)
-        {
-            AskForCrashReplay(deadHome, _state.Subscriptions);
-        }
-
         _localNode.Tell(new HostSessionEndpoint(ClientId, _state.Subscriptions));
         SetNode(_localNode);
+        if (_persistence?.Home is { } deadHome)
+        {
+            AskForCrashReplayOnceRouted(deadHome, _state.Subscriptions);
+        }
+
         _persistence?.Offline(LocalHome, _sessionExpiryInterval, _state.Export(Now));
         _clusterMetrics.SessionRecovered();
         _logger.LogInformation(
             "Session of client {ClientId} continues on this node (the node keeping its subscriptions left the cluster): {Subscriptions} subscription(s), {Pending} pending message(s)",
             ClientId, _state.Subscriptions.Count, _state.QueuedCount + _state.InflightCount);
     }
+
+    /// <summary>
+    /// Asks for the crash replay once the routes this session's endpoint announced here (just asked for, before
+    /// this) are on every node: from then on each node sends its messages here, and what it sent toward the dead
+    /// node's routes before is in its crash replay, so none falls between the two.
+    /// </summary>
+    private void AskForCrashReplayOnceRouted(string deadHome, IReadOnlyList<Subscription> subscriptions)
+    {
+        if (deadHome == LocalHome || subscriptions.Count == 0)
+        {
+            return;
+        }
+
+        var due = new CrashReplayDue(deadHome, subscriptions);
+        _localNode.Ask<HostedRoutesPropagated>(new AwaitHostedRoutes(1), Routing.RouteReplicatorActor.PropagationTimeout + TimeSpan.FromSeconds(2))
+            .PipeTo(Self, success: _ => due, failure: _ => due);
+    }
+
+    /// <summary>Local: the routes of the continued session are everywhere (or the wait timed out): ask for the crash replay now.</summary>
+    private sealed record CrashReplayDue(string DeadHome, IReadOnlyList<Subscription> Subscriptions);
 
     /// <summary>
     /// Every node gives this session what it forwarded to <paramref name="deadHome"/> shortly before that node crashed
@@ -206,11 +227,14 @@ public sealed partial class SessionActor
     }
 
     /// <summary>A stored offline session keeps its subscriptions on its home node: find that node's actor, to tell it to forget them later.</summary>
-    private void IdentifyHome(string home)
+    private void IdentifyHome(string home) => NodeActorOf(home).Tell(new Identify(ClientId), Self);
+
+    /// <summary>The node actor of a home (a node's id in the store: its address and uid).</summary>
+    private ActorSelection NodeActorOf(string home)
     {
         int uid = home.LastIndexOf('#');
         Address address = Address.Parse(uid < 0 ? home : home[..uid]);
-        Context.ActorSelection(new RootActorPath(address) / "user" / BrokerNodeActor.Name).Tell(new Identify(ClientId), Self);
+        return Context.ActorSelection(new RootActorPath(address) / "user" / BrokerNodeActor.Name);
     }
 
     private void OnHomeIdentified(ActorIdentity identity)

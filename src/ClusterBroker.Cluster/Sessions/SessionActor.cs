@@ -69,6 +69,14 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
     // Loaded from the store while its connection was still up on a live node: that connection's hand-back wins.
     private string? _adoptHandBackFrom;
 
+    // Messages for the client that this entity could not place yet: it started (a shard handed off or restarted)
+    // while the client is connected on another node it does not know the connection of, and the connection's node
+    // sent them back. They go to the session as soon as it is known (the state handed off, the hand-back, an attach).
+    private List<QueuedMessage>? _held;
+
+    // The offline state was read from the store by this incarnation and nothing has changed it since.
+    private bool _stateFromStore;
+
     public SessionActor(string clientId, BrokerOptions options, ILogger logger, BrokerMetrics? metrics, ClusterMetrics clusterMetrics, TimeProvider time, IActorRef localNode, IActorRef clientIds, ISessionStore? store)
     {
         _persistence = store is null ? null : new SessionPersistence(store, clientId, logger, clusterMetrics);
@@ -103,8 +111,60 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
             return;
         }
 
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            LogHandling(message);
+        }
+
         Handle(message);
+        if (_held is not null)
+        {
+            ReleaseHeld();
+        }
+
         ReportQueueDepth();
+    }
+
+    /// <summary>The held messages go to the attached connection, or into the offline session, once there is one.</summary>
+    private void ReleaseHeld()
+    {
+        if (_state.AttachedConnectionId is long connection && _node is not null)
+        {
+            foreach (QueuedMessage held in _held!)
+            {
+                _node.Tell(new DeliverToConnection(connection, ClientId, held));
+            }
+        }
+        else if (_state.Exists && _pendingAttach is null)
+        {
+            long now = Now;
+            foreach (QueuedMessage held in _held!)
+            {
+                EnqueueOutcome outcome = _state.Enqueue(held, now);
+                _persistence?.Appended(held, outcome, _options.MaxQueuedMessagesPerSession);
+            }
+        }
+        else
+        {
+            return;
+        }
+
+        _held = null;
+    }
+
+    /// <summary>Debug: what the entity is about to handle and what it holds (to follow a session across nodes in the logs).</summary>
+    private void LogHandling(object message)
+    {
+        string what = message switch
+        {
+            EnqueueMessage m => $"message on '{m.Message.Message.Topic}'{(m.BouncedFromNode is { } from ? $" bounced by connection {m.BouncedFromConnection} on {from.Path.Address}" : "")}",
+            AttachSession m => $"attach of connection {m.ConnectionId} on {m.Node.Path.Address} (clean start {m.CleanStart})",
+            DetachSession m => $"hand-back of connection {m.ConnectionId} on {m.Node.Path.Address} ({m.Snapshot.Queued.Count} queued, {m.Snapshot.Inflight.Count} inflight)",
+            SessionEndpointMoved m => $"endpoint moved to {m.Node.Path.Address}",
+            RestoreSession m => $"restore ({m.Record.Offline.Queued.Count} queued)",
+            _ => message.GetType().Name,
+        };
+        _logger.LogDebug("Session of client {ClientId}: {What}; attached: {Connection} on {Node}, {Queued} queued", ClientId, what, _state.AttachedConnectionId, _node?.Path.Address, _state.QueuedCount);
     }
 
     protected override void PostStop()
@@ -202,6 +262,9 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
             case SessionEndpointMoved m:
                 OnEndpointMoved(m);
                 break;
+            case CrashReplayDue m:
+                AskForCrashReplay(m.DeadHome, m.Subscriptions);
+                break;
             case QuerySessionQueue:
                 Sender.Tell(new SessionQueueReport(ClientId, _state.Exists, _state.AttachedConnectionId is not null, _state.QueuedCount, _state.InflightCount));
                 if (!_state.Exists && _state.AttachedConnectionId is null)
@@ -240,6 +303,7 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
 
     private void OnAttach(AttachSession request)
     {
+        _stateFromStore = false;
         if (_state.AttachedConnectionId is not null && _node is not null && !IsAttachedTo(request.Node, request.ConnectionId) && IsUnreachable(_node))
         {
             if (_persistence is not null)
@@ -404,6 +468,7 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
 
     private void OnDetach(DetachSession detach)
     {
+        _stateFromStore = false;
         long now = Now;
         if (!IsAttachedTo(detach.Node, detach.ConnectionId))
         {
@@ -479,6 +544,22 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
             return;
         }
 
+        if (!_state.Exists && _adoptHandBackFrom is { } home)
+        {
+            // Started while the client is connected on another node (the store says so): the message goes to that
+            // connection, whichever it is; should it have ended meanwhile, its node sends the message back to be held.
+            if (message.BouncedFromNode is not null && message.BouncedFromConnection == DeliverToConnection.AnyConnection)
+            {
+                (_held ??= new List<QueuedMessage>()).Add(message.Message);
+            }
+            else
+            {
+                NodeActorOf(home).Tell(new DeliverToConnection(DeliverToConnection.AnyConnection, ClientId, message.Message));
+            }
+
+            return;
+        }
+
         if (!_state.Exists)
         {
             PassivateIfEmpty(); // started by a stray message for a session that no longer exists
@@ -532,6 +613,16 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
 
     private void OnRestore(RestoreSession restore)
     {
+        if (_stateFromStore && _state.AttachedConnectionId is null && _pendingAttach is null)
+        {
+            // This entity read the store before the handed-off state arrived: the state handed off is the live one
+            // (it knows an attached connection, what is inflight). What was queued here meanwhile is kept, to follow it.
+            (_held ??= new List<QueuedMessage>()).AddRange(_state.Export(Now).Offline.Queued);
+            _state.End();
+        }
+
+        _stateFromStore = false;
+
         if (_state.Exists || _state.AttachedConnectionId is not null || _pendingAttach is not null)
         {
             // The client reattached to this new incarnation before the state arrived: give it what was queued.

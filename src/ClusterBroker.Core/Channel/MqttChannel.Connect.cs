@@ -51,6 +51,12 @@ public sealed partial class MqttChannel
             return;
         }
 
+        if (_context.InClusterMinority)
+        {
+            Refuse(ReasonCode.ServerUnavailable, "cluster:minority", "This node cannot reach a majority of its cluster; connect to another node.");
+            return;
+        }
+
         if (_context.Connections.Count > options.MaxConnections)
         {
             Refuse(ReasonCode.ServerBusy, "limit:MaxConnections", $"The server accepts at most {options.MaxConnections} connections.");

@@ -135,7 +135,8 @@ public sealed class RedisProcess : IAsyncDisposable
                 _process.Kill(entireProcessTree: true);
             }
 
-            await _process.WaitForExitAsync().WaitAsync(Timeouts.Short);
+            // SIGKILL ends it at once; waiting also drains its output, which a heavily loaded machine can take seconds for.
+            await _process.WaitForExitAsync().WaitAsync(Timeouts.NodeStop);
         }
         catch (InvalidOperationException)
         {
