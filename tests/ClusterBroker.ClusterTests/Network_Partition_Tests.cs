@@ -161,6 +161,8 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
                 output.WriteLine(
                     $"split at {splitAt:HH:mm:ss.fff}; node 3 removed by both others {(downedAt - splitAt).TotalSeconds:F1} s later, exited (code {exitCode}) {(exitedAt - splitAt).TotalSeconds:F1} s, " +
                     $"its subscribers back {(backAt - splitAt).TotalSeconds:F1} s, healed and 3 members up {(healedAt - splitAt).TotalSeconds:F1} s after the split");
+                Dictionary<int, DateTime> removedOn = new[] { 1, 2 }.ToDictionary(n => n, n => RemovedAt(cluster[n], isolated) ?? downedAt);
+                output.WriteLine($"node 3 removed by node 1 at {removedOn[1]:HH:mm:ss.fff}, by node 2 at {removedOn[2]:HH:mm:ss.fff}");
                 var problems = new List<string>();
                 foreach (NumberedStream stream in streams.Values)
                 {
@@ -176,11 +178,13 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
                         var counts = received.GroupBy(s => s).ToDictionary(g => g.Key, g => g.Count());
                         int[] lost = [.. stream.Acknowledged.Keys.Where(s => !counts.ContainsKey(s)).Order()];
                         int duplicated = counts.Values.Sum(c => c - 1);
+                        // downed: when the publisher's node removed node 3 (its log line; node 3's own stream: the earlier removal)
+                        DateTime removed = stream.Node == 3 ? new[] { removedOn[1], removedOn[2] }.Min() : removedOn[stream.Node];
                         int lostBeforeSplit = lost.Count(s => stream.Acknowledged[s] < splitAt);
-                        int lostAfterDowning = lost.Count(s => stream.Acknowledged[s] > downedAt);
+                        int lostAfterDowning = lost.Count(s => stream.Acknowledged[s] > removed);
                         string line = $"{id} <- {stream.Topic}: acknowledged {stream.Acknowledged.Count}, delivered {counts.Count} distinct ({received.Count} in all), " +
-                            $"lost {lost.Length}{Range(lost)} (acknowledged before the split {lostBeforeSplit}, between the split and the downing {lost.Length - lostBeforeSplit - lostAfterDowning}, " +
-                            $"after the downing {lostAfterDowning}), duplicated {duplicated}";
+                            $"lost {lost.Length}{Range(lost)} (acknowledged before the split {lostBeforeSplit}, between the split and the removal of node 3 by the publisher's node {lost.Length - lostBeforeSplit - lostAfterDowning}, " +
+                            $"after it {lostAfterDowning}), duplicated {duplicated}";
                         output.WriteLine(line);
                         if (lost.Length > 0)
                         {
@@ -261,6 +265,13 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>When <paramref name="node"/> logged that it removed <paramref name="other"/> (its clock is this machine's).</summary>
+    private static DateTime? RemovedAt(ClusterNode node, ClusterNode other)
+    {
+        string? line = node.Log.Snapshot().FirstOrDefault(l => l.Contains($"Cluster: {other.Address} was removed", StringComparison.Ordinal));
+        return line is not null && DateTime.TryParse(line.Split(' ')[0], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime at) ? at : null;
+    }
+
     private static int Setting(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value > 0 ? value : fallback;
 
@@ -269,9 +280,16 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
     /// <summary>Numbered QoS 1 messages from one publisher until stopped or its connection fails; what was acknowledged, and when.</summary>
     private sealed class NumberedStream
     {
-        private NumberedStream(string topic) => Topic = topic;
+        private NumberedStream(string topic, int node)
+        {
+            Topic = topic;
+            Node = node;
+        }
 
         public string Topic { get; }
+
+        /// <summary>The node its publisher is connected to.</summary>
+        public int Node { get; }
 
         public ConcurrentDictionary<int, DateTime> Acknowledged { get; } = new();
 
@@ -282,7 +300,7 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
 
         public static NumberedStream Start(MqttTestClient publisher, string topic, int maxMessages, CancellationToken stop)
         {
-            var stream = new NumberedStream(topic);
+            var stream = new NumberedStream(topic, publisher.Node.Number);
             stream.Task = Task.Run(async () =>
             {
                 for (int seq = 1; seq <= maxMessages && !stop.IsCancellationRequested; seq++)
