@@ -80,16 +80,29 @@ public sealed partial class ClusterNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the process; it is a cluster member once <see cref="WaitUntilListeningAsync"/> returns.</summary>
-    public static ClusterNode Start(int number, int run, int mqttPort, int clusterPort, IReadOnlyList<string> arguments)
+    /// <summary>
+    /// Starts the process; it is a cluster member once <see cref="WaitUntilListeningAsync"/> returns. With a
+    /// <paramref name="launcher"/> (a program and its first arguments, e.g. a shell that moves itself into a cgroup
+    /// and then execs), the node runs as "launcher... dotnet Host.dll arguments...": the launcher must exec, so that
+    /// the process is still the node's.
+    /// </summary>
+    public static ClusterNode Start(int number, int run, int mqttPort, int clusterPort, IReadOnlyList<string> arguments, IReadOnlyList<string>? launcher = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(launcher is { Count: > 0 } ? launcher[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = false,
             UseShellExecute = false,
         };
+        if (launcher is { Count: > 0 })
+        {
+            foreach (string argument in launcher.Skip(1))
+            {
+                info.ArgumentList.Add(argument);
+            }
+            info.ArgumentList.Add("dotnet");
+        }
         info.ArgumentList.Add(HostDll);
         foreach (string argument in arguments)
         {

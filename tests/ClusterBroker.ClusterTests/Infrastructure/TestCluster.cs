@@ -16,6 +16,7 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly (int Mqtt, int Cluster)[] _ports;
     private readonly string[] _extraArguments;
     private readonly ClusterNode?[] _current;
+    private readonly IReadOnlyList<string>?[] _launchers;
     private readonly List<ClusterNode> _started = [];
 
     private TestCluster((int Mqtt, int Cluster)[] ports, string[] extraArguments)
@@ -23,6 +24,7 @@ public sealed class TestCluster : IAsyncDisposable
         _ports = ports;
         _extraArguments = extraArguments;
         _current = new ClusterNode?[ports.Length];
+        _launchers = new IReadOnlyList<string>?[ports.Length];
         SeedNodes = string.Join(",", ports.Select(p => $"127.0.0.1:{p.Cluster.ToString(CultureInfo.InvariantCulture)}"));
     }
 
@@ -76,6 +78,12 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>The nodes started and not known to have exited.</summary>
     public IReadOnlyList<ClusterNode> RunningNodes => [.. _current.OfType<ClusterNode>().Where(n => !n.HasExited)];
 
+    /// <summary>Node <paramref name="number"/> is started (and restarted) through this launcher (see <see cref="ClusterNode.Start"/>).</summary>
+    public void LaunchWith(int number, IReadOnlyList<string> launcher) => _launchers[number - 1] = launcher;
+
+    /// <summary>The planned cluster (Akka.Remote) port of node <paramref name="number"/>, started or not.</summary>
+    public int ClusterPortOf(int number) => _ports[number - 1].Cluster;
+
     /// <summary>Starts the given nodes (in parallel) and waits for each one's listening line.</summary>
     public async Task StartNodesAsync(params int[] numbers)
     {
@@ -88,7 +96,7 @@ public sealed class TestCluster : IAsyncDisposable
             }
             int run = _started.Count(n => n.Number == number) + 1;
             (int mqtt, int clusterPort) = _ports[number - 1];
-            ClusterNode node = ClusterNode.Start(number, run, mqtt, clusterPort, ArgumentsOf(mqtt, clusterPort));
+            ClusterNode node = ClusterNode.Start(number, run, mqtt, clusterPort, ArgumentsOf(mqtt, clusterPort), _launchers[number - 1]);
             lock (_started)
             {
                 _started.Add(node);
