@@ -14,6 +14,8 @@ namespace ClusterBroker.ClusterTests;
 /// deleted, node 3 started again): node 3 rejoins, and no ClientId is connected on two nodes (a takeover across the
 /// healed cluster; every node's admin API lists each test client at most once, all of them once in total). Counted
 /// per subscriber and stream: acknowledged, delivered, lost (acknowledged, never delivered) and duplicated, apart.
+/// Nothing acknowledged may be lost, except what node 3 acknowledged between the split and the moment it saw itself
+/// in the minority and fenced itself (its forwards went into the cut; the README states this limit).
 /// Skipped, saying why, where the tests cannot add iptables rules (not root, no netfilter, no cgroup2).
 /// </summary>
 public sealed class Network_Partition_Tests(ITestOutputHelper output)
@@ -27,7 +29,7 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
     private const string AdminToken = "partition-test-admin-token";
 
     [PartitionFact]
-    public async Task A_node_cut_off_from_the_other_two_is_downed_its_clients_continue_on_the_majority_without_losing_acknowledged_messages_and_no_ClientId_is_connected_twice_after_the_split_heals()
+    public async Task A_node_cut_off_from_the_other_two_fences_itself_and_is_downed_its_clients_continue_on_the_majority_and_no_ClientId_is_connected_twice_after_the_split_heals()
     {
         await using NetworkPartition partition = await NetworkPartition.CreateAsync();
         await using RedisProcess redis = await RedisProcess.StartAsync();
@@ -163,7 +165,13 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
                     $"its subscribers back {(backAt - splitAt).TotalSeconds:F1} s, healed and 3 members up {(healedAt - splitAt).TotalSeconds:F1} s after the split");
                 Dictionary<int, DateTime> removedOn = new[] { 1, 2 }.ToDictionary(n => n, n => RemovedAt(cluster[n], isolated) ?? downedAt);
                 output.WriteLine($"node 3 removed by node 1 at {removedOn[1]:HH:mm:ss.fff}, by node 2 at {removedOn[2]:HH:mm:ss.fff}");
+                // Node 3 fences itself once it sees it is in the minority (its clients are disconnected, CONNECTs refused):
+                // what it acknowledged before that and forwarded into the cut is the one loss the README states.
+                DateTime? fencedAt = LoggedAt(isolated, "a minority that the split-brain resolver will down");
+                Assert.True(fencedAt is not null, "node 3 did not log that it fenced itself as a minority");
+                output.WriteLine($"node 3 fenced itself {(fencedAt!.Value - splitAt).TotalSeconds:F1} s after the split");
                 var problems = new List<string>();
+                int lostBeforeFence = 0;
                 foreach (NumberedStream stream in streams.Values)
                 {
                     output.WriteLine($"{stream.Topic}: acknowledged {stream.Acknowledged.Count} ({stream.Acknowledged.Count(a => a.Value >= splitAt)} after the split){(stream.Error is null ? "" : $", then: {stream.Error}")}");
@@ -186,7 +194,13 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
                             $"lost {lost.Length}{Range(lost)} (acknowledged before the split {lostBeforeSplit}, between the split and the removal of node 3 by the publisher's node {lost.Length - lostBeforeSplit - lostAfterDowning}, " +
                             $"after it {lostAfterDowning}), duplicated {duplicated}";
                         output.WriteLine(line);
-                        if (lost.Length > 0)
+                        // Only node 3's own stream may lose what node 3 acknowledged between the split and its fence (a PUBACK
+                        // reaches the publisher within moments of the fence: 250 ms).
+                        int[] excused = stream.Node == 3
+                            ? [.. lost.Where(seq => stream.Acknowledged[seq] >= splitAt && stream.Acknowledged[seq] <= fencedAt.Value + TimeSpan.FromMilliseconds(250))]
+                            : [];
+                        lostBeforeFence += excused.Length;
+                        if (lost.Length > excused.Length)
                         {
                             problems.Add(line);
                         }
@@ -202,6 +216,7 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
                     }
                 }
 
+                output.WriteLine($"lost: {lostBeforeFence} message(s) node 3 acknowledged between the split and its fence (the stated limit), nothing else");
                 Assert.True(problems.Count == 0, "acknowledged messages lost: " + string.Join("; ", problems));
             }
             finally
@@ -269,6 +284,12 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
     private static DateTime? RemovedAt(ClusterNode node, ClusterNode other)
     {
         string? line = node.Log.Snapshot().FirstOrDefault(l => l.Contains($"Cluster: {other.Address} was removed", StringComparison.Ordinal));
+        return line is not null && DateTime.TryParse(line.Split(' ')[0], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime at) ? at : null;
+    }
+
+    private static DateTime? LoggedAt(ClusterNode node, string fragment)
+    {
+        string? line = node.Log.Snapshot().FirstOrDefault(l => l.Contains(fragment, StringComparison.Ordinal));
         return line is not null && DateTime.TryParse(line.Split(' ')[0], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime at) ? at : null;
     }
 
