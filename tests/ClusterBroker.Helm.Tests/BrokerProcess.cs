@@ -174,25 +174,33 @@ internal sealed class BrokerProcess : IDisposable
         _process.Dispose();
     }
 
-    /// <summary>Distinct ports free on every address of this machine (bound on 0.0.0.0, then released).</summary>
+    /// <summary>
+    /// Distinct ports free on every address of this machine (bound on 0.0.0.0, then released), taken below Linux's
+    /// ephemeral range (32768 and up) so that no outgoing connection or port-0 listener gets one before its pod binds it.
+    /// </summary>
     public static int[] FreePorts(int count)
     {
-        var listeners = new List<TcpListener>();
-        try
+        var ports = new List<int>();
+        for (int attempt = 0; ports.Count < count && attempt < 10_000; attempt++)
         {
-            for (int i = 0; i < count; i++)
+            int port = Random.Shared.Next(20_000, 32_000);
+            if (ports.Contains(port))
+                continue;
+            try
             {
-                var listener = new TcpListener(IPAddress.Any, 0);
+                var listener = new TcpListener(IPAddress.Any, port);
                 listener.Start();
-                listeners.Add(listener);
-            }
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        }
-        finally
-        {
-            foreach (TcpListener listener in listeners)
                 listener.Stop();
+                ports.Add(port);
+            }
+            catch (SocketException)
+            {
+                // in use: try another
+            }
         }
+        if (ports.Count < count)
+            throw new InvalidOperationException("no free ports between 20000 and 32000");
+        return [.. ports];
     }
 
     private void OnLine(string? line)
