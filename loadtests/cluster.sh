@@ -63,7 +63,7 @@ fi
 start_node() {
   local name=$1 port=$2; shift 2
   # Debug for the category ClusterBroker.Host only: it logs when the heap compactor runs (a blocking collection).
-  dotnet "$HOST_DLL" --port "$port" --bind 127.0.0.1 --Broker:SysInterval 00:00:01 --Logging:LogLevel:ClusterBroker.Host Debug \
+  dotnet "$HOST_DLL" --port "$port" --bind 127.0.0.1 --http-port 0 --http-bind 127.0.0.1 --Broker:SysInterval 00:00:01 --Logging:LogLevel:ClusterBroker.Host Debug \
     "$@" >"$OUT/$name.log" 2>&1 &
   PIDS+=("$!")
   eval "PID_$name=$!"
@@ -166,7 +166,8 @@ C1=$(free_port); C2=$(free_port); C3=$(free_port)
 SEEDS="127.0.0.1:$C1,127.0.0.1:$C2,127.0.0.1:$C3"
 i=1
 for pair in "$M1:$C1" "$M2:$C2" "$M3:$C3"; do
-  start_node "node$i" "${pair%%:*}" --cluster-host 127.0.0.1 --cluster-port "${pair##*:}" --seed-nodes "$SEEDS" --Cluster:StableAfter 00:00:05
+  start_node "node$i" "${pair%%:*}" --cluster-host 127.0.0.1 --cluster-port "${pair##*:}" --seed-nodes "$SEEDS" --Cluster:StableAfter 00:00:05 \
+    --Cluster:InMemoryStores true
   i=$((i + 1))
 done
 wait_listening node1; wait_listening node2; wait_listening node3

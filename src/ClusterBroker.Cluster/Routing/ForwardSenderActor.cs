@@ -10,7 +10,14 @@ namespace ClusterBroker.Cluster.Routing;
 /// after everything queued before it), so an idle link adds no delay and a busy one sends few large frames.
 /// One sender per destination keeps each publisher's order.
 /// </summary>
-public sealed class ForwardSenderActor : UntypedActor
+/// <remarks>
+/// Batches go through the destination's receiver as an <see cref="IActorRef"/> once it is known (an Identify sent at
+/// start): a batch told to an <see cref="ActorSelection"/> travels wrapped in an ActorSelectionMessage (one more
+/// serialization layer and a copy of the batch's bytes) and is looked up by path on the other node, per batch. Until
+/// the reference is known, batches go through the selection; both ways use the same association to that node, so
+/// their order holds.
+/// </remarks>
+public sealed class ForwardSenderActor : UntypedActor, IWithTimers
 {
     public const int MaxMessages = 256;
     public const int MaxBytes = 60 * 1024;
@@ -22,12 +29,17 @@ public sealed class ForwardSenderActor : UntypedActor
     private int _bytes;
     private bool _flushQueued;
 
+    /// <summary>The destination's receiver, once an Identify through <see cref="_destination"/> found it.</summary>
+    private IActorRef? _receiver;
+
     public ForwardSenderActor(ActorSelection destination, ClusterMetrics metrics, TimeSpan crashReplayWindow)
     {
         _destination = destination;
         _metrics = metrics;
         _recent = crashReplayWindow > TimeSpan.Zero ? new RecentForwards(crashReplayWindow, CrashReplayCapacity) : null;
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>At most this many recent QoS 1/2 forwards are kept per destination for a crash replay.</summary>
     public const int CrashReplayCapacity = 100_000;
@@ -37,6 +49,11 @@ public sealed class ForwardSenderActor : UntypedActor
         Akka.Actor.Props.Create(() => new ForwardSenderActor(destination, metrics, crashReplayWindow));
 
     private static long NowMs => Environment.TickCount64;
+
+    /// <summary>How long to wait before asking again when the destination's receiver was not there yet (it starts with the node).</summary>
+    private static readonly TimeSpan IdentifyRetry = TimeSpan.FromSeconds(1);
+
+    protected override void PreStart() => _destination.Tell(new Identify(null), Self);
 
     protected override void OnReceive(object message)
     {
@@ -63,6 +80,20 @@ public sealed class ForwardSenderActor : UntypedActor
                 break;
             case HandOverRecentForwards m:
                 HandOver(m);
+                break;
+            case ActorIdentity identity:
+                if (identity.Subject is { } receiver)
+                {
+                    _receiver = receiver;
+                }
+                else
+                {
+                    Timers.StartSingleTimer(IdentifyAgain.Instance, IdentifyAgain.Instance, IdentifyRetry);
+                }
+
+                break;
+            case IdentifyAgain:
+                _destination.Tell(new Identify(null), Self);
                 break;
             default:
                 Unhandled(message);
@@ -107,7 +138,16 @@ public sealed class ForwardSenderActor : UntypedActor
             return;
         }
 
-        _destination.Tell(new ForwardBatch(_batch), ActorRefs.NoSender);
+        var batch = new ForwardBatch(_batch);
+        if (_receiver is not null)
+        {
+            _receiver.Tell(batch, ActorRefs.NoSender);
+        }
+        else
+        {
+            _destination.Tell(batch, ActorRefs.NoSender);
+        }
+
         _metrics.ForwardBatchSent();
         _batch = new List<ForwardedMessage>();
         _bytes = 0;
@@ -116,6 +156,11 @@ public sealed class ForwardSenderActor : UntypedActor
     private sealed class FlushNow
     {
         public static readonly FlushNow Instance = new();
+    }
+
+    private sealed class IdentifyAgain
+    {
+        public static readonly IdentifyAgain Instance = new();
     }
 }
 
