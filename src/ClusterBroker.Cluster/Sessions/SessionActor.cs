@@ -169,6 +169,11 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
 
     protected override void PostStop()
     {
+        if (_held is { Count: > 0 })
+        {
+            _logger.LogWarning("Session of client {ClientId}: {Count} message(s) held for it were dropped: the entity stopped before it learned of the session (it ended or moved)", ClientId, _held.Count);
+        }
+
         _clusterMetrics.OfflineQueues.Withdraw(ClientId);
         base.PostStop();
     }
