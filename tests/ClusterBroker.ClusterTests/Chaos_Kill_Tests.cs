@@ -7,8 +7,10 @@ namespace ClusterBroker.ClusterTests;
 /// kill -9 under load (a cluster with Redis, durable sessions): numbered QoS 1 messages flow from a publisher on
 /// node 1 to persistent subscribers on node 3; node 3 is killed mid-stream; the subscribers reconnect to node 2.
 /// Reports, per subscriber, messages acknowledged to the publisher, delivered, lost and duplicated (separately),
-/// and the times to recovery; asserts what the broker guarantees today (README "Durable sessions"): the session
-/// is present again, and nothing acknowledged after its session continued on a survivor is lost.
+/// and the times to recovery; asserts what the broker guarantees (README "Durable sessions"): the session is present
+/// again, and nothing the publisher (on a surviving node) was acknowledged is lost: what node 3 was sent before it
+/// was downed, and what was published toward its kept routes until the sessions continued, comes from the crash
+/// replay.
 /// </summary>
 public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
 {
@@ -18,11 +20,8 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
     private static readonly int MaxMessages = Math.Max(20_000, (BeforeKill + AfterBack) * 20);
     private static readonly TimeSpan MaxDuration = TimeSpan.FromSeconds(Setting("CLUSTERBROKER_CHAOS_MAX_SECONDS", 90));
 
-    /// <summary>The new routes of a continued session reach the publisher's node within this after the log line.</summary>
-    private static readonly TimeSpan RoutePropagationSlack = TimeSpan.FromSeconds(1);
-
     [Fact]
-    public async Task Kill_9_under_load_keeps_persistent_sessions_and_loses_nothing_acknowledged_after_they_continue()
+    public async Task Kill_9_under_load_keeps_persistent_sessions_and_loses_nothing_acknowledged()
     {
         await using RedisProcess redis = await RedisProcess.StartAsync();
         // room in each session's queue for what is replayed after the crash and published until the client is back
@@ -90,7 +89,6 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
                     var counts = received.GroupBy(s => s).ToDictionary(g => g.Key, g => g.Count());
                     int[] lost = [.. acked.Keys.Where(s => !counts.ContainsKey(s)).Order()];
                     int duplicated = counts.Values.Sum(c => c - 1);
-                    int[] lostAfterContinued = [.. lost.Where(s => acked[s] > continuedAt + RoutePropagationSlack)];
                     output.WriteLine(
                         $"{id}: acknowledged {acked.Count}, delivered {counts.Count} distinct, lost {lost.Length}{Range(lost)}, duplicated {duplicated}; " +
                         $"session present {again.ConnectResult.IsSessionPresent}; continued {(continuedAt - killedAt).TotalSeconds:F1} s and reconnected {(reconnectedAt[id] - killedAt).TotalSeconds:F1} s after the kill");
@@ -99,9 +97,10 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
                         problems.Add($"{id}: the session was not present after the kill");
                     }
 
-                    if (lostAfterContinued.Length > 0)
+                    if (lost.Length > 0)
                     {
-                        problems.Add($"{id}: lost {lostAfterContinued.Length} message(s) acknowledged after its session continued{Range(lostAfterContinued)}");
+                        DateTime at = continuedAt;
+                        problems.Add($"{id}: lost {lost.Length} acknowledged message(s){Range(lost)}, {lost.Count(s => acked[s] > at)} of them acknowledged after its session continued");
                     }
                 }
 
