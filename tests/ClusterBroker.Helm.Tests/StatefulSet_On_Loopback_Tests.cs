@@ -17,7 +17,7 @@ namespace ClusterBroker.Helm.Tests;
 /// the entity hand-off make that lossless in nearly every run: a resumed session's old node forgets it only once the
 /// new node's routes reached every node; a leaving pod that moves its offline sessions' subscriptions to other pods
 /// leaves only once those routes reached every node; a session entity started while its client is connected on
-/// another pod delivers there instead of dropping. Remaining gap (issues 10 and 12): in 1 of about 16 runs after
+/// another pod delivers there instead of dropping. Remaining gap (issues 10 and 12): in 1 of 24 runs after
 /// those fixes (a CI run) 2 messages acknowledged in the last 30 ms of a subscriber's 3 s move were lost. So the test
 /// fails on any loss outside a subscriber's move (DISCONNECT to resumption + 250 ms), allows at most 5 per move
 /// inside, and prints them.
