@@ -379,8 +379,7 @@ public class Metrics_And_Health_Tests
             Assert.Equal(["clusterbroker_connections_refused_total", "clusterbroker_cluster_node_forwards_sent_total"], Missing(up));
             Assert.True(up["clusterbroker_redis_round_trip_seconds_sum"] > 0);
             Assert.Equal(up["clusterbroker_redis_round_trip_seconds_count"], up["clusterbroker_redis_round_trip_seconds_bucket{le=\"1\"}"]);
-            Assert.Equal(0, up["clusterbroker_redis_errors_total{kind=\"ping_failed\"}"]);
-            Assert.Equal(0, up["clusterbroker_redis_errors_total{kind=\"connection_failed\"}"]);
+            // (a loaded machine may already have counted a slow first connection or PING: the check below is on growth)
             Assert.Equal(0, up["clusterbroker_redis_errors_total{kind=\"retained_write_lost\"}"]);
             Assert.Equal(0, up["clusterbroker_redis_errors_total{kind=\"retained_read_failed\"}"]);
 
@@ -390,7 +389,8 @@ public class Metrics_And_Health_Tests
             await Eventually(async () =>
             {
                 Dictionary<string, double> down = await Scrape();
-                return down["clusterbroker_redis_errors_total{kind=\"connection_failed\"}"] >= 1 && down["clusterbroker_redis_errors_total{kind=\"ping_failed\"}"] >= 1;
+                return down["clusterbroker_redis_errors_total{kind=\"connection_failed\"}"] > up["clusterbroker_redis_errors_total{kind=\"connection_failed\"}"]
+                    && down["clusterbroker_redis_errors_total{kind=\"ping_failed\"}"] > up["clusterbroker_redis_errors_total{kind=\"ping_failed\"}"];
             });
         }
         finally
