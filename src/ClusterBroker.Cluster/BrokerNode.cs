@@ -215,6 +215,10 @@ public sealed class BrokerNode : IAsyncDisposable
             // With durable sessions, each forward sender keeps its last seconds of QoS 1/2 forwards for a crash of its
             // destination: longer than failure detection plus StableAfter, when the dead node's routes still lead there.
             TimeSpan crashReplayWindow = sessionStore is null ? TimeSpan.Zero : cluster.StableAfter + TimeSpan.FromSeconds(15);
+            // And every QoS 1/2 message routed here is written to this node's publish journal before its acknowledgement,
+            // for the same window: should this node die, a survivor routes again what it acknowledged in its last moments.
+            IPublishJournal? journal = sessionStore is null ? null : stores?.PublishJournal?.Invoke(SessionPersistence.IdOf(self), crashReplayWindow);
+            context.Journal = journal;
             IActorRef replicator = system.ActorOf(RouteReplicatorActor.Props(context.Router, routes, clusterMetrics, clusterLogger, crashReplayWindow), RouteReplicatorActor.Name);
             context.Router.RouteObserver = RouteReplicatorActor.Observer(replicator);
             system.ActorOf(ForwardReceiverActor.Props(context.Router, routes, clusterMetrics, clusterLogger), ForwardReceiverActor.Name);
@@ -248,7 +252,7 @@ public sealed class BrokerNode : IAsyncDisposable
             if (sessionStore is not null)
             {
                 system.ActorOf(SessionRecoveryActor.Props(sessionStore, sessionRegion, clusterLogger), "session-recovery");
-                system.ActorOf(CrashReplayActor.Props(sessionRegion, clusterLogger), CrashReplayActor.Name);
+                system.ActorOf(CrashReplayActor.Props(sessionRegion, context.Router, journal, clusterLogger), CrashReplayActor.Name);
             }
 
             await WarmUpShardingAsync(sessionRegion, logger, cancellationToken).ConfigureAwait(false);

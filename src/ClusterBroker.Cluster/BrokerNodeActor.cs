@@ -127,6 +127,7 @@ public sealed class BrokerNodeActor : UntypedActor
         }
 
         _context.ChannelLogger.LogDebug("Client {ClientId}: hosting its offline endpoint here ({Count} subscription(s))", m.ClientId, m.Subscriptions.Count);
+        endpoint.Persistent = true; // only persistent sessions have an offline endpoint to host
         foreach (Core.Messages.Subscription subscription in m.Subscriptions)
         {
             TopicValidator.ValidateSubscriptionFilter(subscription.Filter, default, out SharedSubscriptionFilter? shared);

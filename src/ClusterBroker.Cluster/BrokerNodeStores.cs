@@ -22,6 +22,12 @@ public sealed class BrokerNodeStores
     /// </summary>
     public Func<string, ISharedMembership>? SharedMembership { get; init; }
 
+    /// <summary>
+    /// The publish journal of durable sessions for the node named by the first argument (its incarnation), replayed
+    /// over the second argument's window when a node crashes; null = none (with <see cref="Sessions"/> null, or memory durability).
+    /// </summary>
+    public Func<string, TimeSpan, IPublishJournal>? PublishJournal { get; init; }
+
     /// <summary>The stores' own counters, published with the node's $SYS topics (read at each publication).</summary>
     public Func<IEnumerable<KeyValuePair<string, long>>>? SysCounters { get; init; }
 }

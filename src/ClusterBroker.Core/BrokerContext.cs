@@ -84,23 +84,51 @@ public sealed class BrokerContext
     public long NowUnixMs() => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>
+    /// Where QoS 1/2 messages are written before their publisher's acknowledgement (durable sessions in a cluster with
+    /// Redis); null = nowhere (a single node, or Sessions:Durability Memory). Set once by the composition root.
+    /// </summary>
+    public IPublishJournal? Journal { get; set; }
+
+    /// <summary>
     /// Publishes a message on this node: stores it as retained when its RETAIN flag is set (and retain is
-    /// available), then routes it. Returns the number of sessions it was routed to.
+    /// available), then routes it. Returns the number of copies routed (sessions here, forwards to other nodes).
     /// </summary>
     public int Publish(BrokerMessage message) => Publish(message, out _);
 
     /// <summary>
-    /// Publishes a message on this node: starts storing it as retained when its RETAIN flag is set (and retain
-    /// is available) and routes it at once, without waiting for the store. <paramref name="stored"/> completes
-    /// when the retained store has the message (at once for other messages and for the in-memory store);
-    /// the channel acknowledges a retained QoS 1/2 PUBLISH only then. Returns the number of sessions it was routed to.
+    /// Publishes a message on this node: routes it at once and, without waiting for them, starts storing it as
+    /// retained when its RETAIN flag is set (and retain is available) and writing it to the <see cref="Journal"/> when
+    /// it is QoS 1/2 and went anywhere. <paramref name="stored"/> completes when both are done (at once without them):
+    /// with true when the acknowledgement may say success, false when the journal could not store the message. The
+    /// channel acknowledges a QoS 1/2 PUBLISH only then. Returns the number of copies routed.
     /// </summary>
-    public int Publish(BrokerMessage message, out ValueTask stored)
+    public int Publish(BrokerMessage message, out ValueTask<bool> stored)
     {
         // A retained copy drops its receive timestamp: sent to a later subscriber, it would measure how long it was retained.
-        stored = message.Retain && Options.RetainAvailable
+        ValueTask retained = message.Retain && Options.RetainAvailable
             ? Retained.Retain(message.ReceivedTimestamp == 0 ? message : message with { ReceivedTimestamp = 0 })
             : default;
-        return Router.Publish(message);
+        int routed = Router.Publish(message);
+        ValueTask<bool> journaled = Journal is { } journal && routed > 0 && message.QoS != Protocol.QualityOfService.AtMostOnce
+            ? journal.AppendAsync(message)
+            : new ValueTask<bool>(true);
+        if (retained.IsCompleted)
+        {
+            retained.GetAwaiter().GetResult();
+            stored = journaled;
+        }
+        else
+        {
+            stored = AfterBoth(retained, journaled);
+        }
+
+        return routed;
+    }
+
+    // The retained store's tasks never fault (IRetainedMessageStore): a failed retained write was counted and logged there.
+    private static async ValueTask<bool> AfterBoth(ValueTask retained, ValueTask<bool> journaled)
+    {
+        await retained.ConfigureAwait(false);
+        return await journaled.ConfigureAwait(false);
     }
 }

@@ -23,6 +23,7 @@ public sealed class BrokerMetrics : ITrafficMeter, IQuotaMeter
     private readonly long[] _refusedByReason = new long[256];
     private long _authenticationFailures;
     private long _publishesDenied;
+    private long _publishesNotStored;
     private long _subscriptionsDenied;
     private long _deliveriesDenied;
     private readonly long[] _quotaEvents = new long[Enum.GetValues<QuotaEvent>().Length];
@@ -41,6 +42,9 @@ public sealed class BrokerMetrics : ITrafficMeter, IQuotaMeter
 
     /// <summary>PUBLISHes (and Wills) the ACL refused.</summary>
     public long PublishesDenied => Volatile.Read(ref _publishesDenied);
+
+    /// <summary>QoS 1/2 PUBLISHes not acknowledged as a success because the publish journal could not store them.</summary>
+    public long PublishesNotStored => Volatile.Read(ref _publishesNotStored);
 
     /// <summary>SUBSCRIBE filters the ACL refused.</summary>
     public long SubscriptionsDenied => Volatile.Read(ref _subscriptionsDenied);
@@ -117,6 +121,7 @@ public sealed class BrokerMetrics : ITrafficMeter, IQuotaMeter
     public void MessageDropped() => Interlocked.Increment(ref _messagesDropped);
     public void AuthenticationFailed() => Interlocked.Increment(ref _authenticationFailures);
     public void PublishDenied() => Interlocked.Increment(ref _publishesDenied);
+    public void PublishNotStored() => Interlocked.Increment(ref _publishesNotStored);
     public void SubscriptionDenied() => Interlocked.Increment(ref _subscriptionsDenied);
     public void DeliveryDenied() => Interlocked.Increment(ref _deliveriesDenied);
     public void Count(QuotaEvent quotaEvent) => Interlocked.Increment(ref _quotaEvents[(int)quotaEvent]);

@@ -104,7 +104,7 @@ internal sealed class BrokerPrometheusMetrics
         RedisRoundTrips = new PrometheusHistogram(f.CreateHistogram("clusterbroker_redis_round_trip_seconds",
             "Round trip of a PING to Redis, every 5 s (only with Redis configured).",
             new HistogramConfiguration { Buckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] }));
-        _redisErrors = f.CreateCounter("clusterbroker_redis_errors_total", "Redis failures, by kind: connection_failed (a connection lost or not made), ping_failed (the probe's PING failed or timed out), retained_write_lost (a retained write Redis did not confirm), retained_read_failed (a lookup answered from the local index alone). Only with Redis configured.", "kind");
+        _redisErrors = f.CreateCounter("clusterbroker_redis_errors_total", "Redis failures, by kind: connection_failed (a connection lost or not made), ping_failed (the probe's PING failed or timed out), retained_write_lost (a retained write Redis did not confirm), retained_read_failed (a lookup answered from the local index alone), journal_write_failed (a publish-journal write of durable sessions Redis did not confirm: its PUBLISH was not acknowledged as a success). Only with Redis configured.", "kind");
         _nodeForwards = f.CreateCounter("clusterbroker_cluster_node_forwards_sent_total", "Messages forwarded to another node, by destination node (host:port).", "node");
         _subscriptions = f.CreateGauge("clusterbroker_subscriptions", "Subscriptions of the sessions on this node.");
         _retained = f.CreateGauge("clusterbroker_retained_messages", "Retained messages in the store this node uses.");
@@ -240,6 +240,7 @@ internal sealed class BrokerPrometheusMetrics
             _redisErrors.WithLabels("ping_failed").IncTo(redis.Probe?.Failures ?? 0);
             _redisErrors.WithLabels("retained_write_lost").IncTo(redis.Retained.Metrics.WritesLost);
             _redisErrors.WithLabels("retained_read_failed").IncTo(redis.Retained.Metrics.ReadsFailed);
+            _redisErrors.WithLabels("journal_write_failed").IncTo(redis.Journal?.Failed ?? 0);
         }
 
         if (!node.WhenTerminated.IsCompleted)

@@ -1,6 +1,7 @@
 using ClusterBroker.Cluster;
 using ClusterBroker.Core;
 using ClusterBroker.Storage.Redis;
+using ClusterBroker.Storage.Redis.Journal;
 using ClusterBroker.Storage.Redis.Retained;
 using ClusterBroker.Storage.Redis.Security;
 using ClusterBroker.Storage.Redis.Sessions;
@@ -17,6 +18,7 @@ internal sealed class RedisStores : IAsyncDisposable
 {
     private readonly ILoggerFactory _loggerFactory;
     private RedisSharedMembership? _membership;
+    private RedisPublishJournal? _journal;
 
     private RedisStores(RedisConnection connection, RedisRetainedMessageStore retained, RedisSessionStore? sessions, RedisLatencyProbe? probe, ILoggerFactory loggerFactory)
     {
@@ -25,8 +27,21 @@ internal sealed class RedisStores : IAsyncDisposable
         Sessions = sessions;
         Probe = probe;
         _loggerFactory = loggerFactory;
-        NodeStores = new BrokerNodeStores { Retained = retained, Sessions = sessions, SysCounters = SysCounters, SharedMembership = StartMembership };
+        NodeStores = new BrokerNodeStores
+        {
+            Retained = retained,
+            Sessions = sessions,
+            SysCounters = SysCounters,
+            SharedMembership = StartMembership,
+            PublishJournal = sessions is null ? null : StartJournal,
+        };
     }
+
+    /// <summary>The publish journal of durable sessions, once the node started it.</summary>
+    public RedisPublishJournal? Journal => _journal;
+
+    private RedisPublishJournal StartJournal(string node, TimeSpan replayWindow) =>
+        _journal = new RedisPublishJournal(Connection, node, replayWindow, _loggerFactory);
 
     /// <summary>The shared-group membership, once the node started it.</summary>
     public RedisSharedMembership? SharedMembership => _membership;
@@ -39,6 +54,12 @@ internal sealed class RedisStores : IAsyncDisposable
         foreach (KeyValuePair<string, long> counter in Retained.SysCounters())
         {
             yield return counter;
+        }
+
+        if (_journal is { } journal)
+        {
+            yield return new("$SYS/broker/journal/appended", journal.Appended);
+            yield return new("$SYS/broker/journal/failed", journal.Failed);
         }
 
         if (_membership is { } membership)

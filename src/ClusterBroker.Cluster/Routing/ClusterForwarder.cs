@@ -44,11 +44,11 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
     private readonly ISharedStrategy _strategy = strategy ?? SharedStrategies.RoundRobin;
     private readonly ConcurrentDictionary<RouteKey, SharedChoiceState> _states = new();
 
-    public void Forward(BrokerMessage message, List<SharedGroup> localGroups)
+    public int Forward(BrokerMessage message, List<SharedGroup> localGroups)
     {
         if (routes.Count == 0 || message.Topic.StartsWith("$SYS/", StringComparison.Ordinal))
         {
-            return;
+            return 0;
         }
 
         List<RemoteNode> nodes = t_nodes ??= new List<RemoteNode>();
@@ -56,7 +56,13 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
         try
         {
             routes.Match(message.Topic, nodes, shared);
+            if (message.Replayed)
+            {
+                shared.Clear(); // a replay is for persistent sessions, never for a shared group (NodeRouter)
+            }
+
             Dictionary<RemoteNode, List<RouteKey>>? placed = shared.Count > 0 ? PlaceGroups(message, shared, localGroups) : null;
+            int sent = nodes.Count;
             for (int i = 0; i < nodes.Count; i++)
             {
                 List<RouteKey>? groups = null;
@@ -69,8 +75,11 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
                 foreach ((RemoteNode node, List<RouteKey> groups) in placed)
                 {
                     Send(node, new ForwardedMessage(message, Plain: false, groups));
+                    sent++;
                 }
             }
+
+            return sent;
         }
         finally
         {

@@ -183,6 +183,9 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
             // goes to the crash replay, for the sessions continued from the dead node.
             string dead = Sessions.SessionPersistence.IdOf(member.UniqueAddress);
             ActorSelection crashReplay = Context.ActorSelection("/user/" + Sessions.CrashReplayActor.Name);
+            // First (the crash replay must know before the hand-over whether to wait for the journal): the survivor with
+            // the lowest address routes the dead node's publish journal again, so it is replayed once, not once per node.
+            crashReplay.Tell(new Sessions.NodeCrashed(dead, ReadsJournalOfDeadNodes()));
             origin.Node.Sender.Tell(new HandOverRecentForwards(dead, crashReplay, Context.ActorSelection("/user/" + ForwardReceiverActor.Name)));
 
             // Its sessions continue on the survivors only once their shards restart there and read the store (seconds):
@@ -205,6 +208,21 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         origin.Node.Sender.Tell(PoisonPill.Instance);
         AnswerSyncWaiters();
         AnswerPropagationWaiters();
+    }
+
+    /// <summary>This node has the lowest address among the members left that it can reach (the same choice on every node).</summary>
+    private bool ReadsJournalOfDeadNodes()
+    {
+        string self = _cluster.SelfUniqueAddress.Address.ToString();
+        foreach ((UniqueAddress address, Origin other) in _origins)
+        {
+            if (other.Node.Reachable && !address.Equals(_cluster.SelfUniqueAddress) && string.CompareOrdinal(address.Address.ToString(), self) < 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void SetReachable(Member member, bool reachable)

@@ -13,6 +13,9 @@ namespace ClusterBroker.Cluster.Serialization;
 /// </summary>
 internal static class WireFormat
 {
+    private const byte RetainFlag = 1;
+    private const byte ReplayedFlag = 2;
+
     public static void WriteUniqueAddress(BinaryWriter w, UniqueAddress address)
     {
         w.Write(address.Address.ToString());
@@ -190,7 +193,8 @@ internal static class WireFormat
         w.Write(m.Topic);
         WriteBytes(w, m.Payload);
         w.Write((byte)m.QoS);
-        w.Write(m.Retain);
+        // Flags in what was the Retain boolean (a byte): a node reading it as a boolean still sees Retain when set.
+        w.Write((byte)((m.Retain ? RetainFlag : 0) | (m.Replayed ? ReplayedFlag : 0)));
         WriteOptional(w, m.PublisherId, static (w, v) => w.Write(v));
         w.Write(m.ExpiresAtUnixMs);
         WriteOptionalValue(w, m.PayloadFormatIndicator, static (w, v) => w.Write(v));
@@ -211,7 +215,7 @@ internal static class WireFormat
         string topic = r.ReadString();
         byte[] payload = ReadBytes(r);
         var qos = (QualityOfService)r.ReadByte();
-        bool retain = r.ReadBoolean();
+        byte flags = r.ReadByte();
         string? publisher = r.ReadBoolean() ? r.ReadString() : null;
         long expires = r.ReadInt64();
         byte? format = r.ReadBoolean() ? r.ReadByte() : null;
@@ -234,7 +238,8 @@ internal static class WireFormat
             Topic = topic,
             Payload = payload,
             QoS = qos,
-            Retain = retain,
+            Retain = (flags & RetainFlag) != 0,
+            Replayed = (flags & ReplayedFlag) != 0,
             PublisherId = publisher,
             ExpiresAtUnixMs = expires,
             PayloadFormatIndicator = format,

@@ -1,6 +1,8 @@
 using Akka.Actor;
 using ClusterBroker.Cluster.Messages;
 using ClusterBroker.Core.Messages;
+using ClusterBroker.Core.Routing;
+using ClusterBroker.Core.Sessions;
 using ClusterBroker.Protocol;
 using ClusterBroker.Topics;
 using Microsoft.Extensions.Logging;
@@ -19,8 +21,12 @@ namespace ClusterBroker.Cluster.Sessions;
 /// <remarks>
 /// What this gives is at least once: a message the crashed node had already delivered is delivered again (not
 /// flagged DUP: it is a new delivery to the session). Shared subscriptions are left out: their messages went to one
-/// member of the group, and a replay would repeat them to another. Messages published on the crashed node itself
-/// are not here (no survivor saw them).
+/// member of the group, and a replay would repeat them to another.
+/// Messages published on the crashed node itself no survivor saw: one survivor (the one the replicator names, the
+/// lowest address) reads them from the dead node's publish journal (<see cref="IPublishJournal"/>, written before
+/// their acknowledgement) and routes them again as <see cref="BrokerMessage.Replayed"/>: to the persistent sessions
+/// of every node, and, through the dead node's kept routes, into this replay for the sessions continued from it.
+/// Requests for a dead node are answered only once the journal of that node was routed again here.
 /// </remarks>
 public sealed class CrashReplayActor : UntypedActor, IWithTimers
 {
@@ -33,23 +39,39 @@ public sealed class CrashReplayActor : UntypedActor, IWithTimers
     public const int Capacity = 200_000;
 
     private readonly IActorRef _sessions;
+    private readonly NodeRouter _router;
+    private readonly IPublishJournal? _journal;
     private readonly ILogger _logger;
     private readonly Dictionary<string, DeadNodeForwards> _byDeadNode = new(StringComparer.Ordinal);
 
-    public CrashReplayActor(IActorRef sessions, ILogger logger)
+    public CrashReplayActor(IActorRef sessions, NodeRouter router, IPublishJournal? journal, ILogger logger)
     {
         _sessions = sessions;
+        _router = router;
+        _journal = journal;
         _logger = logger;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef sessions, ILogger logger) => Akka.Actor.Props.Create(() => new CrashReplayActor(sessions, logger));
+    public static Props Props(IActorRef sessions, NodeRouter router, IPublishJournal? journal, ILogger logger) =>
+        Akka.Actor.Props.Create(() => new CrashReplayActor(sessions, router, journal, logger));
 
     protected override void OnReceive(object message)
     {
         switch (message)
         {
+            case NodeCrashed m:
+                OnNodeCrashed(m);
+                break;
+            case JournalRead m:
+                OnJournalRead(m);
+                break;
+            case JournalReplayed m:
+                DeadNodeForwards replayed = Of(m.DeadNode);
+                replayed.JournalPending = false;
+                AnswerWaiting(replayed);
+                break;
             case ForwardsToCrashedNode m:
                 OnHandedOver(m);
                 break;
@@ -70,13 +92,14 @@ public sealed class CrashReplayActor : UntypedActor, IWithTimers
                 break;
             case ReplayToSession m:
                 DeadNodeForwards forwards = Of(m.DeadNode);
-                if (forwards.HandedOver)
+                if (forwards.Ready)
                 {
                     Replay(m, forwards.Messages);
                 }
                 else
                 {
-                    forwards.Waiting.Add(m); // asked before this node saw it downed: answered at the hand-over
+                    // asked before this node saw it downed, or before its journal was routed again: answered then
+                    forwards.Waiting.Add(m);
                 }
 
                 break;
@@ -113,12 +136,78 @@ public sealed class CrashReplayActor : UntypedActor, IWithTimers
                 m.Messages.Count, m.DeadNode, m.Dropped > 0 ? $" ({m.Dropped} older ones beyond the capacity were not kept)" : "");
         }
 
+        AnswerWaiting(forwards);
+    }
+
+    private void AnswerWaiting(DeadNodeForwards forwards)
+    {
+        if (!forwards.Ready)
+        {
+            return;
+        }
+
         foreach (ReplayToSession request in forwards.Waiting)
         {
             Replay(request, forwards.Messages);
         }
 
         forwards.Waiting.Clear();
+    }
+
+    /// <summary>Comes before the forward sender's hand-over (the replicator tells this first): when this node reads the dead node's journal, requests wait for it.</summary>
+    private void OnNodeCrashed(NodeCrashed m)
+    {
+        if (!m.ReadJournal || _journal is null)
+        {
+            return;
+        }
+
+        Of(m.DeadNode).JournalPending = true;
+        string dead = m.DeadNode;
+        _journal.ReadAsync(dead).PipeTo(
+            Self,
+            success: messages => new JournalRead(dead, messages, null),
+            failure: ex => new JournalRead(dead, [], ex));
+    }
+
+    /// <summary>
+    /// Routes again what the dead node wrote to its journal during its last moments. Matching its kept routes, a message
+    /// comes back here as an <see cref="Routing.OrphanedForward"/> before <see cref="JournalReplayed"/> (told after,
+    /// from this actor), so every waiting request is answered with it.
+    /// </summary>
+    private void OnJournalRead(JournalRead m)
+    {
+        if (m.Error is not null)
+        {
+            _logger.LogError(
+                "Crash replay: could not read the publish journal of {Node} ({Reason}): what it acknowledged in its last moments and had not passed on is lost for its subscribers",
+                m.DeadNode, m.Error.GetBaseException().Message);
+        }
+
+        int routed = 0;
+        foreach (BrokerMessage message in m.Messages)
+        {
+            if (_router.Publish(message with { Replayed = true, ReceivedTimestamp = 0 }) > 0)
+            {
+                routed++;
+            }
+        }
+
+        if (m.Messages.Count > 0)
+        {
+            _logger.LogInformation(
+                "Crash replay: routed again {Count} QoS 1/2 message(s) that {Node} acknowledged in its last moments (its publish journal), {Routed} of them to persistent sessions",
+                m.Messages.Count, m.DeadNode, routed);
+        }
+
+        Self.Tell(new JournalReplayed(m.DeadNode));
+        if (m.Error is null)
+        {
+            _journal!.DeleteAsync(m.DeadNode).ContinueWith(
+                static (task, state) => ((ILogger)state!).LogWarning("Crash replay: a replayed publish journal was not deleted ({Reason}); it expires by itself", task.Exception?.GetBaseException().Message),
+                _logger,
+                TaskContinuationOptions.OnlyOnFaulted);
+        }
     }
 
     private void Replay(ReplayToSession request, List<BrokerMessage> forwards)
@@ -174,6 +263,10 @@ public sealed class CrashReplayActor : UntypedActor, IWithTimers
 
     private sealed record Forget(string DeadNode);
 
+    private sealed record JournalRead(string DeadNode, IReadOnlyList<BrokerMessage> Messages, Exception? Error);
+
+    private sealed record JournalReplayed(string DeadNode);
+
     /// <summary>What this node keeps for the sessions of one crashed node, and the requests waiting for its hand-over.</summary>
     private sealed class DeadNodeForwards
     {
@@ -184,12 +277,21 @@ public sealed class CrashReplayActor : UntypedActor, IWithTimers
         /// <summary>The forward sender handed over what it sent the node before it was downed.</summary>
         public bool HandedOver { get; set; }
 
+        /// <summary>This node reads the dead node's publish journal and has not routed it again yet.</summary>
+        public bool JournalPending { get; set; }
+
+        /// <summary>Requests can be answered: everything there is to give is here.</summary>
+        public bool Ready => HandedOver && !JournalPending;
+
         /// <summary>Messages that matched the node's kept routes after it was downed.</summary>
         public long Orphaned { get; set; }
 
         public long Dropped { get; set; }
     }
 }
+
+/// <summary>Local, from the route replicator: a node crashed (was downed); <paramref name="ReadJournal"/> when this node routes its journal again.</summary>
+internal sealed record NodeCrashed(string DeadNode, bool ReadJournal);
 
 /// <summary>Local: the recent forwards of a node that crashed (was downed), from its forward sender.</summary>
 internal sealed record ForwardsToCrashedNode(string DeadNode, List<BrokerMessage> Messages, long Dropped);

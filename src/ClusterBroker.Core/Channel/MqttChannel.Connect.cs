@@ -349,6 +349,7 @@ public sealed partial class MqttChannel
 
         NodeRouter router = _context.Router;
         SessionEndpoint endpoint = router.GetOrAddEndpoint(_clientId!);
+        endpoint.Persistent = _sessionExpiryInterval > 0;
         _endpoint = endpoint;
         if (!result.SessionPresent)
         {

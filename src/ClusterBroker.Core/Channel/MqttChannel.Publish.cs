@@ -9,7 +9,7 @@ namespace ClusterBroker.Core.Channel;
 
 /// <summary>
 /// Incoming PUBLISH: topic aliases, validation, authorization, QoS 1/2 flows (exactly once for QoS 2), Receive Maximum, and
-/// the acknowledgement of a retained PUBLISH once the retained store has it.
+/// the acknowledgement of a QoS 1/2 PUBLISH once the stores have it (the retained store; the publish journal of durable sessions).
 /// </summary>
 /// <remarks>
 /// Read-after-write for retained messages: the PUBACK (QoS 1) or PUBREC (QoS 2) of a PUBLISH with RETAIN set
@@ -20,6 +20,11 @@ namespace ClusterBroker.Core.Channel;
 /// (<see cref="_deferredAcks"/>). That queue is bounded by the client's own window: each entry is a QoS 1/2
 /// packet identifier the client cannot reuse before its acknowledgement. The in-memory store completes at
 /// once, so a single node never defers anything.
+/// With durable sessions every routed QoS 1/2 message is also written to the publish journal
+/// (<see cref="Sessions.IPublishJournal"/>) before its acknowledgement, the same way. When the journal cannot store it,
+/// the acknowledgement says so: 5.0 gets PUBACK/PUBREC 0x80 (Unspecified error) with a reason string, and since 3.1.1
+/// has no negative acknowledgement, a 3.1.1 connection is closed so that its client publishes the message again.
+/// A success is never sent for a message that was not stored.
 /// </remarks>
 public sealed partial class MqttChannel
 {
@@ -101,7 +106,7 @@ public sealed partial class MqttChannel
 
             case QualityOfService.AtLeastOnce:
             {
-                ValueTask stored = default;
+                ValueTask<bool> stored = new(true);
                 int routed = allowed ? _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs(), _latencySampler.Next()), out stored) : 0;
                 SendAcknowledgement(
                     new PubAckPacket
@@ -119,7 +124,7 @@ public sealed partial class MqttChannel
                 if (pending.Contains(publish.PacketId))
                 {
                     // [MQTT-4.3.3-10] Exactly once: a PUBLISH repeated before PUBREL is acknowledged, not delivered again.
-                    SendAcknowledgement(new PubRecPacket { PacketId = publish.PacketId }, default);
+                    SendAcknowledgement(new PubRecPacket { PacketId = publish.PacketId }, new ValueTask<bool>(true));
                     return;
                 }
 
@@ -130,7 +135,7 @@ public sealed partial class MqttChannel
                 }
 
                 pending.Add(publish.PacketId);
-                ValueTask stored = default;
+                ValueTask<bool> stored = new(true);
                 int routed = allowed ? _context.Publish(BrokerMessage.FromPublish(publish, topic, _clientId, _context.NowUnixMs(), _latencySampler.Next()), out stored) : 0;
                 SendAcknowledgement(
                     new PubRecPacket
@@ -160,38 +165,41 @@ public sealed partial class MqttChannel
     }
 
     /// <summary>
-    /// Sends the PUBACK/PUBREC now when the retained write (if any) is done and no earlier acknowledgement waits;
-    /// otherwise queues it, in PUBLISH order, until the write completes.
+    /// Sends the PUBACK/PUBREC now when the stores (if any) are done and no earlier acknowledgement waits;
+    /// otherwise queues it, in PUBLISH order, until they complete.
     /// </summary>
-    private void SendAcknowledgement(MqttPacket acknowledgement, ValueTask stored)
+    private void SendAcknowledgement(MqttPacket acknowledgement, ValueTask<bool> stored)
     {
-        bool ready = stored.IsCompleted;
-        if (ready && _deferredAcks is null)
+        if (stored.IsCompleted && _deferredAcks is null)
         {
-            SendControl(acknowledgement);
+            SendStoredAcknowledgement(acknowledgement, stored.GetAwaiter().GetResult());
             return;
         }
 
-        var entry = new DeferredAck(acknowledgement) { Ready = ready };
+        var entry = new DeferredAck(acknowledgement);
         (_deferredAcks ??= new Queue<DeferredAck>()).Enqueue(entry);
-        if (!ready)
+        if (stored.IsCompleted)
         {
-            // The store's tasks never fault (IRetainedMessageStore): failures were counted and logged there.
-            stored.AsTask().ContinueWith(
-                static (_, state) =>
-                {
-                    var (channel, ack) = ((MqttChannel, DeferredAck))state!;
-                    channel._connection.Execute(() =>
-                    {
-                        ack.Ready = true;
-                        channel.SendReadyAcknowledgements();
-                    });
-                },
-                (this, entry),
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            entry.Complete(stored.GetAwaiter().GetResult());
+            return;
         }
+
+        // The stores' tasks never fault (IRetainedMessageStore, IPublishJournal): failures were counted and logged there.
+        stored.AsTask().ContinueWith(
+            static (task, state) =>
+            {
+                var (channel, ack) = ((MqttChannel, DeferredAck))state!;
+                bool success = task.IsCompletedSuccessfully && task.Result;
+                channel._connection.Execute(() =>
+                {
+                    ack.Complete(success);
+                    channel.SendReadyAcknowledgements();
+                });
+            },
+            (this, entry),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     private void SendReadyAcknowledgements()
@@ -200,12 +208,43 @@ public sealed partial class MqttChannel
         while (queue is not null && queue.TryPeek(out DeferredAck? next) && next.Ready)
         {
             queue.Dequeue();
-            SendControl(next.Packet);
+            SendStoredAcknowledgement(next.Packet, next.Stored);
         }
 
         if (queue is { Count: 0 })
         {
             _deferredAcks = null;
+        }
+    }
+
+    /// <summary>Sends the acknowledgement, or, when the journal could not store the message, what says it failed.</summary>
+    private void SendStoredAcknowledgement(MqttPacket acknowledgement, bool stored)
+    {
+        if (stored || _state == ChannelState.Closed)
+        {
+            SendControl(acknowledgement);
+            return;
+        }
+
+        _context.Metrics.PublishNotStored();
+        if (_version != ProtocolVersion.V500)
+        {
+            // 3.1.1 cannot refuse a PUBLISH: without its acknowledgement, the client sends it again after reconnecting.
+            Fail(ReasonCode.UnspecifiedError, "journal", "A QoS 1/2 PUBLISH could not be stored durably (the publish journal did not confirm it in time); the connection is closed unacknowledged so the client publishes it again.");
+            return;
+        }
+
+        const string reason = "The message could not be stored durably (the session store did not confirm it); publish it again.";
+        _context.ChannelLogger.LogWarning("Client {ClientId}: a QoS 1/2 PUBLISH could not be stored durably (publish journal); acknowledged with 0x80 Unspecified error", _clientId);
+        if (acknowledgement is PubRecPacket received)
+        {
+            // A PUBREC >= 0x80 ends the QoS 2 flow [MQTT-4.3.3-4]: the packet identifier is free again.
+            _incomingQoS2?.Remove(received.PacketId);
+            SendControl(new PubRecPacket { PacketId = received.PacketId, ReasonCode = ReasonCode.UnspecifiedError, ReasonString = reason });
+        }
+        else if (acknowledgement is PubAckPacket ack)
+        {
+            SendControl(new PubAckPacket { PacketId = ack.PacketId, ReasonCode = ReasonCode.UnspecifiedError, ReasonString = reason });
         }
     }
 
@@ -264,11 +303,20 @@ public sealed partial class MqttChannel
 
     private static string Truncate(string value) => value.Length <= 64 ? value : string.Concat(value.AsSpan(0, 64), "...");
 
-    /// <summary>An acknowledgement waiting for its retained write (or for an earlier one that waits).</summary>
+    /// <summary>An acknowledgement waiting for its stores (or for an earlier one that waits).</summary>
     private sealed class DeferredAck(MqttPacket packet)
     {
         public MqttPacket Packet { get; } = packet;
 
-        public bool Ready { get; set; }
+        public bool Ready { get; private set; }
+
+        /// <summary>False when the journal could not store the message.</summary>
+        public bool Stored { get; private set; }
+
+        public void Complete(bool stored)
+        {
+            Stored = stored;
+            Ready = true;
+        }
     }
 }

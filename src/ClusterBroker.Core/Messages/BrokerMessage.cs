@@ -35,6 +35,14 @@ public sealed record BrokerMessage
     /// </summary>
     public long ReceivedTimestamp { get; init; }
 
+    /// <summary>
+    /// True for a copy republished from a crashed node's publish journal (<see cref="Sessions.IPublishJournal"/>): that
+    /// node acknowledged it to its publisher and may or may not have passed it on before it died. Only persistent
+    /// sessions get it (they were promised it; a clean subscriber was not, and would mostly see a duplicate); shared
+    /// groups do not (a member may have had it already, and the group must not get it twice).
+    /// </summary>
+    public bool Replayed { get; init; }
+
     /// <summary>True when the message carries a Message Expiry Interval that has elapsed.</summary>
     public bool IsExpired(long nowUnixMs) => ExpiresAtUnixMs != 0 && nowUnixMs >= ExpiresAtUnixMs;
 

@@ -13,8 +13,9 @@ public interface IClusterForwarder
     /// Forwards <paramref name="message"/> (published on this node) to the other nodes that need it.
     /// <paramref name="localGroups"/> holds the shared groups matched on this node; the forwarder removes
     /// from it every group it placed on another node (this node delivers to the groups left in it).
+    /// Returns the number of forwards sent (at most one per node).
     /// </summary>
-    void Forward(BrokerMessage message, List<SharedGroup> localGroups);
+    int Forward(BrokerMessage message, List<SharedGroup> localGroups);
 
     /// <summary>
     /// Sends <paramref name="message"/> to another node that has members of <paramref name="group"/> (its <paramref name="hops"/>-th

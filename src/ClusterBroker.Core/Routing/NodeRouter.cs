@@ -361,7 +361,7 @@ public sealed class NodeRouter
                     }
                 }
             }
-            else if (forward && _groups.Count > 0)
+            else if (forward && _groups.Count > 0 && !message.Replayed)
             {
                 _shared.Match(message.Topic, ref groupCollector);
             }
@@ -374,10 +374,17 @@ public sealed class NodeRouter
         int routed = 0;
         try
         {
+            if (message.Replayed)
+            {
+                // Replayed from a crashed node's journal: for persistent sessions only, never for a shared group.
+                matches.RemoveAll(static m => !m.Subscriber.Persistent);
+                groups.Clear();
+            }
+
             if (forward && Forwarder is { } forwarder)
             {
                 // Before local delivery: the forwarder decides which node serves each shared group.
-                forwarder.Forward(message, groups);
+                routed += forwarder.Forward(message, groups);
             }
 
             if (matches.Count == 1)

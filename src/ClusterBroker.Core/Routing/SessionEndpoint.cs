@@ -26,6 +26,18 @@ public sealed class SessionEndpoint
 
     public bool IsOnline => Volatile.Read(ref _target) is not null;
 
+    /// <summary>
+    /// The session outlives its connection (Session Expiry Interval &gt; 0; 3.1.1 clean session 0): it gets the messages
+    /// replayed from a crashed node's publish journal (<see cref="Messages.BrokerMessage.Replayed"/>).
+    /// </summary>
+    public bool Persistent
+    {
+        get => Volatile.Read(ref _persistent);
+        set => Volatile.Write(ref _persistent, value);
+    }
+
+    private bool _persistent;
+
     /// <summary>This session's subscriptions by filter as written; guarded by the router's lock; null when none.</summary>
     internal Dictionary<string, Subscription>? Subscriptions { get; set; }
 
