@@ -36,6 +36,27 @@ public sealed class CrossNode_PubSub_Tests(SharedClusterFixture fixture)
     });
 
     [Fact]
+    public Task A_5_0_publisher_whose_only_subscriber_is_on_another_node_is_acknowledged_Success_not_No_matching_subscribers() => Cluster.VerifyAsync(async () =>
+    {
+        string topic = $"{Unique.Topic()}/remote-only";
+        await using MqttTestClient subscriber = await MqttTestClient.ConnectAsync(Cluster[2]);
+        await subscriber.SubscribeAsync(topic, Q.Q1);
+        await using MqttTestClient publisher = await MqttTestClient.ConnectAsync(Cluster[1]);
+        await RoutePropagation.AwaitAsync(publisher, topic, subscriber);
+
+        using var cts = new CancellationTokenSource(Timeouts.Mqtt);
+        MqttClientPublishResult forwarded = await publisher.Client.PublishAsync(
+            new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload("to-node-2").WithQualityOfServiceLevel(Q.Q1).Build(), cts.Token);
+        MqttClientPublishResult unmatched = await publisher.Client.PublishAsync(
+            new MqttApplicationMessageBuilder().WithTopic($"{topic}/nobody").WithPayload("x").WithQualityOfServiceLevel(Q.Q1).Build(), cts.Token);
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, forwarded.ReasonCode);
+        Assert.Equal(MqttClientPublishReasonCode.NoMatchingSubscribers, unmatched.ReasonCode);
+        await Fence.PassAsync(publisher, topic, subscriber);
+        Assert.Contains(subscriber.ApplicationMessages, m => m.Payload == "to-node-2");
+    });
+
+    [Fact]
     public Task Single_level_and_multi_level_wildcards_on_other_nodes_match_like_on_one_broker() => Cluster.VerifyAsync(async () =>
     {
         string root = Unique.Topic();
