@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The chaos tests of tests/ClusterBroker.ClusterTests, longer: kill -9 of a node (or a network partition) under a numbered QoS 1 stream
+# The chaos tests of tests/ClusterBroker.ClusterTests, longer: kill -9 of a node (the subscribers' node, then the
+# publisher's node), or a network partition, under a numbered QoS 1 stream
 # (3 nodes, one redis-server, persistent subscribers in 3.1.1 and 5.0), with more messages before the kill and
 # after the subscribers are back than the CI run. Writes each subscriber's line (acknowledged, delivered,
 # lost and duplicated counted apart, time to recovery) to loadtests/reports/chaos-<kill|partition>-<timestamp>.txt.
@@ -30,7 +31,8 @@ else
   export CLUSTERBROKER_CHAOS_BEFORE_KILL="${1:-3000}"
   export CLUSTERBROKER_CHAOS_AFTER_BACK="${2:-3000}"
   export CLUSTERBROKER_CHAOS_MAX_SECONDS="${3:-300}"
-  filter="FullyQualifiedName~Chaos_"
+  # the subscribers' node killed (Chaos_Kill_Tests), and the publisher's node killed (Publish_Journal_Tests)
+  filter="FullyQualifiedName~Chaos_|FullyQualifiedName~Kill_9_of_the_publishers"
   title="$CLUSTERBROKER_CHAOS_BEFORE_KILL messages before the kill, $CLUSTERBROKER_CHAOS_AFTER_BACK after the subscribers are back"
 fi
 mkdir -p loadtests/reports

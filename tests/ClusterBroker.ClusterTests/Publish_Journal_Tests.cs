@@ -14,6 +14,9 @@ namespace ClusterBroker.ClusterTests;
 /// </summary>
 public sealed class Publish_Journal_Tests(ITestOutputHelper output)
 {
+    // loadtests/chaos.sh runs the kill test longer through this variable (messages acknowledged before the kill).
+    private static readonly int BeforeKill = int.TryParse(Environment.GetEnvironmentVariable("CLUSTERBROKER_CHAOS_BEFORE_KILL"), out int n) && n > 0 ? n : 500;
+
     [Fact]
     public async Task Kill_9_of_the_publishers_node_loses_nothing_it_acknowledged_for_persistent_sessions()
     {
@@ -48,7 +51,7 @@ public sealed class Publish_Journal_Tests(ITestOutputHelper output)
                 // Unpaced: the node dies with forwards and deliveries in flight.
                 publishing = Task.Run(async () =>
                 {
-                    for (int seq = 1; seq <= 50_000 && !stop.IsCancellationRequested; seq++)
+                    for (int seq = 1; seq <= Math.Max(50_000, BeforeKill * 10) && !stop.IsCancellationRequested; seq++)
                     {
                         try
                         {
@@ -63,7 +66,7 @@ public sealed class Publish_Journal_Tests(ITestOutputHelper output)
                     }
                 }, CancellationToken.None);
 
-                Assert.True(await Eventually.TrueAsync(() => acked.Count >= 500 || publishing.IsCompleted, Timeouts.Default), "the stream did not start");
+                Assert.True(await Eventually.TrueAsync(() => acked.Count >= BeforeKill || publishing.IsCompleted, Timeouts.Default), "the stream did not start");
                 cluster[3].Crash();
                 await publishing.WaitAsync(Timeouts.Default);
 
