@@ -219,7 +219,9 @@ public sealed class BrokerNode : IAsyncDisposable
             // for the same window: should this node die, a survivor routes again what it acknowledged in its last moments.
             IPublishJournal? journal = sessionStore is null ? null : stores?.PublishJournal?.Invoke(SessionPersistence.IdOf(self), crashReplayWindow);
             context.Journal = journal;
-            IActorRef replicator = system.ActorOf(RouteReplicatorActor.Props(context.Router, routes, clusterMetrics, clusterLogger, crashReplayWindow), RouteReplicatorActor.Name);
+            // The crash replay first: the replicator hands it what concerns a crashed node (durable sessions only).
+            IActorRef? crashReplay = sessionStore is null ? null : system.ActorOf(CrashReplayActor.Props(sessions, context.Router, journal, clusterLogger), CrashReplayActor.Name);
+            IActorRef replicator = system.ActorOf(RouteReplicatorActor.Props(context.Router, routes, clusterMetrics, clusterLogger, crashReplayWindow, crashReplay), RouteReplicatorActor.Name);
             context.Router.RouteObserver = RouteReplicatorActor.Observer(replicator);
             system.ActorOf(ForwardReceiverActor.Props(context.Router, routes, clusterMetrics, clusterLogger), ForwardReceiverActor.Name);
             system.ActorOf(ClusterMembershipActor.Props(clusterLogger, clusterMetrics), "cluster-membership");
@@ -252,7 +254,6 @@ public sealed class BrokerNode : IAsyncDisposable
             if (sessionStore is not null)
             {
                 system.ActorOf(SessionRecoveryActor.Props(sessionStore, sessionRegion, clusterLogger), "session-recovery");
-                system.ActorOf(CrashReplayActor.Props(sessionRegion, context.Router, journal, clusterLogger), CrashReplayActor.Name);
             }
 
             await WarmUpShardingAsync(sessionRegion, logger, cancellationToken).ConfigureAwait(false);

@@ -165,7 +165,7 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
 }
 
 /// <summary>Local: the destination crashed (was downed); give the recent forwards to the crash replay.</summary>
-internal sealed record HandOverRecentForwards(string DeadNode, ActorSelection To, ActorSelection Receiver);
+internal sealed record HandOverRecentForwards(string DeadNode, IActorRef To, ActorSelection Receiver);
 
 /// <summary>Local: shared-group messages placed on a node that crashed, to be placed again (this node's forward receiver).</summary>
 internal sealed record SharedMessagesOfCrashedNode(string DeadNode, IReadOnlyList<ForwardedMessage> Messages);

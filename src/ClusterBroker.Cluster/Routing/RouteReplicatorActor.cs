@@ -32,9 +32,10 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
     private long _sequence;
     private bool _flushQueued;
 
-    public RouteReplicatorActor(NodeRouter router, ClusterRouteTable table, ClusterMetrics metrics, ILogger logger, TimeSpan crashReplayWindow)
+    public RouteReplicatorActor(NodeRouter router, ClusterRouteTable table, ClusterMetrics metrics, ILogger logger, TimeSpan crashReplayWindow, IActorRef? crashReplay)
     {
         _crashReplayWindow = crashReplayWindow;
+        _crashReplay = crashReplay;
         _router = router;
         _table = table;
         _metrics = metrics;
@@ -45,10 +46,12 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="crashReplayWindow">How long forwards are kept for a crash of their destination (durable sessions; zero = not kept).</param>
-    public static Props Props(NodeRouter router, ClusterRouteTable table, ClusterMetrics metrics, ILogger logger, TimeSpan crashReplayWindow = default) =>
-        Akka.Actor.Props.Create(() => new RouteReplicatorActor(router, table, metrics, logger, crashReplayWindow));
+    /// <param name="crashReplay">This node's <see cref="Sessions.CrashReplayActor"/> (durable sessions), or null.</param>
+    public static Props Props(NodeRouter router, ClusterRouteTable table, ClusterMetrics metrics, ILogger logger, TimeSpan crashReplayWindow = default, IActorRef? crashReplay = null) =>
+        Akka.Actor.Props.Create(() => new RouteReplicatorActor(router, table, metrics, logger, crashReplayWindow, crashReplay));
 
     private readonly TimeSpan _crashReplayWindow;
+    private readonly IActorRef? _crashReplay;
 
     /// <summary>The observer the node router calls (under its lock): it only tells this actor.</summary>
     public static IRouteObserver Observer(IActorRef replicator) => new TellingObserver(replicator);
@@ -177,12 +180,11 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         }
 
         _router.Membership?.NodeRemoved(BrokerNode.NodeIncarnation(member.UniqueAddress));
-        if (crashed && _crashReplayWindow > TimeSpan.Zero)
+        if (crashed && _crashReplayWindow > TimeSpan.Zero && _crashReplay is { } crashReplay)
         {
             // Before the sender stops (the PoisonPill comes after this in its mailbox): what it forwarded recently
             // goes to the crash replay, for the sessions continued from the dead node.
             string dead = Sessions.SessionPersistence.IdOf(member.UniqueAddress);
-            ActorSelection crashReplay = Context.ActorSelection("/user/" + Sessions.CrashReplayActor.Name);
             // First (the crash replay must know before the hand-over whether to wait for the journal): the survivor with
             // the lowest address routes the dead node's publish journal again, so it is replayed once, not once per node.
             crashReplay.Tell(new Sessions.NodeCrashed(dead, ReadsJournalOfDeadNodes()));

@@ -38,13 +38,14 @@ public sealed class CrashReplayActor : UntypedActor, IWithTimers
     /// <summary>At most this many messages are kept per crashed node (older ones are counted and logged as not kept).</summary>
     public const int Capacity = 200_000;
 
-    private readonly IActorRef _sessions;
+    private readonly ClusterSessionRegistry _sessions;
     private readonly NodeRouter _router;
     private readonly IPublishJournal? _journal;
     private readonly ILogger _logger;
     private readonly Dictionary<string, DeadNodeForwards> _byDeadNode = new(StringComparer.Ordinal);
 
-    public CrashReplayActor(IActorRef sessions, NodeRouter router, IPublishJournal? journal, ILogger logger)
+    /// <param name="sessions">Where replayed messages go: its session region, bound once sharding started (before any session can ask).</param>
+    public CrashReplayActor(ClusterSessionRegistry sessions, NodeRouter router, IPublishJournal? journal, ILogger logger)
     {
         _sessions = sessions;
         _router = router;
@@ -54,7 +55,7 @@ public sealed class CrashReplayActor : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef sessions, NodeRouter router, IPublishJournal? journal, ILogger logger) =>
+    public static Props Props(ClusterSessionRegistry sessions, NodeRouter router, IPublishJournal? journal, ILogger logger) =>
         Akka.Actor.Props.Create(() => new CrashReplayActor(sessions, router, journal, logger));
 
     protected override void OnReceive(object message)
@@ -217,7 +218,7 @@ public sealed class CrashReplayActor : UntypedActor, IWithTimers
         {
             if (Match(request, forwarded) is { } queued)
             {
-                _sessions.Tell(new EnqueueMessage(request.ClientId, queued));
+                _sessions.Region.Tell(new EnqueueMessage(request.ClientId, queued));
                 replayed++;
             }
         }
