@@ -21,7 +21,6 @@ mode=kill
 if [ "${1:-}" = partition ]; then
   mode=partition; shift
   command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ] || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"; $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq iptables >/dev/null; }
-  export CLUSTERBROKER_PARTITION_TESTS=1
   export CLUSTERBROKER_PARTITION_BEFORE_SPLIT="${1:-3000}"
   export CLUSTERBROKER_PARTITION_AFTER_BACK="${2:-3000}"
   export CLUSTERBROKER_PARTITION_MAX_SECONDS="${3:-300}"

@@ -256,7 +256,7 @@ public sealed class BrokerNode : IAsyncDisposable
                 system.ActorOf(SessionRecoveryActor.Props(sessionStore, sessionRegion, clusterLogger), "session-recovery");
             }
 
-            await WarmUpShardingAsync(sessionRegion, logger, cancellationToken).ConfigureAwait(false);
+            await WarmUpShardingAsync(system, sessionRegion, logger, cancellationToken).ConfigureAwait(false);
             await AwaitRoutesAsync(replicator, logger).ConfigureAwait(false);
 
             ICancelable? sysTimer = null;
@@ -328,7 +328,11 @@ public sealed class BrokerNode : IAsyncDisposable
     /// region registered with the shard coordinator and a shard can be allocated, so the first CONNECT
     /// neither pays for coordinator start-up nor times out on it. The warm-up entity is an ordinary, empty session.
     /// </summary>
-    private static async Task WarmUpShardingAsync(IActorRef region, ILogger logger, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A node the cluster downs while it starts (its actor system terminates) stops retrying at once and fails to start,
+    /// so that its process exits and a restart can join again, instead of retrying for a minute without a cluster.
+    /// </remarks>
+    private static async Task WarmUpShardingAsync(ActorSystem system, IActorRef region, ILogger logger, CancellationToken cancellationToken)
     {
         const int attempts = 12;
         for (int attempt = 1; ; attempt++)
@@ -339,9 +343,13 @@ public sealed class BrokerNode : IAsyncDisposable
                     new ShardRegion.StartEntity("$cluster-broker-warm-up"), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (AskTimeoutException) when (attempt < attempts)
+            catch (AskTimeoutException) when (attempt < attempts && !system.WhenTerminated.IsCompleted)
             {
                 logger.LogInformation("Session sharding not ready yet (attempt {Attempt} of {Attempts}); retrying", attempt, attempts);
+            }
+            catch (AskTimeoutException) when (system.WhenTerminated.IsCompleted)
+            {
+                throw new InvalidOperationException("This node was removed from the cluster (downed) while it started: its actor system terminated before session sharding was ready.");
             }
         }
     }

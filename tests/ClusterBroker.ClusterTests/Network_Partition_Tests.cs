@@ -11,7 +11,7 @@ namespace ClusterBroker.ClusterTests;
 /// QoS 1 streams flow from a publisher on each node to persistent subscribers (5.0 and 3.1.1) on node 3 and one on
 /// node 2. The keep-majority split-brain resolver keeps nodes 1 and 2, which down node 3; node 3 downs itself and its
 /// process exits; its subscribers reconnect to the majority and find their sessions. Then the split heals (the rules
-/// deleted, node 3 started again): node 3 rejoins, and no ClientId is connected on two nodes (a takeover across the
+/// deleted; once the connection attempts made into the cut have ended, node 3 started again): node 3 rejoins, and no ClientId is connected on two nodes (a takeover across the
 /// healed cluster; every node's admin API lists each test client at most once, all of them once in total). Counted
 /// per subscriber and stream: acknowledged, delivered, lost (acknowledged, never delivered) and duplicated, apart.
 /// Nothing acknowledged may be lost, except what node 3 acknowledged between the split and the moment it saw itself

@@ -21,6 +21,7 @@ public sealed partial class ClusterNode : IAsyncDisposable
 
     private readonly Process _process;
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private StreamWriter? _dump;
 
     static ClusterNode() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillRunning();
 
@@ -117,6 +118,12 @@ public sealed partial class ClusterNode : IAsyncDisposable
         process.Exited += (_, _) => node.OnExited();
         process.Start();
         Running[node] = true;
+        // For diagnosing a failure that is hard to reproduce: with CLUSTERBROKER_TEST_DUMP_DIR set, each node's whole
+        // output is also written to node<N>-run<R>-<pid>.log there.
+        if (Environment.GetEnvironmentVariable("CLUSTERBROKER_TEST_DUMP_DIR") is { Length: > 0 } dumpDir)
+        {
+            node._dump = new StreamWriter(Path.Combine(dumpDir, $"node{number}-run{run}-{process.Id}.log")) { AutoFlush = true };
+        }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return node;
@@ -228,6 +235,14 @@ public sealed partial class ClusterNode : IAsyncDisposable
             // already gone, or not reaped in time: nothing more a test can do
         }
         _process.Dispose();
+        if (_dump is { } dump)
+        {
+            lock (dump)
+            {
+                dump.Dispose();
+                _dump = null;
+            }
+        }
     }
 
     internal static int? LatestMemberCountIn(IReadOnlyList<string> lines)
@@ -277,6 +292,13 @@ public sealed partial class ClusterNode : IAsyncDisposable
         if (line is not null)
         {
             Log.Add(line);
+            if (_dump is { } dump)
+            {
+                lock (dump)
+                {
+                    _dump?.WriteLine(line);
+                }
+            }
         }
     }
 

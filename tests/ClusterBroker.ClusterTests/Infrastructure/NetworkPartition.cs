@@ -28,6 +28,7 @@ public sealed partial class NetworkPartition : IAsyncDisposable
     private readonly string _cgroupDirectory;
     private readonly string _mark;
     private bool _isolated;
+    private int _minorityPort;
 
     private NetworkPartition(string tag, string cgroupDirectory, int mark)
     {
@@ -67,6 +68,7 @@ public sealed partial class NetworkPartition : IAsyncDisposable
         string minority = minorityPort.ToString(CultureInfo.InvariantCulture);
         string cgroup = Path.GetFileName(_cgroupDirectory);
         _isolated = true;
+        _minorityPort = minorityPort;
         // inserted at the top in reverse order, so they come first and in this order: mark, then drop
         foreach (string[] rule in ((string[][])[
             ["-o", "lo", "-p", "tcp", "-m", "cgroup", "--path", cgroup, "-m", "multiport", "--dports", majority, "-j", "CONNMARK", "--set-mark", _mark],
@@ -79,7 +81,24 @@ public sealed partial class NetworkPartition : IAsyncDisposable
         }
     }
 
-    /// <summary>Deletes every rule of this partition and checks that none is left.</summary>
+    /// <summary>
+    /// Deletes every rule of this partition, checks that none is left, then waits until every connection attempt
+    /// made into the cut towards the minority's port has ended (<see cref="ConnectsInFlightTo"/>): only then may a
+    /// new process be started on that port.
+    /// </summary>
+    /// <remarks>
+    /// While the cut lasts, the majority keeps trying to reach the minority's address: each attempt's SYN is dropped
+    /// and the socket sits in SYN-SENT, retransmitting, for up to Akka's connection-timeout (15 s). Once the rules are
+    /// gone, the next retransmitted SYN of such a socket reaches whatever listens on that port by then. If that is a
+    /// restarted minority node, a majority node's connection attempt that belonged to the node's previous, quarantined
+    /// incarnation becomes an association with the new one at the moment the new node's own outbound association
+    /// forms. Akka.Remote (classic) did not survive that race (CI runs f and g, reproduced here with Akka at DEBUG):
+    /// the majority node's messages to the new node were no longer delivered, the two marked each other unreachable
+    /// 3 s after the new node was Up (no TCP retransmission, so nothing was dropped any more), and the split-brain
+    /// resolver downed them as indirectly connected. After the heal, with nothing listening on the port, the next
+    /// retransmitted SYN is refused at once, so these sockets end at their next retransmission or at Akka's
+    /// connection-timeout, whichever comes first (at most 15 s after the attempt began).
+    /// </remarks>
     public async Task HealAsync()
     {
         await DeleteRulesAsync(tag => tag == Tag);
@@ -90,6 +109,42 @@ public sealed partial class NetworkPartition : IAsyncDisposable
         }
 
         _isolated = false;
+        if (_minorityPort > 0)
+        {
+            TimeSpan limit = TimeSpan.FromSeconds(40);
+            if (!await Eventually.TrueAsync(() => ConnectsInFlightTo(_minorityPort) == 0, limit))
+            {
+                throw new InvalidOperationException(
+                    $"{ConnectsInFlightTo(_minorityPort)} connection attempt(s) to port {_minorityPort} made during the partition were still in SYN-SENT {limit.TotalSeconds:0} s after the heal");
+            }
+        }
+    }
+
+    /// <summary>The TCP sockets of this machine (IPv4 and IPv6) in SYN-SENT towards <paramref name="port"/>: connection attempts not answered yet.</summary>
+    public static int ConnectsInFlightTo(int port)
+    {
+        int count = 0;
+        foreach (string table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            if (!File.Exists(table))
+            {
+                continue;
+            }
+
+            // "  sl  local_address rem_address   st ...": addresses are "<hex address>:<hex port>", state 02 is SYN_SENT
+            foreach (string line in File.ReadLines(table).Skip(1))
+            {
+                string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length > 3 && fields[3] == "02"
+                    && int.TryParse(fields[2][(fields[2].LastIndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int remotePort)
+                    && remotePort == port)
+                {
+                    count++;
+                }
+            }
+        }
+
+        return count;
     }
 
     public async ValueTask DisposeAsync()
