@@ -35,6 +35,7 @@ public sealed class Publish_Journal_Tests(ITestOutputHelper output)
             await using MqttTestClient publisher = await MqttTestClient.ConnectAsync(cluster[3], Unique.ClientId("jk-pub"));
             await using MqttTestClient fencer = await MqttTestClient.ConnectAsync(cluster[1], Unique.ClientId("jk-fence"));
             var acked = new ConcurrentDictionary<int, DateTime>();
+            string? streamEnd = null;
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             Task publishing = Task.CompletedTask;
             try
@@ -57,8 +58,9 @@ public sealed class Publish_Journal_Tests(ITestOutputHelper output)
                         {
                             await publisher.PublishAsync($"{root}/stream", seq.ToString(CultureInfo.InvariantCulture), Q.Q1);
                         }
-                        catch (Exception)
+                        catch (Exception e)
                         {
+                            streamEnd = $"message {seq} not acknowledged: {e.GetType().Name}: {e.Message}";
                             return; // the node died: this one was not acknowledged
                         }
 
@@ -67,8 +69,10 @@ public sealed class Publish_Journal_Tests(ITestOutputHelper output)
                 }, CancellationToken.None);
 
                 Assert.True(await Eventually.TrueAsync(() => acked.Count >= BeforeKill || publishing.IsCompleted, Timeouts.Default), "the stream did not start");
+                Assert.False(publishing.IsCompleted, $"the stream ended before the kill, after {acked.Count} acknowledged: {streamEnd}");
                 cluster[3].Crash();
                 await publishing.WaitAsync(Timeouts.Default);
+                output.WriteLine($"killed node 3 after {acked.Count} acknowledged; the stream ended with {streamEnd}");
 
                 foreach ((string id, MqttProtocolVersion version, int home, int back) in subscribers.Where(s => s.Home == 3))
                 {

@@ -138,7 +138,7 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
             // crash replay keeps what was meant for them (QoS 0 is not replayed; shared routes were dropped at once).
             if (forward.Plain && forward.Message.QoS != Protocol.QualityOfService.AtMostOnce)
             {
-                orphaned.CrashReplay.Tell(new OrphanedForward(orphaned.DeadNode, forward.Message), ActorRefs.NoSender);
+                orphaned.CrashReplay.Tell(new OrphanedForward(orphaned.DeadNode, forward.Message, System.Diagnostics.Stopwatch.GetTimestamp()), ActorRefs.NoSender);
             }
 
             return;

@@ -52,5 +52,8 @@ public sealed class RemoteNode(UniqueAddress address, IActorRef sender, NodeForw
 /// <summary>The routes of a crashed node, kept until its sessions continue elsewhere: the node's id and the crash replay that takes what matches them.</summary>
 public sealed record OrphanedRoutes(string DeadNode, IActorRef CrashReplay);
 
-/// <summary>Local, to the crash replay: a QoS 1/2 message that matched a crashed node's kept routes after it was downed.</summary>
-public sealed record OrphanedForward(string DeadNode, Core.Messages.BrokerMessage Message);
+/// <summary>
+/// Local, to the crash replay: a QoS 1/2 message that matched a crashed node's kept routes after it was downed;
+/// <paramref name="RoutedAt"/> is when (a <see cref="System.Diagnostics.Stopwatch"/> timestamp of this process).
+/// </summary>
+public sealed record OrphanedForward(string DeadNode, Core.Messages.BrokerMessage Message, long RoutedAt);

@@ -80,6 +80,7 @@ public sealed class CrashReplayActor : UntypedActor, IWithTimers
                 // Published after the node was downed, toward its kept routes: after what it was sent before (the
                 // hand-over may come later, from the forward sender, and goes in front).
                 DeadNodeForwards orphans = Of(m.DeadNode);
+                ReplayLate(orphans, m);
                 if (orphans.Messages.Count < Capacity)
                 {
                     orphans.Messages.Add(m.Message);
@@ -140,6 +141,24 @@ public sealed class CrashReplayActor : UntypedActor, IWithTimers
         AnswerWaiting(forwards);
     }
 
+    /// <summary>
+    /// A message routed to the dead node's kept routes before a session was answered, but arriving after (the publishing
+    /// thread chose the kept route before the session's own route reached it, then was preempted before telling this
+    /// actor): that session gets it now, or it would be lost to it. Messages routed after the answer are not given: by
+    /// then the session's own routes are everywhere, and it gets them that way.
+    /// </summary>
+    private void ReplayLate(DeadNodeForwards forwards, Routing.OrphanedForward late)
+    {
+        foreach ((ReplayToSession answered, long answeredAt) in forwards.Answered)
+        {
+            if (late.RoutedAt < answeredAt && Match(answered, late.Message) is { } queued)
+            {
+                _sessions.Region.Tell(new EnqueueMessage(answered.ClientId, queued));
+                _logger.LogInformation("Crash replay: a message routed toward {Node} before client {ClientId} was answered arrived after; queued for it now", late.DeadNode, answered.ClientId);
+            }
+        }
+    }
+
     private void AnswerWaiting(DeadNodeForwards forwards)
     {
         if (!forwards.Ready)
@@ -194,12 +213,9 @@ public sealed class CrashReplayActor : UntypedActor, IWithTimers
             }
         }
 
-        if (m.Messages.Count > 0)
-        {
-            _logger.LogInformation(
-                "Crash replay: routed again {Count} QoS 1/2 message(s) that {Node} acknowledged in its last moments (its publish journal), {Routed} of them to persistent sessions",
-                m.Messages.Count, m.DeadNode, routed);
-        }
+        _logger.LogInformation(
+            "Crash replay: routed again {Count} QoS 1/2 message(s) that {Node} acknowledged in its last moments (its publish journal), {Routed} of them to persistent sessions",
+            m.Messages.Count, m.DeadNode, routed);
 
         Self.Tell(new JournalReplayed(m.DeadNode));
         if (m.Error is null)
@@ -213,6 +229,7 @@ public sealed class CrashReplayActor : UntypedActor, IWithTimers
 
     private void Replay(ReplayToSession request, List<BrokerMessage> forwards)
     {
+        Of(request.DeadNode).Answered.Add((request, System.Diagnostics.Stopwatch.GetTimestamp()));
         int replayed = 0;
         foreach (BrokerMessage forwarded in forwards)
         {
@@ -274,6 +291,9 @@ public sealed class CrashReplayActor : UntypedActor, IWithTimers
         public List<BrokerMessage> Messages { get; } = new();
 
         public List<ReplayToSession> Waiting { get; } = new();
+
+        /// <summary>Sessions already given their replay: late messages for the kept routes go to them too.</summary>
+        public List<(ReplayToSession Request, long AnsweredAt)> Answered { get; } = new();
 
         /// <summary>The forward sender handed over what it sent the node before it was downed.</summary>
         public bool HandedOver { get; set; }
