@@ -45,6 +45,12 @@ public sealed class HandOffRescueActor : UntypedActor
 
     protected override void OnReceive(object message)
     {
+        // A Dropped or UnhandledMessage told to the dead-letters actor is published wrapped in a DeadLetter.
+        if (message is DeadLetter { Message: AllDeadLetters inner })
+        {
+            message = inner;
+        }
+
         switch (message)
         {
             case Dropped dropped when IsSessionMessage(dropped.Message) && dropped.Reason.Contains(HandOffDropReason, StringComparison.OrdinalIgnoreCase):
