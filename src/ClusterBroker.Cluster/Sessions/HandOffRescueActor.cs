@@ -89,14 +89,16 @@ public sealed class HandOffRescueActor : UntypedActor
     {
         string clientId = ((ISessionMessage)message).ClientId;
         var cluster = Akka.Cluster.Cluster.Get(Context.System);
-        if (cluster.SelfMember.Status == MemberStatus.Up)
+
+        // A leaving node hands its shards off in its coordinated shutdown, while its member status is still Up.
+        if (cluster.SelfMember.Status == MemberStatus.Up && CoordinatedShutdown.Get(Context.System).ShutdownReason is null)
         {
             _logger.LogInformation("Session of client {ClientId}: a {Message} was {How}; sent again", clientId, message.GetType().Name, how);
             _localRegion.Tell(message, sender);
             return;
         }
 
-        // This node is leaving: its region stops once its shards are handed off, so another member's region takes it.
+        // This node is stopping: its region stops once its shards are handed off, so another member's region takes it.
         foreach (Member member in cluster.State.Members)
         {
             if (member.Status == MemberStatus.Up && !member.UniqueAddress.Equals(cluster.SelfUniqueAddress)
