@@ -251,6 +251,7 @@ public sealed class BrokerNode : IAsyncDisposable
                 ShardAllocationStrategy.LeastShardAllocationStrategy(absoluteLimit: 1, relativeLimit: 0.1),
                 HandOffSession.Instance).ConfigureAwait(false);
             sessions.Bind(sessionRegion, clientIdRegion, nodeActor, replicator, connection => context.Connections.TryGet(connection, out _));
+            system.ActorOf(HandOffRescueActor.Props(sessionRegion, clusterLogger), HandOffRescueActor.Name);
             if (sessionStore is not null)
             {
                 system.ActorOf(SessionRecoveryActor.Props(sessionStore, sessionRegion, clusterLogger), "session-recovery");
@@ -483,7 +484,8 @@ public sealed class BrokerNode : IAsyncDisposable
 
             IActorRef target = resolved[moved % resolved.Count];
             target.Tell(new HostSessionEndpoint(endpoint.ClientId, subscriptions));
-            _sessions.Region.Tell(new SessionEndpointMoved(endpoint.ClientId, target));
+            // From this node's actor: the entity tells a move by the node of its (just ended) connection from a stale one.
+            _sessions.Region.Tell(new SessionEndpointMoved(endpoint.ClientId, target), _sessions.Node);
             hosting[target] = hosting.GetValueOrDefault(target) + 1;
             moved++;
         }

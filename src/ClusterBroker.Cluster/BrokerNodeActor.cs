@@ -1,6 +1,8 @@
 using Akka.Actor;
+using Akka.Cluster;
 using ClusterBroker.Cluster.ClientIds;
 using ClusterBroker.Cluster.Messages;
+using ClusterBroker.Cluster.Routing;
 using ClusterBroker.Cluster.Serialization;
 using ClusterBroker.Cluster.Sessions;
 using ClusterBroker.Core;
@@ -18,7 +20,7 @@ namespace ClusterBroker.Cluster;
 /// a restarted registry shard. A thin shell over Core's <see cref="BrokerContext"/>; it holds no
 /// per-connection state.
 /// </summary>
-public sealed class BrokerNodeActor : UntypedActor
+public sealed class BrokerNodeActor : UntypedActor, IWithTimers
 {
     public const string Name = "broker-node";
 
@@ -26,12 +28,21 @@ public sealed class BrokerNodeActor : UntypedActor
     private readonly ClusterSessionRegistry _sessions;
     private readonly MessagePartAssembler _assembler;
 
+    // Offline endpoints to forget once the other members' forwards sent before have arrived, by marker id.
+    private readonly Dictionary<long, PendingForget> _forgetting = new();
+    private long _lastForget;
+
+    /// <summary>The longest an offline endpoint is kept for forwards still on their way before it is forgotten.</summary>
+    public static readonly TimeSpan ForgetTimeout = TimeSpan.FromSeconds(2);
+
     public BrokerNodeActor(BrokerContext context, ClusterSessionRegistry sessions)
     {
         _context = context;
         _sessions = sessions;
         _assembler = new MessagePartAssembler((ExtendedActorSystem)Context.System);
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(BrokerContext context, ClusterSessionRegistry sessions) =>
         Akka.Actor.Props.Create(() => new BrokerNodeActor(context, sessions));
@@ -75,10 +86,19 @@ public sealed class BrokerNodeActor : UntypedActor
             case ForgetSession m:
                 if (_context.Router.TryGetEndpoint(m.ClientId, out SessionEndpoint endpoint) && !endpoint.IsOnline)
                 {
-                    _context.ChannelLogger.LogDebug("Client {ClientId}: its offline endpoint here is forgotten (the session is elsewhere)", m.ClientId);
-                    _context.Router.RemoveEndpoint(endpoint);
+                    ForgetAfterForwards(m.ClientId);
                 }
 
+                break;
+            case ForwardMarker m:
+                if (_forgetting.TryGetValue(m.Id, out PendingForget? pending) && --pending.Markers == 0)
+                {
+                    Forget(m.Id, everyMarker: true);
+                }
+
+                break;
+            case ForgetDue m:
+                Forget(m.Id, everyMarker: false);
                 break;
             case HostSessionEndpoint m:
                 HostEndpoint(m);
@@ -93,6 +113,57 @@ public sealed class BrokerNodeActor : UntypedActor
             default:
                 Unhandled(message);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// The session's offline endpoint here is removed once every other member's forwards sent here before now have
+    /// arrived (a <see cref="ForwardMarker"/> through each member's forward sender for this node), or after
+    /// <see cref="ForgetTimeout"/>. A message another node routed just before the session's new connection
+    /// subscribed (on a node that has the route already, so no route change to wait for) may still be on its way here;
+    /// until it arrives, only this endpoint can give it to the session.
+    /// </summary>
+    private void ForgetAfterForwards(string clientId)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        string sender = RouteReplicatorActor.ForwardSenderName(cluster.SelfUniqueAddress);
+        long id = ++_lastForget;
+        int markers = 0;
+        foreach (Member member in cluster.State.Members)
+        {
+            if (member.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.WeaklyUp
+                && !member.UniqueAddress.Equals(cluster.SelfUniqueAddress) && !cluster.State.Unreachable.Contains(member))
+            {
+                Context.ActorSelection(new RootActorPath(member.Address) / "user" / RouteReplicatorActor.Name / sender).Tell(new ForwardMarker(id));
+                markers++;
+            }
+        }
+
+        _forgetting[id] = new PendingForget(clientId) { Markers = markers };
+        if (markers == 0)
+        {
+            Forget(id, everyMarker: true);
+            return;
+        }
+
+        Timers.StartSingleTimer(id, new ForgetDue(id), ForgetTimeout);
+    }
+
+    private void Forget(long id, bool everyMarker)
+    {
+        if (!_forgetting.Remove(id, out PendingForget? pending))
+        {
+            return;
+        }
+
+        Timers.Cancel(id);
+
+        if (_context.Router.TryGetEndpoint(pending.ClientId, out SessionEndpoint endpoint) && !endpoint.IsOnline)
+        {
+            _context.ChannelLogger.LogDebug(
+                "Client {ClientId}: its offline endpoint here is forgotten (the session is elsewhere){Markers}",
+                pending.ClientId, everyMarker ? "" : $"; {pending.Markers} member(s) did not confirm their forwards within {ForgetTimeout.TotalSeconds:0} s");
+            _context.Router.RemoveEndpoint(endpoint);
         }
     }
 
@@ -156,4 +227,13 @@ public sealed class BrokerNodeActor : UntypedActor
 
         return entries;
     }
+
+    private sealed class PendingForget(string clientId)
+    {
+        public string ClientId { get; } = clientId;
+
+        public int Markers { get; set; }
+    }
+
+    private sealed record ForgetDue(long Id);
 }

@@ -43,6 +43,7 @@ public class Serializer_Tests : Akka.TestKit.Xunit2.TestKit
         yield return [new PublishWill("c", FullMessage())];
         yield return [new ForgetSession("c")];
         yield return [new AwaitHostedRoutes(3)];
+        yield return [new ForwardMarker(42)];
         yield return [new HostedRoutesPropagated(true)];
         yield return [new QuerySessionQueue("c")];
         yield return [new SessionQueueReport("c", true, false, 12, 3)];

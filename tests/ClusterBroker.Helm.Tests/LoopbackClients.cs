@@ -120,6 +120,15 @@ internal sealed class PersistentSubscriber : IAsyncDisposable
             {
                 string address = _pods.Pick();
                 MqttClientConnectResult result = await _client.ConnectAsync(Options(address, cleanStart: false));
+                if (result.ResultCode != MqttClientConnectResultCode.Success)
+                {
+                    // Refused (e.g. 0x88 from a pod that briefly counted itself in a cluster minority): no session was
+                    // attached, so this is no resumption; MQTTnet returns the refusal instead of throwing.
+                    Events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} refused by {address} ({result.ResultCode})");
+                    await Task.Delay(200);
+                    continue;
+                }
+
                 Interlocked.Increment(ref Reconnects);
                 lock (_moves)
                 {

@@ -38,3 +38,10 @@ public sealed record ForwardedMessage(BrokerMessage Message, bool Plain, IReadOn
 
 /// <summary>Forwarded messages from one node, in the order they were published there.</summary>
 public sealed record ForwardBatch(IReadOnlyList<ForwardedMessage> Messages) : IClusterBrokerMessage;
+
+/// <summary>
+/// Sent by a node to another member's forward sender for it, which passes it on behind every forward it was given
+/// before: when it comes back (to the node's forward receiver, then its node actor), everything that member
+/// forwarded to the node before the marker has been delivered there.
+/// </summary>
+public sealed record ForwardMarker(long Id) : IClusterBrokerMessage;

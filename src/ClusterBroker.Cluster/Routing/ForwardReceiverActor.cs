@@ -41,6 +41,10 @@ public sealed class ForwardReceiverActor : UntypedActor
                 _metrics.AddForwardsReceived(batch.Messages.Count);
                 Deliver(batch.Messages);
                 break;
+            case ForwardMarker marker:
+                // Everything its sender forwarded here before it is delivered: the node actor waits for it.
+                Context.ActorSelection("/user/" + BrokerNodeActor.Name).Tell(marker);
+                break;
             case SharedMessagesOfCrashedNode crashed:
                 _logger.LogInformation(
                     "Crash replay: {Count} shared-group message(s) placed on {Node} shortly before it crashed go to other members",

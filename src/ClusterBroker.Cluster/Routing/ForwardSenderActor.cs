@@ -78,6 +78,19 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
                 _flushQueued = false;
                 Flush();
                 break;
+            case ForwardMarker marker:
+                // Behind every forward this sender was given before it, on the same path as the batches (same order).
+                Flush();
+                if (_receiver is not null)
+                {
+                    _receiver.Tell(marker, ActorRefs.NoSender);
+                }
+                else
+                {
+                    _destination.Tell(marker, ActorRefs.NoSender);
+                }
+
+                break;
             case HandOverRecentForwards m:
                 HandOver(m);
                 break;

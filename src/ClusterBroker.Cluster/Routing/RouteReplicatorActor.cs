@@ -53,6 +53,10 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
     private readonly TimeSpan _crashReplayWindow;
     private readonly IActorRef? _crashReplay;
 
+    /// <summary>The name of the <see cref="ForwardSenderActor"/> (a child of this actor) that forwards to <paramref name="destination"/>.</summary>
+    public static string ForwardSenderName(UniqueAddress destination) =>
+        "forward-" + Uri.EscapeDataString(destination.Address.HostPort()) + "-" + destination.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The observer the node router calls (under its lock): it only tells this actor.</summary>
     public static IRouteObserver Observer(IActorRef replicator) => new TellingObserver(replicator);
 
@@ -240,10 +244,9 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
     {
         if (!_origins.TryGetValue(address, out Origin? origin))
         {
-            string childName = "forward-" + Uri.EscapeDataString(address.Address.HostPort()) + "-" + address.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
             IActorRef sender = Context.ActorOf(
                 ForwardSenderActor.Props(Context.ActorSelection(new RootActorPath(address.Address) / "user" / ForwardReceiverActor.Name), _metrics, _crashReplayWindow),
-                childName);
+                ForwardSenderName(address));
             origin = new Origin(new RemoteNode(address, sender, _metrics.ForwardsTo(address.Address.HostPort())));
             _origins.Add(address, origin);
         }

@@ -40,6 +40,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
     private const string SnapshotManifest = "RS";
     private const string SnapshotRequestManifest = "RQ";
     private const string ForwardManifest = "FB";
+    private const string MarkerManifest = "FM";
     private const string RestoreManifest = "SX";
     private const string MovedManifest = "SM";
     private const string HostManifest = "NH";
@@ -80,6 +81,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
         RouteSnapshotPart => SnapshotManifest,
         RequestRouteSnapshot => SnapshotRequestManifest,
         ForwardBatch => ForwardManifest,
+        ForwardMarker => MarkerManifest,
         RestoreSession => RestoreManifest,
         SessionEndpointMoved => MovedManifest,
         HostSessionEndpoint => HostManifest,
@@ -198,6 +200,9 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                 break;
             case AwaitHostedRoutes m:
                 w.Write(m.Endpoints);
+                break;
+            case ForwardMarker m:
+                w.Write(m.Id);
                 break;
             case HostedRoutesPropagated m:
                 w.Write(m.Everywhere);
@@ -370,6 +375,8 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
                 return new ForgetSession(r.ReadString());
             case AwaitHostedManifest:
                 return new AwaitHostedRoutes(r.ReadInt32());
+            case MarkerManifest:
+                return new ForwardMarker(r.ReadInt64());
             case HostedPropagatedManifest:
                 return new HostedRoutesPropagated(r.ReadBoolean());
             case QueryQueueManifest:

@@ -77,6 +77,10 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
     // The offline state was read from the store by this incarnation and nothing has changed it since.
     private bool _stateFromStore;
 
+    // Where the node of the attached connection moved the session's offline endpoint (it is leaving, that connection
+    // ended there and its hand-back is on its way): the session waits there once the hand-back arrives.
+    private IActorRef? _movedEndpoint;
+
     public SessionActor(string clientId, BrokerOptions options, ILogger logger, BrokerMetrics? metrics, ClusterMetrics clusterMetrics, TimeProvider time, IActorRef localNode, IActorRef clientIds, ISessionStore? store)
     {
         _persistence = store is null ? null : new SessionPersistence(store, clientId, logger, clusterMetrics);
@@ -370,6 +374,13 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
             _localNode.Tell(new PublishWill(request.ClientId, will.Message));
         }
 
+        // A connection that ended on a leaving node (its hand-back lost, or a takeover): its node moved the endpoint.
+        if (_movedEndpoint is { } moved)
+        {
+            _movedEndpoint = null;
+            SetNode(moved);
+        }
+
         // The node the client left keeps no endpoint and no routes for the session (no ghost routes, no
         // duplicates) — once the new node's routes reached every node when the session's subscriptions moved
         // (until then the old node's routes still bring the session's messages here), at once otherwise.
@@ -502,10 +513,26 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
         _unconfirmed = null;
         _adoptHandBackFrom = null;
         bool keep = _state.Detach(new SessionDetachRequest(detach.ClientId, detach.ConnectionId, detach.SessionExpiryInterval, detach.Snapshot, detach.Will), now);
+        IActorRef home = detach.Node;
+        if (_movedEndpoint is { } moved)
+        {
+            // The connection's node (leaving) moved the session's endpoint before this hand-back arrived: wait there.
+            _movedEndpoint = null;
+            if (keep)
+            {
+                SetNode(moved);
+                home = moved;
+            }
+            else
+            {
+                moved.Tell(new ForgetSession(ClientId));
+            }
+        }
+
         if (keep)
         {
             _sessionExpiryInterval = detach.SessionExpiryInterval;
-            _persistence?.Offline(SessionPersistence.HomeOf(detach.Node, Context.System), detach.SessionExpiryInterval, _state.Export(now));
+            _persistence?.Offline(SessionPersistence.HomeOf(home, Context.System), detach.SessionExpiryInterval, _state.Export(now));
         }
         else
         {
@@ -661,6 +688,15 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
 
     private void OnEndpointMoved(SessionEndpointMoved moved)
     {
+        if (_state.AttachedConnectionId is not null && _node is not null && _node.Equals(Sender) && !moved.Node.Equals(_node))
+        {
+            // The node of the attached connection moved the endpoint: it is leaving, the connection ended there and its
+            // hand-back is on its way (the move can overtake it). The moved endpoint is where the session waits then;
+            // forgetting it now would leave only the leaving node to take the session's messages, and it drops them as it goes.
+            _movedEndpoint = moved.Node;
+            return;
+        }
+
         if (_state.AttachedConnectionId is not null || !_state.Exists)
         {
             if (!moved.Node.Equals(_node))
@@ -684,6 +720,12 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
             {
                 var restore = new RestoreSession(ClientId, _node, record);
                 MessageParts.Send(Context.System, region, ClientId, restore, MessageParts.EstimateSize(record.Offline), Self);
+                if (_movedEndpoint is { } moved)
+                {
+                    // The hand-back of the connection is still to come: the next incarnation learns of the move after the
+                    // state, as this one did (same order, from the connection's node).
+                    region.Tell(new SessionEndpointMoved(ClientId, moved), _node);
+                }
             }
             else
             {
