@@ -64,15 +64,6 @@ start_node() {
   eval "PID_$name=$!"
 }
 
-wait_listening() {
-  local name=$1 pid; pid=$(eval echo "\$PID_$name")
-  for _ in $(seq 1 120); do
-    grep -q "listening on mqtt://" "$OUT/$name.log" 2>/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || { log "$name exited:"; tail -20 "$OUT/$name.log"; return 1; }
-    sleep 0.5
-  done
-  log "$name did not listen within 60 s"; return 1
-}
 
 run_step() {
   local mode=$1 key=$2; shift 2

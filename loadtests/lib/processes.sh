@@ -18,3 +18,15 @@ build_host_and_runner() {
   dotnet build src/ClusterBroker.Host -c Release -nologo -v quiet
   dotnet build loadtests/ClusterBroker.LoadTests -c Release -nologo -v quiet
 }
+
+# wait_listening NAME: until the node started as NAME (its pid in PID_NAME, its output in $OUT/NAME.log) logs that it
+# listens (bounded); the caller defines log().
+wait_listening() {
+  local name=$1 pid; pid=$(eval echo "\$PID_$name")
+  for _ in $(seq 1 120); do
+    grep -q "listening on mqtt://" "$OUT/$name.log" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { log "$name exited:"; tail -20 "$OUT/$name.log"; return 1; }
+    sleep 0.5
+  done
+  log "$name did not listen within 60 s:"; tail -20 "$OUT/$name.log"; return 1
+}

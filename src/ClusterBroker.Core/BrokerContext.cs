@@ -108,10 +108,11 @@ public sealed class BrokerContext
         ValueTask retained = message.Retain && Options.RetainAvailable
             ? Retained.Retain(message.ReceivedTimestamp == 0 ? message : message with { ReceivedTimestamp = 0 })
             : default;
-        int routed = Router.Publish(message);
-        ValueTask<bool> journaled = Journal is { } journal && routed > 0 && message.QoS != Protocol.QualityOfService.AtMostOnce
-            ? journal.AppendAsync(message)
-            : new ValueTask<bool>(true);
+        // Only what reaches a persistent session is journaled: the replay is for them, and clean subscribers never wait on Redis.
+        IPublishJournal? journal = message.QoS == Protocol.QualityOfService.AtMostOnce ? null : Journal;
+        bool reachesPersistent = false;
+        int routed = journal is null ? Router.Publish(message) : Router.Publish(message, out reachesPersistent);
+        ValueTask<bool> journaled = journal is not null && reachesPersistent ? journal.AppendAsync(message) : new ValueTask<bool>(true);
         if (retained.IsCompleted)
         {
             retained.GetAwaiter().GetResult();

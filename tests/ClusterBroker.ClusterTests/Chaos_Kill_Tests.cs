@@ -82,7 +82,7 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
                 var recoverySeconds = new ConcurrentBag<double>();
                 Task recovering = Task.WhenAll(idle.Select((c, i) => Task.Run(async () =>
                 {
-                    MqttTestClient again = await ReconnectAsync(cluster[1 + (i % 2)], c.Id, MqttProtocolVersion.V500, killedAt + Timeouts.NodeStart);
+                    MqttTestClient again = await MqttTestClient.ReconnectPersistentAsync(cluster[1 + (i % 2)], c.Id, MqttProtocolVersion.V500, killedAt + Timeouts.NodeStart);
                     recoverySeconds.Add((DateTime.UtcNow - killedAt).TotalSeconds);
                     recovered.Add(again);
                 })));
@@ -90,7 +90,7 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
                 var reconnectedAt = new Dictionary<string, DateTime>();
                 foreach ((string id, MqttProtocolVersion version) in subscribers)
                 {
-                    after[id] = await ReconnectAsync(cluster[2], id, version, killedAt + Timeouts.NodeStart);
+                    after[id] = await MqttTestClient.ReconnectPersistentAsync(cluster[2], id, version, killedAt + Timeouts.NodeStart);
                     reconnectedAt[id] = DateTime.UtcNow;
                 }
 
@@ -169,22 +169,6 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
         }
 
         return null;
-    }
-
-    /// <summary>Connects again and again, as a device does after its node died, until the deadline.</summary>
-    private static async Task<MqttTestClient> ReconnectAsync(ClusterNode node, string clientId, MqttProtocolVersion version, DateTime deadline)
-    {
-        while (true)
-        {
-            try
-            {
-                return await MqttTestClient.ConnectPersistentAsync(node, clientId, version);
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                // refused or timed out while the dead node's shards move: try again
-            }
-        }
     }
 
     /// <summary>The nearest-rank percentile of sorted values.</summary>

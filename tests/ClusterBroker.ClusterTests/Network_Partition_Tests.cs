@@ -99,7 +99,7 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
                 foreach ((string id, MqttProtocolVersion version, int home, int back) in subscribers.Where(s => s.Home == 3))
                 {
                     await Current(id).Disconnected.WaitAsync(Timeouts.Short);
-                    MqttTestClient again = await ReconnectAsync(cluster[back], id, version, DateTime.UtcNow + Timeouts.NodeStart);
+                    MqttTestClient again = await MqttTestClient.ReconnectPersistentAsync(cluster[back], id, version, DateTime.UtcNow + Timeouts.NodeStart);
                     connections[id].Add(again);
                     Assert.True(again.ConnectResult.IsSessionPresent, $"{id}: the session was not present on {cluster[back].Name} after the split");
                 }
@@ -263,22 +263,6 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
 
     private static string Describe(Dictionary<string, List<int>> connectedOn) =>
         connectedOn.Count == 0 ? "nobody" : string.Join(", ", connectedOn.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} on node(s) {string.Join("+", c.Value)}"));
-
-    /// <summary>Connects again and again, as a device does after its node died, until the deadline.</summary>
-    private static async Task<MqttTestClient> ReconnectAsync(ClusterNode node, string clientId, MqttProtocolVersion version, DateTime deadline)
-    {
-        while (true)
-        {
-            try
-            {
-                return await MqttTestClient.ConnectPersistentAsync(node, clientId, version);
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                // refused or timed out while the downed node's shards move: try again
-            }
-        }
-    }
 
     /// <summary>When <paramref name="node"/> logged that it removed <paramref name="other"/> (its clock is this machine's).</summary>
     private static DateTime? RemovedAt(ClusterNode node, ClusterNode other)

@@ -76,7 +76,7 @@ public sealed class Publish_Journal_Tests(ITestOutputHelper output)
 
                 foreach ((string id, MqttProtocolVersion version, int home, int back) in subscribers.Where(s => s.Home == 3))
                 {
-                    connections[id].Add(await ReconnectAsync(cluster[back], id, version, DateTime.UtcNow + Timeouts.NodeStart));
+                    connections[id].Add(await MqttTestClient.ReconnectPersistentAsync(cluster[back], id, version, DateTime.UtcNow + Timeouts.NodeStart));
                 }
 
                 // one survivor (the lowest address) routes the dead node's journal again
@@ -201,22 +201,6 @@ public sealed class Publish_Journal_Tests(ITestOutputHelper output)
                 }
             }
         });
-    }
-
-    /// <summary>Connects again and again, as a device does after its node died, until the deadline.</summary>
-    private static async Task<MqttTestClient> ReconnectAsync(ClusterNode node, string clientId, MqttProtocolVersion version, DateTime deadline)
-    {
-        while (true)
-        {
-            try
-            {
-                return await MqttTestClient.ConnectPersistentAsync(node, clientId, version);
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                // refused or timed out while the dead node's shards move: try again
-            }
-        }
     }
 
     private static string Range(int[] seqs) => seqs.Length == 0 ? "" : $" (sequence {seqs[0]}..{seqs[^1]})";

@@ -88,6 +88,8 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
         }
     }
 
+    public bool ReachesPersistentSession(string topic) => routes.MatchesPersistent(topic);
+
     public bool ForwardToGroup(BrokerMessage message, RouteKey group, byte hops)
     {
         if (routes.Count == 0)

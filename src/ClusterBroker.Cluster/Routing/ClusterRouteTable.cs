@@ -18,6 +18,9 @@ public sealed class ClusterRouteTable
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly SubscriptionTrie<RemoteNode, bool> _plain = new(ReferenceEqualityComparer.Instance);
     private readonly SubscriptionTrie<SharedRoute, SharedRoute> _shared = new();
+
+    /// <summary>The nodes' persistent markers (<see cref="RouteKey.Persistent"/>): filters with a persistent-session subscriber there.</summary>
+    private readonly SubscriptionTrie<RemoteNode, bool> _persistent = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<RemoteNode, HashSet<RouteKey>> _byNode = new(ReferenceEqualityComparer.Instance);
     private int _count;
 
@@ -146,6 +149,28 @@ public sealed class ClusterRouteTable
         }
     }
 
+    /// <summary>Some node announced a persistent-session subscriber of a filter matching <paramref name="topic"/>.</summary>
+    public bool MatchesPersistent(string topic)
+    {
+        if (Volatile.Read(ref _count) == 0)
+        {
+            return false;
+        }
+
+        var any = new AnyCollector();
+        _lock.EnterReadLock();
+        try
+        {
+            _persistent.Match(topic, ref any);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        return any.Found;
+    }
+
     private bool AddLocked(RemoteNode node, RouteKey route)
     {
         if (!_byNode.TryGetValue(node, out HashSet<RouteKey>? routes))
@@ -162,6 +187,10 @@ public sealed class ClusterRouteTable
         if (route.Group is null)
         {
             _plain.AddOrUpdate(route.Filter, node, true);
+        }
+        else if (route.IsPersistentMarker)
+        {
+            _persistent.AddOrUpdate(route.Filter, node, true);
         }
         else
         {
@@ -183,6 +212,10 @@ public sealed class ClusterRouteTable
         if (route.Group is null)
         {
             _plain.Remove(route.Filter, node);
+        }
+        else if (route.IsPersistentMarker)
+        {
+            _persistent.Remove(route.Filter, node);
         }
         else
         {
@@ -211,6 +244,14 @@ public sealed class ClusterRouteTable
 
             nodes.Add(subscriber);
         }
+    }
+
+    // Whether anything matches; a class would allocate per publish, so the struct is passed by reference.
+    private struct AnyCollector : ITrieMatchCollector<RemoteNode, bool>
+    {
+        public bool Found;
+
+        public void OnMatch(string filter, RemoteNode subscriber, bool value) => Found = true;
     }
 
     private readonly struct SharedCollector(List<SharedRoute> routes) : ITrieMatchCollector<SharedRoute, SharedRoute>

@@ -17,6 +17,9 @@ public interface IClusterForwarder
     /// </summary>
     int Forward(BrokerMessage message, List<SharedGroup> localGroups);
 
+    /// <summary>Another node announced a persistent-session subscriber of a filter matching <paramref name="topic"/>.</summary>
+    bool ReachesPersistentSession(string topic);
+
     /// <summary>
     /// Sends <paramref name="message"/> to another node that has members of <paramref name="group"/> (its <paramref name="hops"/>-th
     /// extra hop), for when no member is online here; false when no other node has members.

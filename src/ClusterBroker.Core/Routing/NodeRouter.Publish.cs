@@ -16,7 +16,14 @@ public sealed partial class NodeRouter
     /// Delivers the message to every matching session on this node: one copy per session for its plain
     /// subscriptions, and one copy per shared group to one member. Returns the number of copies routed.
     /// </summary>
-    public int Publish(BrokerMessage message) => Publish(message, deliverPlain: true, forward: true, groupNames: null, hops: 0);
+    public int Publish(BrokerMessage message) => Publish(message, deliverPlain: true, forward: true, groupNames: null, hops: 0, checkPersistent: false, out _);
+
+    /// <summary>
+    /// As <see cref="Publish(BrokerMessage)"/>, and says whether the message reaches a persistent session: one here, or
+    /// another node that announced a persistent subscriber of a matching filter (<see cref="RouteKey.Persistent"/>).
+    /// </summary>
+    public int Publish(BrokerMessage message, out bool reachesPersistent) =>
+        Publish(message, deliverPlain: true, forward: true, groupNames: null, hops: 0, checkPersistent: true, out reachesPersistent);
 
     /// <summary>
     /// Delivers a message another node forwarded here: to this node's plain subscribers when
@@ -25,9 +32,9 @@ public sealed partial class NodeRouter
     /// may pass the message on to another node (<paramref name="hops"/> so far, at most <see cref="MaxSharedHops"/>).
     /// </summary>
     public int DeliverForwarded(BrokerMessage message, bool plain, IReadOnlyList<RouteKey>? groups, byte hops = 0) =>
-        Publish(message, plain, forward: false, groups, hops);
+        Publish(message, plain, forward: false, groups, hops, checkPersistent: false, out _);
 
-    private int Publish(BrokerMessage message, bool deliverPlain, bool forward, IReadOnlyList<RouteKey>? groupNames, byte hops)
+    private int Publish(BrokerMessage message, bool deliverPlain, bool forward, IReadOnlyList<RouteKey>? groupNames, byte hops, bool checkPersistent, out bool reachesPersistent)
     {
         List<TrieMatch<SessionEndpoint, Subscription>> matches = t_matches ??= new List<TrieMatch<SessionEndpoint, Subscription>>();
         List<SharedGroup> groups = t_groups ??= new List<SharedGroup>();
@@ -62,6 +69,8 @@ public sealed partial class NodeRouter
             _lock.ExitReadLock();
         }
 
+        reachesPersistent = checkPersistent
+            && (matches.Exists(static m => m.Subscriber.Persistent) || (forward && Forwarder is { } remote && remote.ReachesPersistentSession(message.Topic)));
         int routed = 0;
         try
         {

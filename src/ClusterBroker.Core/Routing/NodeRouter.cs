@@ -47,6 +47,9 @@ public sealed partial class NodeRouter
     private readonly SubscriptionTrie<SessionEndpoint, Subscription> _direct = new(ReferenceEqualityComparer.Instance);
     private readonly SubscriptionTrie<SharedGroup, SharedGroup> _shared = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(string Group, string Filter), SharedGroup> _groups = new();
+
+    /// <summary>Per plain filter, how many persistent sessions here subscribe to it (each &gt; 0 is announced as a <see cref="RouteKey.Persistent"/> route).</summary>
+    private readonly Dictionary<string, int> _persistentFilters = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SessionEndpoint> _endpoints = new(StringComparer.Ordinal);
     private int _subscriptionCount;
     private ISharedMembership? _membership;
@@ -193,6 +196,11 @@ public sealed partial class NodeRouter
                 {
                     RouteObserver!.RouteAdded(new RouteKey(subscription.Filter));
                 }
+
+                if (!exists && endpoint.CountedPersistent)
+                {
+                    AddPersistentLocked(subscription.Filter);
+                }
             }
 
             if (!exists)
@@ -296,6 +304,11 @@ public sealed partial class NodeRouter
             {
                 routes.Add(new RouteKey(filter, group));
             }
+
+            foreach (string filter in _persistentFilters.Keys)
+            {
+                routes.Add(RouteKey.Persistent(filter));
+            }
         }
         finally
         {
@@ -336,6 +349,11 @@ public sealed partial class NodeRouter
         }
         else
         {
+            if (endpoint.CountedPersistent)
+            {
+                RemovePersistentLocked(filter);
+            }
+
             _direct.Remove(filter, endpoint);
             if (RouteObserver is not null && !_direct.ContainsFilter(filter))
             {
@@ -344,6 +362,73 @@ public sealed partial class NodeRouter
         }
 
         return true;
+    }
+
+    /// <summary>The session's persistence changed: its plain filters count as persistent ones, or no longer.</summary>
+    internal void PersistenceChanged(SessionEndpoint endpoint)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            bool persistent = endpoint.Persistent;
+            if (endpoint.CountedPersistent == persistent)
+            {
+                return;
+            }
+
+            endpoint.CountedPersistent = persistent;
+            if (endpoint.Subscriptions is not { } table)
+            {
+                return;
+            }
+
+            foreach (string filter in table.Keys)
+            {
+                if (SharedSubscriptionFilter.IsShared(filter))
+                {
+                    continue;
+                }
+
+                if (persistent)
+                {
+                    AddPersistentLocked(filter);
+                }
+                else
+                {
+                    RemovePersistentLocked(filter);
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    private void AddPersistentLocked(string filter)
+    {
+        _persistentFilters[filter] = _persistentFilters.TryGetValue(filter, out int count) ? count + 1 : 1;
+        if (count == 0)
+        {
+            RouteObserver?.RouteAdded(RouteKey.Persistent(filter));
+        }
+    }
+
+    private void RemovePersistentLocked(string filter)
+    {
+        if (!_persistentFilters.TryGetValue(filter, out int count))
+        {
+            return;
+        }
+
+        if (count > 1)
+        {
+            _persistentFilters[filter] = count - 1;
+            return;
+        }
+
+        _persistentFilters.Remove(filter);
+        RouteObserver?.RouteRemoved(RouteKey.Persistent(filter));
     }
 
     private void ClearLocked(SessionEndpoint endpoint)

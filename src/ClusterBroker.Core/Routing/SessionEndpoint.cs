@@ -33,10 +33,20 @@ public sealed class SessionEndpoint
     public bool Persistent
     {
         get => Volatile.Read(ref _persistent);
-        set => Volatile.Write(ref _persistent, value);
+        set
+        {
+            if (Volatile.Read(ref _persistent) != value)
+            {
+                Volatile.Write(ref _persistent, value);
+                _router.PersistenceChanged(this);
+            }
+        }
     }
 
     private bool _persistent;
+
+    /// <summary>Whether the router counts this session's plain filters as persistent ones; guarded by the router's lock.</summary>
+    internal bool CountedPersistent { get; set; }
 
     /// <summary>This session's subscriptions by filter as written; guarded by the router's lock; null when none.</summary>
     internal Dictionary<string, Subscription>? Subscriptions { get; set; }

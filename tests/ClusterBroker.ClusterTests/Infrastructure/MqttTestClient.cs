@@ -103,6 +103,22 @@ public sealed class MqttTestClient : IAsyncDisposable
             }
         }, manualAcks);
 
+    /// <summary>Connects a persistent session again and again, as a device does after its node died, until the deadline.</summary>
+    public static async Task<MqttTestClient> ReconnectPersistentAsync(ClusterNode node, string clientId, MqttProtocolVersion version, DateTime deadline)
+    {
+        while (true)
+        {
+            try
+            {
+                return await ConnectPersistentAsync(node, clientId, version);
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                // refused or timed out while the dead node's shards move: try again
+            }
+        }
+    }
+
     public Task SubscribeAsync(string filter, MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.AtLeastOnce) =>
         SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(filter, qos).Build());
 
