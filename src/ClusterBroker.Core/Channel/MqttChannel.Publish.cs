@@ -180,7 +180,9 @@ public sealed partial class MqttChannel
         (_deferredAcks ??= new Queue<DeferredAck>()).Enqueue(entry);
         if (stored.IsCompleted)
         {
+            // Done already (possibly since the check above): it goes now if nothing before it waits, else with that one.
             entry.Complete(stored.GetAwaiter().GetResult());
+            SendReadyAcknowledgements();
             return;
         }
 
