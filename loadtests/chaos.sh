@@ -7,6 +7,7 @@
 #
 #   loadtests/chaos.sh                       # 3,000 messages before the kill, 3,000 after
 #   loadtests/chaos.sh 10000 10000 600       # before, after, maximum seconds
+#   CLUSTERBROKER_CHAOS_RECOVERY_CLIENTS=50 loadtests/chaos.sh   # more idle clients timed from the kill to their CONNACK (default 10)
 #   loadtests/chaos.sh partition 3000 3000   # network partition instead (Network_Partition_Tests): node 3 cut off
 #                                            # from nodes 1-2 with iptables, downed, healed; needs root and iptables
 #
@@ -43,7 +44,7 @@ dotnet test tests/ClusterBroker.ClusterTests -c Release --no-build --filter "$fi
   --logger "console;verbosity=detailed" > "$report.log" 2>&1 || status=$?
 {
   echo "chaos run ($mode) $(date -u +%FT%TZ): $title"
-  grep -E "acknowledged [0-9]+, delivered|^ *split at |: acknowledged [0-9]+ \(" "$report.log" || echo "(no subscriber line: see $report.log)"
+  grep -E "acknowledged [0-9]+, delivered|^ *split at |: acknowledged [0-9]+ \(|recovery of [0-9]+ idle|killed node 3 after" "$report.log" | sort -u || echo "(no subscriber line: see $report.log)"
   grep -E "^\s+(Passed|Failed|Skipped) ClusterBroker" "$report.log" || true
 } | tee "$report"
 echo "full output: $report.log"
