@@ -77,9 +77,10 @@ run_step() {
 }
 
 # Persistent sessions (no --clean-start), QoS 1, each pair's publisher and subscriber on different nodes.
-WARMUP=(p2p --clients 20 --qos 1 --rate 0 --inflight 16 --warmup 0 --duration 10 --drain 2)
-P2P=(p2p --clients 500 --qos 1 --rate 10 --stagger --warmup 10 --duration 15 --drain 5)
-P2P_MAX=(p2p --clients 20 --qos 1 --rate 0 --inflight 16 --warmup 3 --duration 15 --drain 5)
+# (the runner's default is a clean session: --clean-start false makes every client's session persistent)
+WARMUP=(p2p --clients 20 --qos 1 --rate 0 --inflight 16 --warmup 0 --duration 10 --drain 2 --clean-start false)
+P2P=(p2p --clients 500 --qos 1 --rate 10 --stagger --warmup 10 --duration 15 --drain 5 --clean-start false)
+P2P_MAX=(p2p --clients 20 --qos 1 --rate 0 --inflight 16 --warmup 3 --duration 15 --drain 5 --clean-start false)
 
 for mode in Memory Redis; do
   mkdir -p "$OUT/$mode"
