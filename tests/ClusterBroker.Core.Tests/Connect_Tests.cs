@@ -145,7 +145,8 @@ public class Connect_Tests
         Assert.Empty(client.Connection.Sent);
 
         auth.Complete(AuthenticationResult.Success);
-        SpinWait.SpinUntil(() => client.Connection.Sent.Count >= 2, TimeSpan.FromSeconds(5));
+        // Sent is a plain list filled on the authenticator's thread: wait until the second packet itself is there, not just the count.
+        SpinWait.SpinUntil(() => client.Connection.Sent.Count >= 2 && client.Connection.Sent[1] is not null, TimeSpan.FromSeconds(5));
         Assert.IsType<ConnAckPacket>(client.Connection.Sent[0]);
         Assert.IsType<PingRespPacket>(client.Connection.Sent[1]);
     }
