@@ -39,6 +39,12 @@ internal static class ClusterConfig
               cluster {
                 seed-nodes = []
                 min-nr-of-members = 1
+                # Sharding and singletons start a downed node's shards elsewhere this long after it is removed. By
+                # default it would be stable-after again (safety for a minority still running its entities), which
+                # doubles the time a crashed node's clients wait. Here a node that loses the majority fences itself as
+                # soon as it sees the others unreachable (MinorityFenceActor: its clients are disconnected and new ones
+                # refused), seconds before the majority downs it, so its entities have nobody to serve by then.
+                down-removal-margin = 1s
                 log-info = off
                 downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
                 split-brain-resolver {
@@ -48,6 +54,8 @@ internal static class ClusterConfig
                 }
                 sharding {
                   state-store-mode = ddata
+                  # how soon a region asks again where a shard lives (a shard of a downed node, until it restarted)
+                  retry-interval = 500ms
                   remember-entities = off
                   passivate-idle-entity-after = off
                   distributed-data.durable.keys = []

@@ -16,14 +16,20 @@ namespace ClusterBroker.Cluster.Sessions;
 /// is handed straight back to the entity, so a timed-out attach never loses the session.
 /// </summary>
 /// <remarks>
-/// Claims and attaches are resent every <see cref="RetryInterval"/> until answered or the attach timeout: a
-/// message sent to a shard whose node just died is lost, and the shard answers from its new home only once
-/// that node is downed. Both are idempotent for the same connection.
+/// Claims and attaches are resent until answered or the attach timeout, first after <see cref="FirstRetry"/>, then
+/// at twice the previous wait up to <see cref="MaxRetryInterval"/>: a message sent to a shard whose node just died is
+/// lost, and the shard answers from its new home only once that node is downed and the shard restarted; a short
+/// first wait lets a client whose CONNECT arrived in that moment in as soon as the shard is back, and the growing
+/// wait keeps a storm of CONNECTs to a busy cluster from resending more than it sends. Both are idempotent for the
+/// same connection.
 /// </remarks>
 public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTimeout, bool durableSessions = false) : ISessionRegistry
 {
-    /// <summary>How long to wait for an answer before sending a claim or an attach again.</summary>
-    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
+    /// <summary>How long to wait for an answer before sending a claim or an attach the second time.</summary>
+    public static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest wait between two sends of a claim or an attach.</summary>
+    public static readonly TimeSpan MaxRetryInterval = TimeSpan.FromSeconds(2);
 
     private static readonly SessionAttachResult s_newEphemeralSession = new(false, SessionSnapshot.Empty);
 
@@ -113,6 +119,7 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
     private async Task<T> SendUntilAnswered<T>(Task<T> answer, Action send, CancellationToken cancellationToken)
     {
         DateTime deadline = DateTime.UtcNow + attachTimeout;
+        TimeSpan wait = FirstRetry;
         while (true)
         {
             send();
@@ -124,11 +131,12 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
 
             try
             {
-                return await answer.WaitAsync(left < RetryInterval ? left : RetryInterval, cancellationToken).ConfigureAwait(false);
+                return await answer.WaitAsync(left < wait ? left : wait, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException) when (DateTime.UtcNow < deadline)
             {
-                // Lost on its way (a shard on a node that just died): send again.
+                // Lost on its way (a shard on a node that just died): send again, after a longer wait next time.
+                wait = wait * 2 < MaxRetryInterval ? wait * 2 : MaxRetryInterval;
             }
         }
     }
