@@ -104,9 +104,10 @@ public sealed class BrokerContext
     /// </summary>
     public int Publish(BrokerMessage message, out ValueTask<bool> stored)
     {
-        // A retained copy drops its receive timestamp: sent to a later subscriber, it would measure how long it was retained.
+        // A retained copy drops its receive timestamp (sent to a later subscriber, it would measure how long it was
+        // retained) and its identity (a subscriber gets it as a new delivery, never as a repeat of the live one).
         ValueTask retained = message.Retain && Options.RetainAvailable
-            ? Retained.Retain(message.ReceivedTimestamp == 0 ? message : message with { ReceivedTimestamp = 0 })
+            ? Retained.Retain(message.ReceivedTimestamp == 0 && message.Id == 0 ? message : message with { ReceivedTimestamp = 0, Id = 0 })
             : default;
         // Only what reaches a persistent session is journaled: the replay is for them, and clean subscribers never wait on Redis.
         IPublishJournal? journal = message.QoS == Protocol.QualityOfService.AtMostOnce ? null : Journal;

@@ -26,6 +26,7 @@ public sealed class BrokerMetrics : ITrafficMeter, IQuotaMeter
     private long _publishesNotStored;
     private long _subscriptionsDenied;
     private long _deliveriesDenied;
+    private long _repeatsSuppressed;
     private readonly long[] _quotaEvents = new long[Enum.GetValues<QuotaEvent>().Length];
 
     public long ClientsConnected => Volatile.Read(ref _clientsConnected);
@@ -51,6 +52,9 @@ public sealed class BrokerMetrics : ITrafficMeter, IQuotaMeter
 
     /// <summary>Messages not delivered to a subscriber because the ACL does not let it read the topic.</summary>
     public long DeliveriesDenied => Volatile.Read(ref _deliveriesDenied);
+
+    /// <summary>Copies of a message a resumed session had already been given (it came along two paths while the session moved), not sent again.</summary>
+    public long RepeatsSuppressed => Volatile.Read(ref _repeatsSuppressed);
 
 
     /// <summary>PUBLISH packets received from clients with this QoS.</summary>
@@ -124,6 +128,8 @@ public sealed class BrokerMetrics : ITrafficMeter, IQuotaMeter
     public void PublishNotStored() => Interlocked.Increment(ref _publishesNotStored);
     public void SubscriptionDenied() => Interlocked.Increment(ref _subscriptionsDenied);
     public void DeliveryDenied() => Interlocked.Increment(ref _deliveriesDenied);
+
+    public void RepeatSuppressed() => Interlocked.Increment(ref _repeatsSuppressed);
     public void Count(QuotaEvent quotaEvent) => Interlocked.Increment(ref _quotaEvents[(int)quotaEvent]);
 
     /// <summary>How often the listeners' quotas did this (<see cref="QuotaEvent"/>).</summary>

@@ -16,6 +16,7 @@ public class Serializer_Tests : Akka.TestKit.Xunit2.TestKit
 
     private static BrokerMessage FullMessage() => new()
     {
+        Id = 0xF123_4567_89AB_CDEF,
         Topic = "a/b",
         Payload = new byte[] { 1, 2, 3 },
         QoS = QualityOfService.ExactlyOnce,
@@ -164,6 +165,7 @@ public class Serializer_Tests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(30u, back.Will!.DelaySeconds);
         BrokerMessage m = back.Will.Message;
         Assert.Equal(("a/b", QualityOfService.ExactlyOnce, true, "pub", 1234567L, (byte?)1, "text/plain", "reply"), (m.Topic, m.QoS, m.Retain, m.PublisherId, m.ExpiresAtUnixMs, m.PayloadFormatIndicator, m.ContentType, m.ResponseTopic));
+        Assert.Equal(0xF123_4567_89AB_CDEFUL, m.Id);
         Assert.Equal(new byte[] { 1, 2, 3 }, m.Payload.ToArray());
         Assert.Equal(new byte[] { 9 }, m.CorrelationData!.Value.ToArray());
         Assert.Equal(new UserProperty("k", "v"), Assert.Single(m.UserProperties!));

@@ -10,6 +10,7 @@ public sealed class Retained_Codec_Tests
 {
     private static readonly BrokerMessage s_full = new()
     {
+        Id = 0xF000_0000_0000_0042,
         Topic = "a/ü/b",
         Payload = Encoding.UTF8.GetBytes("payload"),
         QoS = QualityOfService.AtLeastOnce,
@@ -38,6 +39,7 @@ public sealed class Retained_Codec_Tests
         Assert.Equal(0, decoded.CorrelationData!.Value.Length);
         Assert.Equal(s_full.UserProperties, decoded.UserProperties);
         Assert.Equal("p", decoded.PublisherId);
+        Assert.Equal(0xF000_0000_0000_0042UL, decoded.Id);
     }
 
     [Fact]
@@ -53,6 +55,7 @@ public sealed class Retained_Codec_Tests
         Assert.Null(decoded.UserProperties);
         Assert.Null(decoded.PublisherId);
         Assert.Equal(0, decoded.ExpiresAtUnixMs);
+        Assert.Equal(0UL, decoded.Id);
     }
 
     [Fact]

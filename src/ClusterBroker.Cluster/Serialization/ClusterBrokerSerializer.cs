@@ -19,7 +19,8 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
 {
     public const int SerializerId = 7311;
     // 3: AttachSession carries the Will (durable sessions); SessionSubscriptionsChanged and RecoverSession added.
-    public const byte LayoutVersion = 3;
+    // 4: every message carries its identity (BrokerMessage.Id), for a moving session's duplicate detection.
+    public const byte LayoutVersion = 4;
 
     private const string AttachManifest = "SA";
     private const string DetachManifest = "SD";

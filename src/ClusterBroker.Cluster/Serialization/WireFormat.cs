@@ -195,6 +195,7 @@ internal static class WireFormat
         w.Write((byte)m.QoS);
         // Flags in what was the Retain boolean (a byte): a node reading it as a boolean still sees Retain when set.
         w.Write((byte)((m.Retain ? RetainFlag : 0) | (m.Replayed ? ReplayedFlag : 0)));
+        w.Write(m.Id);
         WriteOptional(w, m.PublisherId, static (w, v) => w.Write(v));
         w.Write(m.ExpiresAtUnixMs);
         WriteOptionalValue(w, m.PayloadFormatIndicator, static (w, v) => w.Write(v));
@@ -216,6 +217,7 @@ internal static class WireFormat
         byte[] payload = ReadBytes(r);
         var qos = (QualityOfService)r.ReadByte();
         byte flags = r.ReadByte();
+        ulong id = r.ReadUInt64();
         string? publisher = r.ReadBoolean() ? r.ReadString() : null;
         long expires = r.ReadInt64();
         byte? format = r.ReadBoolean() ? r.ReadByte() : null;
@@ -240,6 +242,7 @@ internal static class WireFormat
             QoS = qos,
             Retain = (flags & RetainFlag) != 0,
             Replayed = (flags & ReplayedFlag) != 0,
+            Id = id,
             PublisherId = publisher,
             ExpiresAtUnixMs = expires,
             PayloadFormatIndicator = format,

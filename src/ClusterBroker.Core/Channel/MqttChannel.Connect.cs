@@ -392,10 +392,16 @@ public sealed partial class MqttChannel
             "Client {ClientId} connected from {RemoteEndPoint} ({Version}, session present: {SessionPresent})",
             _clientId, _connection.RemoteEndPoint, _version, result.SessionPresent);
 
+        if (result.SessionPresent)
+        {
+            WatchForRepeats();
+        }
+
         // [MQTT-4.4.0-1] Unacknowledged PUBLISH (DUP set) and PUBREL packets are sent again, in their original order.
         foreach (InflightMessage message in result.Snapshot.Inflight)
         {
             Delivery delivery = Delivery.FromQueued(message.Delivery);
+            IsRepeat(delivery); // remembered: a copy still on its way through the old node is a repeat
             _inflight.Restore(message.PacketId, delivery, message.Released);
             if (message.Released)
             {

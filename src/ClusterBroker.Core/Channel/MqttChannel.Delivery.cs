@@ -35,6 +35,7 @@ public sealed partial class MqttChannel
     private uint? _clientMaximumPacketSize;
     private ushort _outgoingAliasLimit;
     private OutgoingTopicAliases? _outgoingAliases;
+    private RecentMessageIds? _recentIds;
 
     // The two figures below are read by the metrics scrape on another thread without stopping the connection:
     // each is a moment's value (a count field read once), good for a distribution, never used for decisions.
@@ -162,7 +163,7 @@ public sealed partial class MqttChannel
     /// <summary>Sends the delivery now when the window allows, else queues it behind the others.</summary>
     private void ProcessDelivery(in Delivery delivery)
     {
-        if (delivery.Message.IsExpired(_context.NowUnixMs()))
+        if (delivery.Message.IsExpired(_context.NowUnixMs()) || IsRepeat(delivery))
         {
             return;
         }
@@ -194,6 +195,38 @@ public sealed partial class MqttChannel
         }
 
         SendNew(delivery);
+    }
+
+    /// <summary>Starts looking for repeats: the session was resumed, and may be moving here from another node.</summary>
+    private void WatchForRepeats() => _recentIds = new RecentMessageIds(_context.NowUnixMs() + (long)RecentMessageIds.Window.TotalMilliseconds);
+
+    /// <summary>
+    /// True for a message the resumed session was given already (<see cref="RecentMessageIds"/>): counted, not sent. A
+    /// shared-group delivery is neither checked nor remembered: a session subscribed to a topic both plainly and in a
+    /// group is owed both copies.
+    /// </summary>
+    private bool IsRepeat(in Delivery delivery)
+    {
+        Messages.BrokerMessage message = delivery.Message;
+        if (_recentIds is not { } recent || message.Id == 0 || delivery.Group is not null)
+        {
+            return false;
+        }
+
+        if (recent.Expired(_context.NowUnixMs()))
+        {
+            _recentIds = null;
+            return false;
+        }
+
+        if (!recent.IsRepeat(message.Id))
+        {
+            return false;
+        }
+
+        _context.Metrics.RepeatSuppressed();
+        _context.ChannelLogger.LogDebug("Client {ClientId}: a repeat of a message on '{Topic}' it was given already (its session moved) is not sent", _clientId, message.Topic);
+        return true;
     }
 
     private int SendWindow => Math.Min(_context.Options.MaxInflightMessages, _clientReceiveMaximum);

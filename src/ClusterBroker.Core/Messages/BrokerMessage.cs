@@ -43,6 +43,13 @@ public sealed record BrokerMessage
     /// </summary>
     public bool Replayed { get; init; }
 
+    /// <summary>
+    /// The message's identity in the cluster (<see cref="MessageIds"/>), given when a PUBLISH or a Will is accepted and
+    /// kept by every copy (forwards, queues, the journal, replays); 0 for messages without one ($SYS, retained copies).
+    /// A session that receives the same message along two paths while it moves between nodes delivers it once.
+    /// </summary>
+    public ulong Id { get; init; }
+
     /// <summary>True when the message carries a Message Expiry Interval that has elapsed.</summary>
     public bool IsExpired(long nowUnixMs) => ExpiresAtUnixMs != 0 && nowUnixMs >= ExpiresAtUnixMs;
 
@@ -61,6 +68,7 @@ public sealed record BrokerMessage
     /// <summary>The message a client PUBLISH carries (the topic resolved from any alias).</summary>
     public static BrokerMessage FromPublish(PublishPacket packet, string topic, string? publisherId, long nowUnixMs, long receivedTimestamp = 0) => new()
     {
+        Id = MessageIds.Next(),
         ReceivedTimestamp = receivedTimestamp,
         Topic = topic,
         Payload = packet.Payload,
@@ -78,6 +86,7 @@ public sealed record BrokerMessage
     /// <summary>The message a Will describes.</summary>
     public static BrokerMessage FromWill(WillMessage will, string publisherId, long nowUnixMs) => new()
     {
+        Id = MessageIds.Next(),
         Topic = will.Topic,
         Payload = will.Payload,
         QoS = will.QoS,

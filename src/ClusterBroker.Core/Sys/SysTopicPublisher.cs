@@ -30,6 +30,7 @@ public sealed class SysTopicPublisher(BrokerContext context, Func<IEnumerable<Ke
     public const string PublishesDenied = "$SYS/broker/security/publishes/denied";
     public const string SubscriptionsDenied = "$SYS/broker/security/subscriptions/denied";
     public const string DeliveriesDenied = "$SYS/broker/security/deliveries/denied";
+    public const string RepeatsSuppressed = "$SYS/broker/messages/repeats-suppressed";
     public const string SharedQueued = "$SYS/broker/shared/queued";
     public const string SharedWaiting = "$SYS/broker/shared/waiting";
     public const string SharedDropped = "$SYS/broker/shared/dropped";
@@ -57,6 +58,7 @@ public sealed class SysTopicPublisher(BrokerContext context, Func<IEnumerable<Ke
         Publish(PublishesDenied, metrics.PublishesDenied);
         Publish(SubscriptionsDenied, metrics.SubscriptionsDenied);
         Publish(DeliveriesDenied, metrics.DeliveriesDenied);
+        Publish(RepeatsSuppressed, metrics.RepeatsSuppressed);
         Publish(SharedQueued, context.Router.SharedMessagesQueued);
         Publish(SharedWaiting, context.Router.SharedMessagesWaiting);
         Publish(SharedDropped, context.Router.SharedMessagesDropped);

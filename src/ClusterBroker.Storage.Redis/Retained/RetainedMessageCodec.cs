@@ -14,7 +14,7 @@ namespace ClusterBroker.Storage.Redis.Retained;
 ///        1   expires at           8 bytes  Unix milliseconds, 0 = never (absolute, so it means the same on every node)
 ///        9   QoS                  1 byte
 ///       10   present fields       1 byte   bit 0 payload format indicator, 1 content type, 2 response topic,
-///                                          3 correlation data, 4 user properties, 5 publisher id
+///                                          3 correlation data, 4 user properties, 5 publisher id, 6 identity
 ///       11   payload format ind.  1 byte   (0 when absent)
 ///       12   topic                string
 ///            content type         string   when bit 1
@@ -22,6 +22,7 @@ namespace ClusterBroker.Storage.Redis.Retained;
 ///            correlation data     bytes    when bit 3
 ///            user properties      4-byte count, then name string, value string each, when bit 4
 ///            publisher id         string   when bit 5
+///            identity             8 bytes  when bit 6 (BrokerMessage.Id: queued and journaled copies; never retained ones)
 ///            payload              bytes
 /// string = 4-byte length + UTF-8; bytes = 4-byte length + bytes.
 /// </code>
@@ -43,6 +44,8 @@ internal static class RetainedMessageCodec
     private const byte HasCorrelationData = 8;
     private const byte HasUserProperties = 16;
     private const byte HasPublisherId = 32;
+    private const byte HasId = 64;
+    private const byte KnownFlags = 127;
 
     public static byte[] Encode(BrokerMessage message)
     {
@@ -88,6 +91,12 @@ internal static class RetainedMessageCodec
             size += StringSize(publisher);
         }
 
+        if (message.Id != 0)
+        {
+            flags |= HasId;
+            size += 8;
+        }
+
         byte[] buffer = new byte[size];
         Span<byte> span = buffer;
         span[0] = FormatVersion;
@@ -126,6 +135,12 @@ internal static class RetainedMessageCodec
         if (message.PublisherId is { } pid)
         {
             WriteString(span, ref offset, pid);
+        }
+
+        if (message.Id != 0)
+        {
+            BinaryPrimitives.WriteUInt64BigEndian(span[offset..], message.Id);
+            offset += 8;
         }
 
         WriteBytes(span, ref offset, message.Payload.Span);
@@ -178,7 +193,7 @@ internal static class RetainedMessageCodec
         long expiresAt = BinaryPrimitives.ReadInt64BigEndian(span[1..]);
         byte qos = span[9];
         byte flags = span[10];
-        if (qos > 2 || (flags & ~63) != 0 || expiresAt < 0)
+        if (qos > 2 || (flags & ~KnownFlags) != 0 || expiresAt < 0)
         {
             error = $"QoS {qos}, flags 0x{flags:X2} or expiry {expiresAt} is out of range";
             return false;
@@ -254,6 +269,19 @@ internal static class RetainedMessageCodec
             return false;
         }
 
+        ulong id = 0;
+        if ((flags & HasId) != 0)
+        {
+            if (offset + 8 > span.Length)
+            {
+                error = "the identity runs past the end";
+                return false;
+            }
+
+            id = BinaryPrimitives.ReadUInt64BigEndian(span[offset..]);
+            offset += 8;
+        }
+
         if (!TryReadBytes(value, ref offset, out ReadOnlyMemory<byte> payload) || offset != span.Length)
         {
             error = "the payload does not end where the value does";
@@ -273,6 +301,7 @@ internal static class RetainedMessageCodec
             ResponseTopic = responseTopic,
             CorrelationData = correlation,
             UserProperties = properties,
+            Id = id,
         };
         return true;
     }
