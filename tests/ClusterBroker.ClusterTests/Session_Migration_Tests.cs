@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace ClusterBroker.ClusterTests;
@@ -65,6 +66,77 @@ public sealed class Session_Migration_Tests(SharedClusterFixture fixture, ITestO
         List<string> after = [.. onNode2.ApplicationMessages.Select(m => m.Payload).Where(p => p.StartsWith("after-", StringComparison.Ordinal))];
         output.WriteLine($"after the move: {after.Count} deliveries of {After} messages ({after.Count - after.Distinct().Count()} duplicates)");
         Assert.Equal(Enumerable.Range(1, After).Select(i => $"after-{i}"), after);
+    });
+
+    /// <summary>
+    /// The moment a move can repeat a message: numbered messages stream from node 3 while the same ClientId connects on
+    /// node 2 and takes the session over from node 1. Until node 1 has forgotten the session (after every member's earlier
+    /// forwards reached it), node 3 forwards to both, and node 1 passes its copy on to the session. Each message must
+    /// reach node 2's connection once (a message node 1 sent and was not acknowledged for comes again with DUP, once), and
+    /// none may be lost.
+    /// </summary>
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public Task A_session_taken_over_on_another_node_while_messages_stream_to_it_gets_each_once_there(MqttProtocolVersion version) => Cluster.VerifyAsync(async () =>
+    {
+        const int BeforeMove = 100;
+        const int AfterMove = 300;
+        string clientId = Unique.ClientId("streammove");
+        string root = Unique.Topic();
+        await using MqttTestClient publisher = await MqttTestClient.ConnectAsync(Cluster[3]);
+        await using MqttTestClient onNode1 = await MqttTestClient.ConnectPersistentAsync(Cluster[1], clientId, version);
+        await onNode1.SubscribeAsync($"{root}/#", Q.Q1);
+        await RoutePropagation.AwaitAsync(publisher, $"{root}/probe", onNode1);
+        await using SysCounterReader node2Counters = await SysCounterReader.ConnectAsync(Cluster[2]);
+        long repeatsBefore = await node2Counters.ReadSettledAsync("$SYS/broker/messages/repeats-suppressed");
+
+        int acked = 0;
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        Task streaming = Task.Run(async () =>
+        {
+            for (int seq = 1; seq <= 20_000 && !stop.IsCancellationRequested; seq++)
+            {
+                await publisher.PublishAsync($"{root}/s", seq.ToString(CultureInfo.InvariantCulture), Q.Q1);
+                Volatile.Write(ref acked, seq);
+            }
+        });
+        MqttTestClient? onNode2 = null;
+        try
+        {
+            Assert.True(await Eventually.TrueAsync(() => Volatile.Read(ref acked) >= BeforeMove || streaming.IsCompleted), "the stream did not start");
+            onNode2 = await MqttTestClient.ConnectPersistentAsync(Cluster[2], clientId, version);
+            Assert.True(onNode2.ConnectResult.IsSessionPresent, "the session was not present on node 2");
+            int movedAt = Volatile.Read(ref acked);
+            Assert.True(await Eventually.TrueAsync(() => Volatile.Read(ref acked) >= movedAt + AfterMove || streaming.IsCompleted), "the stream stalled after the move");
+            await stop.CancelAsync();
+            await streaming;
+            await Fence.PassAsync(publisher, $"{root}/fence", onNode2);
+
+            List<int> onFirst = Sequences(onNode1);
+            List<int> onSecond = Sequences(onNode2);
+            int total = Volatile.Read(ref acked);
+            var repeated = onSecond.GroupBy(s => s).Where(g => g.Count() > 1).Select(g => g.Key).Order().ToList();
+            var lost = Enumerable.Range(1, total).Except(onFirst).Except(onSecond).ToList();
+            long suppressed = await node2Counters.ReadSettledAsync("$SYS/broker/messages/repeats-suppressed") - repeatsBefore;
+            output.WriteLine(
+                $"acknowledged {total}; node 1 delivered {onFirst.Count}, node 2 {onSecond.Count} ({onNode2.ApplicationMessages.Count(m => m.Dup)} with DUP); " +
+                $"repeated on node 2: {repeated.Count}; lost: {lost.Count}; repeats suppressed by node 2: {suppressed}");
+            Assert.True(repeated.Count == 0, $"delivered more than once on node 2: {string.Join(", ", repeated.Take(20))}");
+            Assert.True(lost.Count == 0, $"lost: {string.Join(", ", lost.Take(20))}");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await streaming.ContinueWith(_ => { }, TaskScheduler.Default);
+            if (onNode2 is not null)
+            {
+                await onNode2.DisposeAsync();
+            }
+        }
+
+        List<int> Sequences(MqttTestClient client) =>
+            [.. client.ApplicationMessages.Where(m => m.Topic == $"{root}/s").Select(m => int.Parse(m.Payload, CultureInfo.InvariantCulture))];
     });
 
     [Fact]
