@@ -41,6 +41,27 @@ public class ClusterForwarder_Tests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void The_match_that_forwards_also_tells_whether_another_node_has_a_persistent_subscriber()
+    {
+        TestProbe bProbe = CreateTestProbe(), cProbe = CreateTestProbe();
+        var table = new ClusterRouteTable();
+        RemoteNode b = Node(2, bProbe), c = Node(3, cProbe);
+        table.Add(b, new RouteKey("p/#"));
+        table.Add(b, RouteKey.Persistent("p/#"));
+        table.Add(c, new RouteKey("clean/#"));
+        var forwarder = new ClusterForwarder(table, new ClusterMetrics());
+
+        Assert.Equal(1, forwarder.Forward(Message("p/x"), [], checkPersistent: true, out bool persistent));
+        Assert.True(persistent);
+        Assert.Equal(1, forwarder.Forward(Message("clean/x"), [], checkPersistent: true, out bool clean));
+        Assert.False(clean);
+        forwarder.Forward(Message("p/y"), [], checkPersistent: false, out bool notAsked);
+        Assert.False(notAsked);
+        Assert.True(bProbe.ExpectMsg<ForwardedMessage>().Plain);
+        Assert.True(cProbe.ExpectMsg<ForwardedMessage>().Plain);
+    }
+
+    [Fact]
     public void Sys_topics_stay_on_their_node()
     {
         TestProbe probe = CreateTestProbe();

@@ -44,8 +44,12 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
     private readonly ISharedStrategy _strategy = strategy ?? SharedStrategies.RoundRobin;
     private readonly ConcurrentDictionary<RouteKey, SharedChoiceState> _states = new();
 
-    public int Forward(BrokerMessage message, List<SharedGroup> localGroups)
+    /// <summary>Forwards without asking about persistent sessions (tests, and callers that do not journal).</summary>
+    public int Forward(BrokerMessage message, List<SharedGroup> localGroups) => Forward(message, localGroups, checkPersistent: false, out _);
+
+    public int Forward(BrokerMessage message, List<SharedGroup> localGroups, bool checkPersistent, out bool reachesPersistentSession)
     {
+        reachesPersistentSession = false;
         if (routes.Count == 0 || message.Topic.StartsWith("$SYS/", StringComparison.Ordinal))
         {
             return 0;
@@ -55,7 +59,7 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
         List<ClusterRouteTable.SharedRoute> shared = t_shared ??= new List<ClusterRouteTable.SharedRoute>();
         try
         {
-            routes.Match(message.Topic, nodes, shared);
+            reachesPersistentSession = routes.Match(message.Topic, nodes, shared, checkPersistent);
             if (message.Replayed)
             {
                 shared.Clear(); // a replay is for persistent sessions, never for a shared group (NodeRouter)
@@ -87,8 +91,6 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
             shared.Clear();
         }
     }
-
-    public bool ReachesPersistentSession(string topic) => routes.MatchesPersistent(topic);
 
     public bool ForwardToGroup(BrokerMessage message, RouteKey group, byte hops)
     {

@@ -128,47 +128,39 @@ public sealed class ClusterRouteTable
     /// Adds to <paramref name="plainNodes"/> each node with a plain route matching <paramref name="topic"/>
     /// (once per node), and to <paramref name="sharedRoutes"/> each (group, node) whose group matches.
     /// </summary>
-    public void Match(string topic, List<RemoteNode> plainNodes, List<SharedRoute> sharedRoutes)
-    {
-        if (Volatile.Read(ref _count) == 0)
-        {
-            return;
-        }
+    public void Match(string topic, List<RemoteNode> plainNodes, List<SharedRoute> sharedRoutes) => Match(topic, plainNodes, sharedRoutes, checkPersistent: false);
 
-        var plain = new DistinctNodeCollector(plainNodes);
-        var shared = new SharedCollector(sharedRoutes);
-        _lock.EnterReadLock();
-        try
-        {
-            _plain.Match(topic, ref plain);
-            _shared.Match(topic, ref shared);
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
-    }
-
-    /// <summary>Some node announced a persistent-session subscriber of a filter matching <paramref name="topic"/>.</summary>
-    public bool MatchesPersistent(string topic)
+    /// <summary>
+    /// Collects the nodes with a plain route and the shared routes matching <paramref name="topic"/> and, when
+    /// <paramref name="checkPersistent"/>, tells whether some node announced a persistent-session subscriber of a matching
+    /// filter: one read lock and one pass for everything a publish needs.
+    /// </summary>
+    public bool Match(string topic, List<RemoteNode> plainNodes, List<SharedRoute> sharedRoutes, bool checkPersistent)
     {
         if (Volatile.Read(ref _count) == 0)
         {
             return false;
         }
 
-        var any = new AnyCollector();
+        var plain = new DistinctNodeCollector(plainNodes);
+        var shared = new SharedCollector(sharedRoutes);
+        var persistent = new AnyCollector();
         _lock.EnterReadLock();
         try
         {
-            _persistent.Match(topic, ref any);
+            _plain.Match(topic, ref plain);
+            _shared.Match(topic, ref shared);
+            if (checkPersistent)
+            {
+                _persistent.Match(topic, ref persistent);
+            }
         }
         finally
         {
             _lock.ExitReadLock();
         }
 
-        return any.Found;
+        return persistent.Found;
     }
 
     private bool AddLocked(RemoteNode node, RouteKey route)

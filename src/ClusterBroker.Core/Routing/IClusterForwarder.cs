@@ -13,12 +13,11 @@ public interface IClusterForwarder
     /// Forwards <paramref name="message"/> (published on this node) to the other nodes that need it.
     /// <paramref name="localGroups"/> holds the shared groups matched on this node; the forwarder removes
     /// from it every group it placed on another node (this node delivers to the groups left in it).
-    /// Returns the number of forwards sent (at most one per node).
+    /// Returns the number of forwards sent (at most one per node). With <paramref name="checkPersistent"/>, the same
+    /// match also tells whether another node announced a persistent-session subscriber of a filter matching the topic
+    /// (the publish journal's question), in <paramref name="reachesPersistentSession"/>.
     /// </summary>
-    int Forward(BrokerMessage message, List<SharedGroup> localGroups);
-
-    /// <summary>Another node announced a persistent-session subscriber of a filter matching <paramref name="topic"/>.</summary>
-    bool ReachesPersistentSession(string topic);
+    int Forward(BrokerMessage message, List<SharedGroup> localGroups, bool checkPersistent, out bool reachesPersistentSession);
 
     /// <summary>
     /// Sends <paramref name="message"/> to another node that has members of <paramref name="group"/> (its <paramref name="hops"/>-th

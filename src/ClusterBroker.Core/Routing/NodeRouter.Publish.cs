@@ -69,8 +69,8 @@ public sealed partial class NodeRouter
             _lock.ExitReadLock();
         }
 
-        reachesPersistent = checkPersistent
-            && (matches.Exists(static m => m.Subscriber.Persistent) || (forward && Forwarder is { } remote && remote.ReachesPersistentSession(message.Topic)));
+        // A local persistent subscriber answers the journal's question; otherwise the forwarder's match does.
+        reachesPersistent = checkPersistent && matches.Exists(static m => m.Subscriber.Persistent);
         int routed = 0;
         try
         {
@@ -84,7 +84,8 @@ public sealed partial class NodeRouter
             if (forward && Forwarder is { } forwarder)
             {
                 // Before local delivery: the forwarder decides which node serves each shared group.
-                routed += forwarder.Forward(message, groups);
+                routed += forwarder.Forward(message, groups, checkPersistent && !reachesPersistent, out bool remotePersistent);
+                reachesPersistent |= remotePersistent;
             }
 
             if (matches.Count == 1)
