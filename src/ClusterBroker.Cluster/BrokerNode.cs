@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
-using Akka.Configuration;
 using ClusterBroker.Cluster.ClientIds;
 using ClusterBroker.Cluster.Messages;
 using ClusterBroker.Cluster.Routing;

@@ -2,7 +2,6 @@ using ClusterBroker.Core.Messages;
 using ClusterBroker.Core.Routing;
 using ClusterBroker.Core.Sessions;
 using ClusterBroker.Protocol;
-using ClusterBroker.Protocol.Packets;
 using Microsoft.Extensions.Logging;
 
 namespace ClusterBroker.Core.Channel;

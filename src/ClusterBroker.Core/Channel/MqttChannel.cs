@@ -1,7 +1,5 @@
 using ClusterBroker.Core.Connections;
-using ClusterBroker.Core.Messages;
 using ClusterBroker.Core.Routing;
-using ClusterBroker.Core.Sessions;
 using ClusterBroker.Protocol;
 using ClusterBroker.Protocol.Packets;
 using Microsoft.Extensions.Logging;

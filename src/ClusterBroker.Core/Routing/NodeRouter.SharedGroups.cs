@@ -1,10 +1,7 @@
-using System.Collections.Concurrent;
 using ClusterBroker.Core.Messages;
 using ClusterBroker.Core.Routing.Sharing;
-using ClusterBroker.Core.Sessions;
 using ClusterBroker.Protocol;
 using ClusterBroker.Topics;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ClusterBroker.Core.Routing;

@@ -1,8 +1,6 @@
 using System.Buffers.Text;
-using System.Collections.Concurrent;
 using System.Text;
 using ClusterBroker.Core.Messages;
-using ClusterBroker.Core.Retained;
 using ClusterBroker.Topics;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
