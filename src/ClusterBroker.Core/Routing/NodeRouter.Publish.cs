@@ -1,8 +1,6 @@
 using ClusterBroker.Core.Messages;
-using ClusterBroker.Core.Sessions;
 using ClusterBroker.Protocol;
 using ClusterBroker.Topics;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ClusterBroker.Core.Routing;
 
