@@ -4,10 +4,11 @@ using System.Globalization;
 namespace ClusterBroker.ClusterTests;
 
 /// <summary>
-/// kill -9 under load (a cluster with Redis, durable sessions): numbered QoS 1 messages flow from a publisher on
-/// node 1 to persistent subscribers on node 3; node 3 is killed mid-stream; the subscribers reconnect to node 2.
-/// Reports, per subscriber, messages acknowledged to the publisher, delivered, lost and duplicated (separately),
-/// and the times to recovery; asserts what the broker guarantees (README "Durable sessions"): the session is present
+/// kill -9 under load (a cluster with Redis, durable sessions): numbered QoS 2 messages flow from a publisher on
+/// node 1 to persistent subscribers on node 3 (3.1.1 and 5.0, subscribed at QoS 1 and at QoS 2); node 3 is killed
+/// mid-stream; the subscribers reconnect to node 2. Reports, per subscriber, messages acknowledged to the publisher,
+/// delivered, lost and duplicated (separately), and the times to recovery; asserts what the broker guarantees (README
+/// "Durable sessions"): the session is present
 /// again, and nothing the publisher (on a surviving node) was acknowledged is lost: what node 3 was sent before it
 /// was downed, and what was published toward its kept routes until the sessions continued, comes from the crash
 /// replay.
@@ -33,10 +34,13 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
         await cluster.VerifyAsync(async () =>
         {
             string root = Unique.Topic("chaos");
-            (string Id, MqttProtocolVersion Version)[] subscribers =
+            // QoS 2 subscribers are reported but not held to exactly once: across a crash it is at least once for now (README).
+            (string Id, MqttProtocolVersion Version, MqttQualityOfServiceLevel QoS)[] subscribers =
             [
-                (Unique.ClientId("chaos5"), MqttProtocolVersion.V500),
-                (Unique.ClientId("chaos311"), MqttProtocolVersion.V311),
+                (Unique.ClientId("chaos5"), MqttProtocolVersion.V500, Q.Q1),
+                (Unique.ClientId("chaos311"), MqttProtocolVersion.V311, Q.Q1),
+                (Unique.ClientId("chaos5q2"), MqttProtocolVersion.V500, Q.Q2),
+                (Unique.ClientId("chaos311q2"), MqttProtocolVersion.V311, Q.Q2),
             ];
             await using MqttTestClient publisher = await MqttTestClient.ConnectAsync(cluster[1]);
             var before = new List<MqttTestClient>();
@@ -48,11 +52,11 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
             Task publishing = Task.CompletedTask;
             try
             {
-                foreach ((string id, MqttProtocolVersion version) in subscribers)
+                foreach ((string id, MqttProtocolVersion version, MqttQualityOfServiceLevel qos) in subscribers)
                 {
                     MqttTestClient client = await MqttTestClient.ConnectPersistentAsync(cluster[3], id, version);
                     before.Add(client);
-                    await client.SubscribeAsync($"{root}/#", Q.Q1);
+                    await client.SubscribeAsync($"{root}/#", qos);
                 }
 
                 await RoutePropagation.AwaitAsync(publisher, $"{root}/probe", [.. before]);
@@ -68,7 +72,7 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
                 {
                     for (int seq = 1; seq <= MaxMessages && !stop.IsCancellationRequested; seq++)
                     {
-                        await publisher.PublishAsync($"{root}/stream", seq.ToString(CultureInfo.InvariantCulture), Q.Q1);
+                        await publisher.PublishAsync($"{root}/stream", seq.ToString(CultureInfo.InvariantCulture), Q.Q2);
                         acked[seq] = DateTime.UtcNow;
                         await Task.Delay(5, CancellationToken.None); // pacing (about 100-150 messages/s), not synchronisation
                     }
@@ -88,7 +92,7 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
                 })));
 
                 var reconnectedAt = new Dictionary<string, DateTime>();
-                foreach ((string id, MqttProtocolVersion version) in subscribers)
+                foreach ((string id, MqttProtocolVersion version, _) in subscribers)
                 {
                     after[id] = await MqttTestClient.ReconnectPersistentAsync(cluster[2], id, version, killedAt + Timeouts.NodeStart);
                     reconnectedAt[id] = DateTime.UtcNow;
@@ -109,7 +113,7 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
                 await Fence.PassAsync(publisher, $"{root}/fence", [.. after.Values]);
 
                 var problems = new List<string>();
-                foreach ((string id, _) in subscribers)
+                foreach ((string id, _, MqttQualityOfServiceLevel qos) in subscribers)
                 {
                     MqttTestClient again = after[id];
                     DateTime continuedAt = ContinuedAt(cluster, id) ?? reconnectedAt[id];
@@ -119,8 +123,15 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
                     int[] lost = [.. acked.Keys.Where(s => !counts.ContainsKey(s)).Order()];
                     int duplicated = counts.Values.Sum(c => c - 1);
                     output.WriteLine(
-                        $"{id}: acknowledged {acked.Count}, delivered {counts.Count} distinct, lost {lost.Length}{Range(lost)}, duplicated {duplicated}; " +
+                        $"{id} (QoS {(int)qos}): acknowledged {acked.Count}, delivered {counts.Count} distinct, lost {lost.Length}{Range(lost)}, duplicated {duplicated}; " +
                         $"session present {again.ConnectResult.IsSessionPresent}; continued {(continuedAt - killedAt).TotalSeconds:F1} s and reconnected {(reconnectedAt[id] - killedAt).TotalSeconds:F1} s after the kill");
+                    int[] lowered = [.. before.Single(c => c.ClientId == id).ApplicationMessages.Concat(again.ApplicationMessages)
+                        .Where(m => m.Topic == $"{root}/stream" && m.Qos != (int)qos).Select(m => int.Parse(m.Payload, CultureInfo.InvariantCulture))];
+                    if (lowered.Length > 0)
+                    {
+                        problems.Add($"{id}: {lowered.Length} message(s) not delivered at the subscription's QoS {(int)qos}{Range(lowered)}");
+                    }
+
                     if (!again.ConnectResult.IsSessionPresent)
                     {
                         problems.Add($"{id}: the session was not present after the kill");
