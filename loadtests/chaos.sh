@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The chaos tests of tests/ClusterBroker.ClusterTests, longer: kill -9 of a node (the subscribers' node, then the
-# publisher's node), or a network partition, under a numbered QoS 1 stream
-# (3 nodes, one redis-server, persistent subscribers in 3.1.1 and 5.0), with more messages before the kill and
+# publisher's node), or a network partition, under a numbered stream (QoS 2 in the subscribers'-node kill, with
+# persistent subscribers at QoS 1 and QoS 2; QoS 1 otherwise) (3 nodes, one redis-server, persistent subscribers in
+# 3.1.1 and 5.0), with more messages before the kill and
 # after the subscribers are back than the CI run. Writes each subscriber's line (acknowledged, delivered,
 # lost and duplicated counted apart, time to recovery) to loadtests/reports/chaos-<kill|partition>-<timestamp>.txt.
 #
