@@ -35,6 +35,14 @@ public sealed class ClusterOptions
     public TimeSpan StableAfter { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How long a member's heartbeats (one a second) may be missing before the failure detector counts it as unreachable
+    /// (Akka's acceptable-heartbeat-pause). A crashed node is found unreachable about this long plus one to two seconds
+    /// after it died, and downed <see cref="StableAfter"/> later; shorter finds crashes sooner, longer tolerates longer
+    /// pauses (GC, a saturated machine or network) before a node fences itself and its clients move.
+    /// </summary>
+    public TimeSpan FailureDetectionPause { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
     /// Largest message the cluster transport carries (bytes). Forwarded PUBLISH batches close below 64 KiB,
     /// and session state moves in 64 KiB chunks, so only one application message of the maximum packet
     /// size needs more: the effective frame size is the larger of this and MaximumPacketSize + 64 KiB.
@@ -89,6 +97,11 @@ public sealed class ClusterOptions
         if (StableAfter < TimeSpan.FromSeconds(1))
         {
             errors.Add($"Cluster:StableAfter must be at least 1 second (was {StableAfter}).");
+        }
+
+        if (FailureDetectionPause < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"Cluster:FailureDetectionPause must be at least 1 second (was {FailureDetectionPause}).");
         }
 
         if (MaximumFrameSize < 128 * 1024)

@@ -17,11 +17,10 @@ namespace ClusterBroker.Cluster.Sessions;
 /// </summary>
 /// <remarks>
 /// Claims and attaches are resent until answered or the attach timeout, first after <see cref="FirstRetry"/>, then
-/// at twice the previous wait up to <see cref="MaxRetryInterval"/>: a message sent to a shard whose node just died is
-/// lost, and the shard answers from its new home only once that node is downed and the shard restarted; a short
-/// first wait lets a client whose CONNECT arrived in that moment in as soon as the shard is back, and the growing
-/// wait keeps a storm of CONNECTs to a busy cluster from resending more than it sends. Both are idempotent for the
-/// same connection.
+/// every <see cref="MaxRetryInterval"/>: a message sent to a shard whose node just died is lost, and the shard answers
+/// from its new home only once that node is downed and the shard restarted, so a CONNECT that arrived in that moment
+/// gets in at most half a second after the shard is back (a small message per waiting CONNECT and half second, for
+/// the few seconds a crash takes). Both are idempotent for the same connection.
 /// </remarks>
 public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTimeout, bool durableSessions = false) : ISessionRegistry
 {
@@ -29,7 +28,7 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
     public static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The longest wait between two sends of a claim or an attach.</summary>
-    public static readonly TimeSpan MaxRetryInterval = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan MaxRetryInterval = TimeSpan.FromMilliseconds(500);
 
     private static readonly SessionAttachResult s_newEphemeralSession = new(false, SessionSnapshot.Empty);
 
@@ -135,7 +134,7 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
             }
             catch (TimeoutException) when (DateTime.UtcNow < deadline)
             {
-                // Lost on its way (a shard on a node that just died): send again, after a longer wait next time.
+                // Lost on its way (a shard on a node that just died): send again, after a longer wait next time (up to the cap).
                 wait = wait * 2 < MaxRetryInterval ? wait * 2 : MaxRetryInterval;
             }
         }

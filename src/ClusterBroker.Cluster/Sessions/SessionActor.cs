@@ -141,8 +141,7 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
             long now = Now;
             foreach (QueuedMessage held in _held!)
             {
-                EnqueueOutcome outcome = _state.Enqueue(held, now);
-                _persistence?.Appended(held, outcome, _options.MaxQueuedMessagesPerSession);
+                QueueOffline(held, now);
             }
         }
         else
@@ -430,8 +429,14 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
             return;
         }
 
-        EnqueueOutcome outcome = _state.Enqueue(message.Message, Now);
-        _persistence?.Appended(message.Message, outcome, _options.MaxQueuedMessagesPerSession);
+        QueueOffline(message.Message, Now);
+    }
+
+    /// <summary>Queues a message for the client's return (bounded, with the drop policy) and writes it through to the store.</summary>
+    private void QueueOffline(QueuedMessage message, long now)
+    {
+        EnqueueOutcome outcome = _state.Enqueue(message, now);
+        _persistence?.Appended(message, outcome, _options.MaxQueuedMessagesPerSession);
     }
 
     private void OnWillDue()

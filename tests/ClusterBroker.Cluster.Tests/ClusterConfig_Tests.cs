@@ -1,0 +1,33 @@
+using Akka.Configuration;
+using ClusterBroker.Core;
+
+namespace ClusterBroker.Cluster.Tests;
+
+/// <summary>The Akka settings a node runs with, written out from its options (ClusterConfig).</summary>
+public class ClusterConfig_Tests
+{
+    [Fact]
+    public void The_resolver_the_failure_detector_and_sharding_are_set_from_the_options_and_deliberately()
+    {
+        Config config = ClusterConfig.Build(new BrokerOptions(), new ClusterOptions
+        {
+            StableAfter = TimeSpan.FromSeconds(7),
+            FailureDetectionPause = TimeSpan.FromMilliseconds(2500),
+        });
+
+        Assert.Equal("keep-majority", config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
+        Assert.Equal(TimeSpan.FromSeconds(7), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
+        Assert.Equal(TimeSpan.FromMilliseconds(2500), config.GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause"));
+        // shards of a downed node restart half a second after its removal, not StableAfter later (the minority fenced itself)
+        Assert.Equal(TimeSpan.FromMilliseconds(500), config.GetTimeSpan("akka.cluster.down-removal-margin"));
+        Assert.Equal("ddata", config.GetString("akka.cluster.sharding.state-store-mode"));
+        Assert.Equal(TimeSpan.FromMilliseconds(500), config.GetTimeSpan("akka.cluster.sharding.retry-interval"));
+    }
+
+    [Fact]
+    public void A_failure_detection_pause_under_a_second_is_refused_by_name()
+    {
+        string error = Assert.Single(new ClusterOptions { FailureDetectionPause = TimeSpan.FromMilliseconds(300) }.GetValidationErrors());
+        Assert.Contains("Cluster:FailureDetectionPause", error);
+    }
+}
