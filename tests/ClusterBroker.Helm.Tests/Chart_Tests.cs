@@ -86,6 +86,7 @@ public class Chart_Tests
     [InlineData("mqtt.portt=1884", "additional properties 'portt' not allowed")]
     [InlineData("service.type=Ingress", "/service/type")]
     [InlineData("drain.periodSeconds=-1", "/drain/periodSeconds")]
+    [InlineData("cluster.failureDetectionPauseSeconds=0", "/cluster/failureDetectionPauseSeconds")]
     [InlineData("tls.enabled=yes please", "/tls/enabled")]
     [InlineData("extraEnv[0].value=75", "/extraEnv/0")]
     public void The_values_schema_rejects_wrong_types_and_unknown_keys(string set, string expected)
@@ -170,6 +171,17 @@ public class Chart_Tests
         Assert.NotEqual(defaults, Checksum("settings.Broker:MaxConnections=5000"));
         Assert.NotEqual(defaults, Checksum("cluster.stableAfterSeconds=20"));
         Assert.NotEqual(Checksum("settings.Broker:MaxConnections=5000"), Checksum("settings.Broker:MaxConnections=6000"));
+    }
+
+    [Fact]
+    public void The_cluster_timings_reach_the_broker_as_its_own_settings()
+    {
+        JsonElement data = Chart.Render("cluster.stableAfterSeconds=20", "cluster.failureDetectionPauseSeconds=2")
+            .Single("ConfigMap", Chart.FullName + "-config").GetProperty("data");
+        Assert.Equal("00:00:20", data.GetProperty("ClusterBroker__Cluster__StableAfter").GetString());
+        Assert.Equal("00:00:02", data.GetProperty("ClusterBroker__Cluster__FailureDetectionPause").GetString());
+        Assert.Equal("00:00:03", Chart.Render().Single("ConfigMap", Chart.FullName + "-config").GetProperty("data")
+            .GetProperty("ClusterBroker__Cluster__FailureDetectionPause").GetString());
     }
 
     [Fact]
