@@ -218,6 +218,9 @@ public sealed class BrokerNode : IAsyncDisposable
             // for the same window: should this node die, a survivor routes again what it acknowledged in its last moments.
             IPublishJournal? journal = sessionStore is null ? null : stores?.PublishJournal?.Invoke(SessionPersistence.IdOf(self), crashReplayWindow);
             context.Journal = journal;
+            // What other nodes forwarded here to persistent sessions, for as long as a journal can route it again (its
+            // window, plus the 30 s a journal is kept beyond it): a replayed copy does not reach a session that had it.
+            context.Router.ReceivedForwards = sessionStore is null ? null : new ReceivedForwards(crashReplayWindow + TimeSpan.FromSeconds(30));
             // The crash replay first: the replicator hands it what concerns a crashed node (durable sessions only).
             IActorRef? crashReplay = sessionStore is null ? null : system.ActorOf(CrashReplayActor.Props(sessions, context.Router, journal, clusterLogger), CrashReplayActor.Name);
             IActorRef replicator = system.ActorOf(RouteReplicatorActor.Props(context.Router, routes, clusterMetrics, clusterLogger, crashReplayWindow, crashReplay), RouteReplicatorActor.Name);

@@ -124,7 +124,7 @@ internal sealed class BrokerPrometheusMetrics
         _bytesReceived = f.CreateCounter("clusterbroker_received_bytes_total", "Bytes received from clients (MQTT frames).");
         _bytesSent = f.CreateCounter("clusterbroker_sent_bytes_total", "Bytes sent to clients (MQTT frames).");
         _messagesDropped = f.CreateCounter("clusterbroker_messages_dropped_total", "Messages dropped, by reason: queue_full_or_expired (a session queue was full or the message expired in it), qos0_backpressure (a QoS 0 message to a client whose socket was not keeping up), shared_group_no_member (a shared-group message with no member left in the cluster), shared_group_queue (a shared group's queue was full, or the group ended on this node with messages waiting and no other node had members).", "reason");
-        _repeatsSuppressed = f.CreateCounter("clusterbroker_repeats_suppressed_total", "Copies of a message not sent to a resumed session that had been given it already (it came along two paths while the session moved between nodes).");
+        _repeatsSuppressed = f.CreateCounter("clusterbroker_repeats_suppressed_total", "Copies of a message not delivered to a session that had it already, by where the copy came from: session_move (it came along two paths while the session moved between nodes), journal_replay (a crashed publisher node's journal routed it again to a persistent session of this node that had the original).", "path");
         _sharedWaiting = f.CreateGauge("clusterbroker_shared_group_messages_waiting", "Shared-group QoS 1/2 messages waiting in group queues on this node for a member to come online.");
         _members = f.CreateGauge("clusterbroker_cluster_members", "Cluster members as this node sees them, by member status (joining, weaklyup, up, leaving, exiting, down).", "status");
         _unreachable = f.CreateGauge("clusterbroker_cluster_unreachable_members", "Cluster members this node's failure detector finds unreachable.");
@@ -209,7 +209,8 @@ internal sealed class BrokerPrometheusMetrics
         _aclDenied.WithLabels("publish").IncTo(m.PublishesDenied);
         _aclDenied.WithLabels("subscribe").IncTo(m.SubscriptionsDenied);
         _aclDenied.WithLabels("deliver").IncTo(m.DeliveriesDenied);
-        _repeatsSuppressed.IncTo(m.RepeatsSuppressed);
+        _repeatsSuppressed.WithLabels("session_move").IncTo(m.RepeatsSuppressed);
+        _repeatsSuppressed.WithLabels("journal_replay").IncTo(context.Router.ReplayRepeatsSkipped);
         _messagesDropped.WithLabels("qos0_backpressure").IncTo(host.DroppedQoS0Messages);
         foreach (QuotaEvent quotaEvent in Enum.GetValues<QuotaEvent>())
             _quotaEvents.WithLabels(BrokerMetrics.QuotaEventName(quotaEvent)).IncTo(m.QuotaEvents(quotaEvent));

@@ -1,6 +1,7 @@
 using ClusterBroker.Core.Messages;
 using ClusterBroker.Protocol;
 using ClusterBroker.Topics;
+using Microsoft.Extensions.Logging;
 
 namespace ClusterBroker.Core.Routing;
 
@@ -71,9 +72,16 @@ public sealed partial class NodeRouter
         {
             if (message.Replayed)
             {
-                // Replayed from a crashed node's journal: for persistent sessions only, never for a shared group.
+                // Replayed from a crashed node's journal: for persistent sessions only, never for a shared group, and not
+                // to a session of this node that had the original.
                 matches.RemoveAll(static m => !m.Subscriber.Persistent);
                 groups.Clear();
+                SkipSessionsThatHadTheOriginal(message, matches);
+            }
+            else if (!forward && ReceivedForwards is { } received && message.Id != 0 && message.QoS != QualityOfService.AtMostOnce
+                && matches.Exists(static m => m.Subscriber.Persistent))
+            {
+                received.Record(message.Id, System.Diagnostics.Stopwatch.GetTimestamp());
             }
 
             if (forward && Forwarder is { } forwarder)
@@ -196,5 +204,25 @@ public sealed partial class NodeRouter
     private readonly struct GroupCollector(List<SharedGroup> groups) : ITrieMatchCollector<SharedGroup, SharedGroup>
     {
         public void OnMatch(string filter, SharedGroup subscriber, SharedGroup value) => groups.Add(subscriber);
+    }
+
+    /// <summary>
+    /// Removes the persistent sessions whose subscriptions were all in place here when the original of this replayed
+    /// message arrived as a forward (<see cref="ReceivedForwards"/>): they were given it then.
+    /// </summary>
+    private void SkipSessionsThatHadTheOriginal(BrokerMessage message, List<TrieMatch<SessionEndpoint, Subscription>> matches)
+    {
+        if (ReceivedForwards is not { } received || message.Id == 0 || matches.Count == 0
+            || !received.TryGetArrival(message.Id, System.Diagnostics.Stopwatch.GetTimestamp(), out long arrivedAt))
+        {
+            return;
+        }
+
+        int skipped = matches.RemoveAll(m => m.Subscriber.SubscribedAt < arrivedAt);
+        if (skipped > 0)
+        {
+            Interlocked.Add(ref _replayRepeatsSkipped, skipped);
+            Logger.LogDebug("A replayed message on '{Topic}' was not delivered again to {Count} session(s) of this node that had it", message.Topic, skipped);
+        }
     }
 }

@@ -116,6 +116,17 @@ public sealed partial class NodeRouter
     /// <summary>The other nodes of the cluster; set before clients connect. Null: this node alone.</summary>
     public IClusterForwarder? Forwarder { get; set; }
 
+    /// <summary>
+    /// With durable sessions in a cluster: the forwarded messages that reached persistent sessions here, so that a crashed
+    /// publisher node's replayed copy does not reach them twice (null: every replayed copy is delivered).
+    /// </summary>
+    public ReceivedForwards? ReceivedForwards { get; set; }
+
+    /// <summary>Replayed copies not delivered to a persistent session of this node because it had the original (<see cref="ReceivedForwards"/>).</summary>
+    public long ReplayRepeatsSkipped => Interlocked.Read(ref _replayRepeatsSkipped);
+
+    private long _replayRepeatsSkipped;
+
     /// <summary>Subscriptions on this node (plain and shared).</summary>
     public int SubscriptionCount => Volatile.Read(ref _subscriptionCount);
 
@@ -173,6 +184,7 @@ public sealed partial class NodeRouter
             }
 
             table[subscription.Filter] = subscription;
+            endpoint.SubscribedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             if (shared is SharedSubscriptionFilter s)
             {
                 if (!_groups.TryGetValue((s.Group, s.Filter), out SharedGroup? group))

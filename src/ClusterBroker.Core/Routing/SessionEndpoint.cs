@@ -48,6 +48,13 @@ public sealed class SessionEndpoint
     /// <summary>Whether the router counts this session's plain filters as persistent ones; guarded by the router's lock.</summary>
     internal bool CountedPersistent { get; set; }
 
+    /// <summary>
+    /// When a subscription of this session was last added or changed on this node (a <see cref="System.Diagnostics.Stopwatch"/>
+    /// timestamp; set under the router's lock): a replayed message that arrived here as a forward before it reached this
+    /// session then (<see cref="ReceivedForwards"/>).
+    /// </summary>
+    internal long SubscribedAt { get; set; }
+
     /// <summary>This session's subscriptions by filter as written; guarded by the router's lock; null when none.</summary>
     internal Dictionary<string, Subscription>? Subscriptions { get; set; }
 

@@ -31,6 +31,7 @@ public sealed class SysTopicPublisher(BrokerContext context, Func<IEnumerable<Ke
     public const string SubscriptionsDenied = "$SYS/broker/security/subscriptions/denied";
     public const string DeliveriesDenied = "$SYS/broker/security/deliveries/denied";
     public const string RepeatsSuppressed = "$SYS/broker/messages/repeats-suppressed";
+    public const string ReplayRepeatsSkipped = "$SYS/broker/messages/replay-repeats-skipped";
     public const string SharedQueued = "$SYS/broker/shared/queued";
     public const string SharedWaiting = "$SYS/broker/shared/waiting";
     public const string SharedDropped = "$SYS/broker/shared/dropped";
@@ -59,6 +60,7 @@ public sealed class SysTopicPublisher(BrokerContext context, Func<IEnumerable<Ke
         Publish(SubscriptionsDenied, metrics.SubscriptionsDenied);
         Publish(DeliveriesDenied, metrics.DeliveriesDenied);
         Publish(RepeatsSuppressed, metrics.RepeatsSuppressed);
+        Publish(ReplayRepeatsSkipped, context.Router.ReplayRepeatsSkipped);
         Publish(SharedQueued, context.Router.SharedMessagesQueued);
         Publish(SharedWaiting, context.Router.SharedMessagesWaiting);
         Publish(SharedDropped, context.Router.SharedMessagesDropped);

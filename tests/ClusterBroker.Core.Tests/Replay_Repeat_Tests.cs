@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Text;
+using ClusterBroker.Core.Messages;
+using ClusterBroker.Core.Routing;
+using ClusterBroker.Core.Tests.Infrastructure;
+using ClusterBroker.Protocol;
+
+namespace ClusterBroker.Core.Tests;
+
+/// <summary>
+/// A crashed publisher node's journal routes its last messages again (<see cref="BrokerMessage.Replayed"/>). A persistent
+/// session of this node that had the original (it arrived here as a forward after the session's subscriptions were in
+/// place) is not given the replayed copy; a session that subscribed later is.
+/// </summary>
+public class Replay_Repeat_Tests
+{
+    private static BrokerMessage Forwarded(string payload) => new()
+    {
+        Id = MessageIds.Next(),
+        Topic = "t",
+        Payload = Encoding.UTF8.GetBytes(payload),
+        QoS = QualityOfService.AtLeastOnce,
+    };
+
+    private static TestClient PersistentSubscriber(TestBroker broker, string clientId)
+    {
+        TestClient client = broker.Connect(clientId, ProtocolVersion.V500, clean: false, c => c with { SessionExpiryInterval = 600 });
+        client.Subscribe("t", QualityOfService.AtLeastOnce);
+        return client;
+    }
+
+    [Fact]
+    public void A_replayed_copy_skips_the_sessions_that_had_the_forwarded_original_and_reaches_one_that_subscribed_since()
+    {
+        var broker = new TestBroker();
+        NodeRouter router = broker.Context.Router;
+        router.ReceivedForwards = new ReceivedForwards(TimeSpan.FromSeconds(60));
+        TestClient before = PersistentSubscriber(broker, "before");
+        BrokerMessage original = Forwarded("m");
+        router.DeliverForwarded(original, plain: true, groups: null);
+        TestClient after = PersistentSubscriber(broker, "after");
+
+        router.Publish(original with { Replayed = true });
+
+        Assert.Equal(["m"], before.ReceivedPayloads);
+        Assert.Equal(["m"], after.ReceivedPayloads);
+        Assert.Equal(1, router.ReplayRepeatsSkipped);
+    }
+
+    [Fact]
+    public void Without_the_index_or_for_a_message_that_never_came_here_every_persistent_session_gets_the_replayed_copy()
+    {
+        var broker = new TestBroker();
+        NodeRouter router = broker.Context.Router;
+        TestClient subscriber = PersistentSubscriber(broker, "sub");
+        BrokerMessage original = Forwarded("again");
+        router.DeliverForwarded(original, plain: true, groups: null);
+        router.Publish(original with { Replayed = true });
+
+        router.ReceivedForwards = new ReceivedForwards(TimeSpan.FromSeconds(60));
+        router.Publish(Forwarded("never forwarded here") with { Replayed = true });
+
+        Assert.Equal(["again", "again", "never forwarded here"], subscriber.ReceivedPayloads);
+        Assert.Equal(0, router.ReplayRepeatsSkipped);
+    }
+
+    [Fact]
+    public void An_arrival_is_remembered_for_the_window_only()
+    {
+        var received = new ReceivedForwards(TimeSpan.FromSeconds(10));
+        long now = Stopwatch.GetTimestamp();
+        received.Record(42, now);
+
+        Assert.True(received.TryGetArrival(42, now + Stopwatch.Frequency, out long at));
+        Assert.Equal(now, at);
+        Assert.False(received.TryGetArrival(42, now + (11 * Stopwatch.Frequency), out _));
+        Assert.Equal(0, received.Count);
+    }
+}
