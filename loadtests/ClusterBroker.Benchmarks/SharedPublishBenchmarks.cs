@@ -67,22 +67,4 @@ public class SharedPublishBenchmarks
         _localGroups.Clear();
         return left;
     }
-
-    private sealed class DiscardingTarget : IDeliveryTarget
-    {
-        public bool TryDeliver(in Delivery delivery) => true;
-    }
-
-    private sealed class NoSessions : ISessionRegistry
-    {
-        public Task<SessionAttachResult> AttachAsync(SessionAttachRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public void Detach(SessionDetachRequest request)
-        {
-        }
-
-        public void EnqueueOffline(string clientId, QueuedMessage message)
-        {
-        }
-    }
 }

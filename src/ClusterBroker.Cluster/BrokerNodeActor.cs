@@ -47,12 +47,33 @@ public sealed class BrokerNodeActor : UntypedActor, IWithTimers
     public static Props Props(BrokerContext context, ClusterSessionRegistry sessions) =>
         Akka.Actor.Props.Create(() => new BrokerNodeActor(context, sessions));
 
+    /// <summary>
+    /// After a member is removed, when the CONNECTs waiting for its shards are sent again: its shards restart elsewhere
+    /// half a second after the removal (down-removal-margin), and a region learns the new home within its 500 ms retry.
+    /// </summary>
+    private static readonly TimeSpan[] ResendAfterRemoval = [TimeSpan.FromMilliseconds(750), TimeSpan.FromMilliseconds(1500), TimeSpan.FromSeconds(3)];
+
+    protected override void PreStart() =>
+        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+
+    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+
     protected override void OnReceive(object message)
     {
         switch (message)
         {
             case DisconnectConnection m:
                 OnDisconnect(m);
+                break;
+            case ClusterEvent.MemberRemoved removed:
+                for (int i = 0; i < ResendAfterRemoval.Length; i++)
+                {
+                    Timers.StartSingleTimer((removed.Member.UniqueAddress, i), ResendWaiting.Instance, ResendAfterRemoval[i]);
+                }
+
+                break;
+            case ResendWaiting:
+                _sessions.ResendWaiting();
                 break;
             case DeliverToConnection m:
                 if (!(m.ConnectionId == DeliverToConnection.AnyConnection
@@ -236,4 +257,14 @@ public sealed class BrokerNodeActor : UntypedActor, IWithTimers
     }
 
     private sealed record ForgetDue(long Id);
+}
+
+/// <summary>Local: send the waiting claims and attaches again (a member was removed).</summary>
+internal sealed class ResendWaiting
+{
+    public static readonly ResendWaiting Instance = new();
+
+    private ResendWaiting()
+    {
+    }
 }

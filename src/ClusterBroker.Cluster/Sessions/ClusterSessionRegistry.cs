@@ -16,19 +16,19 @@ namespace ClusterBroker.Cluster.Sessions;
 /// is handed straight back to the entity, so a timed-out attach never loses the session.
 /// </summary>
 /// <remarks>
-/// Claims and attaches are resent until answered or the attach timeout, first after <see cref="FirstRetry"/>, then
-/// every <see cref="MaxRetryInterval"/>: a message sent to a shard whose node just died is lost, and the shard answers
-/// from its new home only once that node is downed and the shard restarted, so a CONNECT that arrived in that moment
-/// gets in at most half a second after the shard is back (a small message per waiting CONNECT and half second, for
-/// the few seconds a crash takes). Both are idempotent for the same connection.
+/// Claims and attaches are resent every <see cref="RetryInterval"/> until answered or the attach timeout, and at once
+/// when a member was removed (<see cref="ResendWaiting"/>): a message sent to a shard whose node just died is lost,
+/// and the shard answers from its new home only once that node is downed and the shard restarted. Both are idempotent
+/// for the same connection; the slow periodic resend keeps a connection that was taken over meanwhile from claiming
+/// the ClientId back with a late duplicate under load.
 /// </remarks>
 public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTimeout, bool durableSessions = false) : ISessionRegistry
 {
-    /// <summary>How long to wait for an answer before sending a claim or an attach the second time.</summary>
-    public static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(250);
+    /// <summary>How long to wait for an answer before sending a claim or an attach again.</summary>
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
 
-    /// <summary>The longest wait between two sends of a claim or an attach.</summary>
-    public static readonly TimeSpan MaxRetryInterval = TimeSpan.FromMilliseconds(500);
+    // Completed (and replaced) when waiting claims and attaches should be sent again at once.
+    private TaskCompletionSource _resend = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private static readonly SessionAttachResult s_newEphemeralSession = new(false, SessionSnapshot.Empty);
 
@@ -118,7 +118,6 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
     private async Task<T> SendUntilAnswered<T>(Task<T> answer, Action send, CancellationToken cancellationToken)
     {
         DateTime deadline = DateTime.UtcNow + attachTimeout;
-        TimeSpan wait = FirstRetry;
         while (true)
         {
             send();
@@ -128,17 +127,32 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
                 throw new TimeoutException($"No answer within {attachTimeout.TotalSeconds:0} s.");
             }
 
-            try
+            if (answer.IsCompleted)
             {
-                return await answer.WaitAsync(left < wait ? left : wait, cancellationToken).ConfigureAwait(false);
+                return await answer.ConfigureAwait(false);
             }
-            catch (TimeoutException) when (DateTime.UtcNow < deadline)
+
+            Task resend = Volatile.Read(ref _resend).Task;
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Task delay = Task.Delay(left < RetryInterval ? left : RetryInterval, wait.Token);
+            Task first = await Task.WhenAny(answer, resend, delay).ConfigureAwait(false);
+            await wait.CancelAsync().ConfigureAwait(false);
+            if (first == answer)
             {
-                // Lost on its way (a shard on a node that just died): send again, after a longer wait next time (up to the cap).
-                wait = wait * 2 < MaxRetryInterval ? wait * 2 : MaxRetryInterval;
+                return await answer.ConfigureAwait(false);
             }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            // Lost on its way (a shard on a node that just died), or a member was removed: send again.
         }
     }
+
+    /// <summary>
+    /// A member was removed: its shards restart on the others, so every claim and attach still waiting is sent again
+    /// now rather than at its next periodic resend (the node actor calls this shortly after a removal).
+    /// </summary>
+    public void ResendWaiting() =>
+        Interlocked.Exchange(ref _resend, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     /// <summary>
     /// The registry's answer (on this node's actor). A repeated answer to a retried claim is ignored; a
