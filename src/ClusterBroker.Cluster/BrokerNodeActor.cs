@@ -49,9 +49,14 @@ public sealed class BrokerNodeActor : UntypedActor, IWithTimers
 
     /// <summary>
     /// After a member is removed, when the CONNECTs waiting for its shards are sent again: its shards restart elsewhere
-    /// half a second after the removal (down-removal-margin), and a region learns the new home within its 500 ms retry.
+    /// half a second after the removal (down-removal-margin), and a region learns the new home within its 500 ms retry,
+    /// so from 0.6 s on, often at first (one small message per waiting CONNECT each time), then the periodic resend.
     /// </summary>
-    private static readonly TimeSpan[] ResendAfterRemoval = [TimeSpan.FromMilliseconds(750), TimeSpan.FromMilliseconds(1500), TimeSpan.FromSeconds(3)];
+    private static readonly TimeSpan[] ResendAfterRemoval =
+    [
+        TimeSpan.FromMilliseconds(600), TimeSpan.FromMilliseconds(800), TimeSpan.FromMilliseconds(1000), TimeSpan.FromMilliseconds(1250),
+        TimeSpan.FromMilliseconds(1500), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3),
+    ];
 
     protected override void PreStart() =>
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
