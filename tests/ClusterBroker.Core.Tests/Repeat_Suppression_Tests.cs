@@ -1,4 +1,3 @@
-using System.Text;
 using ClusterBroker.Core.Messages;
 using ClusterBroker.Core.Routing;
 using ClusterBroker.Core.Tests.Infrastructure;
@@ -13,13 +12,7 @@ namespace ClusterBroker.Core.Tests;
 /// </summary>
 public class Repeat_Suppression_Tests
 {
-    private static BrokerMessage Message(string payload) => new()
-    {
-        Id = MessageIds.Next(),
-        Topic = "t",
-        Payload = Encoding.UTF8.GetBytes(payload),
-        QoS = QualityOfService.AtLeastOnce,
-    };
+    private static BrokerMessage Message(string payload) => IdentifiedMessage.QoS1(payload);
 
     private static (TestBroker Broker, TestClient Client, SessionEndpoint Endpoint) ResumedSession(QueuedMessage? queuedWhileAway = null)
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using ClusterBroker.Core.Messages;
 using ClusterBroker.Core.Routing;
 using ClusterBroker.Core.Tests.Infrastructure;
@@ -14,13 +13,7 @@ namespace ClusterBroker.Core.Tests;
 /// </summary>
 public class Replay_Repeat_Tests
 {
-    private static BrokerMessage Forwarded(string payload) => new()
-    {
-        Id = MessageIds.Next(),
-        Topic = "t",
-        Payload = Encoding.UTF8.GetBytes(payload),
-        QoS = QualityOfService.AtLeastOnce,
-    };
+    private static BrokerMessage Forwarded(string payload) => IdentifiedMessage.QoS1(payload);
 
     private static TestClient PersistentSubscriber(TestBroker broker, string clientId)
     {
