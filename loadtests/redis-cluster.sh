@@ -60,15 +60,6 @@ start_node() { # NAME MQTT_PORT [options...]
   eval "PID_$name=$!"
 }
 
-wait_for() { # LOG TEXT PID: until the log holds the text (bounded to 90 s)
-  for _ in $(seq 1 180); do
-    grep -q "$2" "$1" 2>/dev/null && return 0
-    kill -0 "$3" 2>/dev/null || { log "process $3 exited:"; tail -20 "$1"; return 1; }
-    sleep 0.5
-  done
-  log "no '$2' in $1 within 90 s:"; tail -20 "$1"; return 1
-}
-
 run_retained() { # DIR KEY LABEL ARGS...: one runner run, its report in DIR/KEY
   local dir=$1 key=$2 label=$3; shift 3
   load_mark "$(basename "$dir") $key"
@@ -86,7 +77,7 @@ log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 # ---- one node, in-memory ---------------------------------------------------------------------------------------
 P0=$(free_port)
 start_node single "$P0"
-wait_for "$OUT/single.log" "listening on mqtt://" "$PID_single"
+wait_for_log "$OUT/single.log" "listening on mqtt://" "$PID_single"
 run_retained "$OUT/single" warm-up "1 node in-memory (warm-up)" "${WARMUP[@]}" --broker "127.0.0.1:$P0" --pid "$PID_single"
 for r in $(seq 1 "$REPEAT"); do
   run_retained "$OUT/single" "run$r" "1 node in-memory" "${RETAINED[@]}" --broker "127.0.0.1:$P0" --pid "$PID_single"
@@ -111,8 +102,8 @@ for i in 0 1 2; do
 done
 for n in 1 2 3; do
   pid=$(eval echo "\$PID_node$n")
-  wait_for "$OUT/node$n.log" "listening on mqtt://" "$pid"
-  wait_for "$OUT/node$n.log" "3 member(s) up" "$pid"
+  wait_for_log "$OUT/node$n.log" "listening on mqtt://" "$pid"
+  wait_for_log "$OUT/node$n.log" "3 member(s) up" "$pid"
 done
 log "3 nodes up (mqtt ${M[*]}, pids $PID_node1 $PID_node2 $PID_node3); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 BROKERS=(--broker "127.0.0.1:${M[0]}" --broker "127.0.0.1:${M[1]}" --broker "127.0.0.1:${M[2]}" --pid "$PID_node1" --pid "$PID_node2" --pid "$PID_node3")

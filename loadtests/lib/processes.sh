@@ -19,14 +19,21 @@ build_host_and_runner() {
   dotnet build loadtests/ClusterBroker.LoadTests -c Release -nologo -v quiet
 }
 
-# wait_listening NAME: until the node started as NAME (its pid in PID_NAME, its output in $OUT/NAME.log) logs that it
-# listens (bounded); the caller defines log().
-wait_listening() {
-  local name=$1 pid; pid=$(eval echo "\$PID_$name")
-  for _ in $(seq 1 120); do
-    grep -q "listening on mqtt://" "$OUT/$name.log" 2>/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || { log "$name exited:"; tail -20 "$OUT/$name.log"; return 1; }
+# wait_for_log LOG TEXT PID [SECONDS]: until the log holds the text (bounded, 90 s by default); fails at once when the
+# process exits first, showing the log's end. The caller defines log().
+wait_for_log() {
+  local limit=${4:-90}
+  for _ in $(seq 1 $((limit * 2))); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    kill -0 "$3" 2>/dev/null || { log "process $3 exited:"; tail -20 "$1"; return 1; }
     sleep 0.5
   done
-  log "$name did not listen within 60 s:"; tail -20 "$OUT/$name.log"; return 1
+  log "no '$2' in $1 within $limit s:"; tail -20 "$1"; return 1
+}
+
+# wait_listening NAME: until the node started as NAME (its pid in PID_NAME, its output in $OUT/NAME.log) logs that it
+# listens (at most 60 s).
+wait_listening() {
+  local name=$1 pid; pid=$(eval echo "\$PID_$name")
+  wait_for_log "$OUT/$name.log" "listening on mqtt://" "$pid" 60
 }

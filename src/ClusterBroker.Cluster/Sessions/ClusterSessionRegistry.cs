@@ -120,18 +120,14 @@ public sealed class ClusterSessionRegistry(ActorSystem system, TimeSpan attachTi
         DateTime deadline = DateTime.UtcNow + attachTimeout;
         while (true)
         {
-            send();
             TimeSpan left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero)
             {
+                // Given up: nothing is sent after that (an answer to an earlier send is handed back, OnClaimed/OnAttached).
                 throw new TimeoutException($"No answer within {attachTimeout.TotalSeconds:0} s.");
             }
 
-            if (answer.IsCompleted)
-            {
-                return await answer.ConfigureAwait(false);
-            }
-
+            send();
             Task resend = Volatile.Read(ref _resend).Task;
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             Task delay = Task.Delay(left < RetryInterval ? left : RetryInterval, wait.Token);
