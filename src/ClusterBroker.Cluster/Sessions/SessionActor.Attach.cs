@@ -21,6 +21,18 @@ public sealed partial class SessionActor
     private void OnAttach(AttachSession request)
     {
         _stateFromStore = false;
+        if (AwaitsStoredConnection && !request.CleanStart)
+        {
+            // The store says a connection of the client is up on a live node, one this incarnation never knew (its
+            // shard moved or restarted while the client was connected). The ClientId registry closed that connection
+            // before this attach was sent, so its hand-back, which carries the session, is on its way and can arrive
+            // after this attach (it travels through another node's region). Wait for it as a takeover waits, briefly;
+            // should it not come, the session continues from the store.
+            _pendingAttach = request;
+            Timers.StartSingleTimer(TakeoverTimer, TakeoverTimedOut.Instance, DetachGrace);
+            return;
+        }
+
         if (_state.AttachedConnectionId is not null && _node is not null && !IsAttachedTo(request.Node, request.ConnectionId) && IsUnreachable(_node))
         {
             if (_persistence is not null)

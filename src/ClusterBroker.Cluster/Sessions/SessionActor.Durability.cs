@@ -254,6 +254,9 @@ public sealed partial class SessionActor
         }
     }
 
+    /// <summary>The store says the client is connected on a live node this incarnation knows nothing of: that connection's hand-back is the session.</summary>
+    private bool AwaitsStoredConnection => _adoptHandBackFrom is not null && !_state.Exists && _state.AttachedConnectionId is null;
+
     /// <summary>True when the hand-back of a connection this entity never knew comes from the node the store said held it.</summary>
     private bool IsStoredConnection(IActorRef node) =>
         _adoptHandBackFrom is { } home && SessionPersistence.HomeOf(node, Context.System) == home;

@@ -67,6 +67,23 @@ public sealed partial class SessionActor
 
         _stateFromStore = false;
 
+        if (_pendingAttach is { } waiting && AwaitsStoredConnection)
+        {
+            // An attach waits for the hand-back of the connection the store named: the state handed off knows that
+            // connection (or that it ended). Continue from it and take the attach again, a takeover like any other.
+            _pendingAttach = null;
+            Timers.Cancel(TakeoverTimer);
+            _adoptHandBackFrom = null;
+            _state.Restore(restore.Record);
+            if (restore.Node is not null)
+            {
+                SetNode(restore.Node);
+            }
+
+            OnAttach(waiting);
+            return;
+        }
+
         if (_state.Exists || _state.AttachedConnectionId is not null || _pendingAttach is not null)
         {
             // The client reattached to this new incarnation before the state arrived: give it what was queued.

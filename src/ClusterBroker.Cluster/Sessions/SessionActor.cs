@@ -319,7 +319,7 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
         long now = Now;
         if (!IsAttachedTo(detach.Node, detach.ConnectionId))
         {
-            if (_state.AttachedConnectionId is null && _pendingAttach is null && detach.SessionExpiryInterval > 0 && (!_state.Exists || IsStoredConnection(detach.Node)))
+            if (AdoptsHandBack(detach))
             {
                 // This entity started after the one that attached the connection was lost with its node: adopt the
                 // session the connection hands back rather than dropping it (it is newer than any stored copy).
@@ -383,6 +383,23 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
         }
 
         ArmOfflineTimers(now);
+    }
+
+    /// <summary>
+    /// Whether the hand-back of a connection this entity never knew is the session: this entity started after the one
+    /// that attached the connection was lost with its node or its shard moved. Waiting for it (an attach is pending),
+    /// only the stored connection's hand-back is, even one that ends the session.
+    /// </summary>
+    private bool AdoptsHandBack(DetachSession detach)
+    {
+        if (_state.AttachedConnectionId is not null)
+        {
+            return false;
+        }
+
+        return _pendingAttach is null
+            ? detach.SessionExpiryInterval > 0 && (!_state.Exists || IsStoredConnection(detach.Node))
+            : AwaitsStoredConnection && IsStoredConnection(detach.Node);
     }
 
     private void ArmOfflineTimers(long now)

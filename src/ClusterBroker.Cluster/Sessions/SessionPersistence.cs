@@ -155,5 +155,5 @@ internal sealed class SessionPersistence(ISessionStore store, string clientId, I
     }
 }
 
-/// <summary>The stored session the entity asked for (null when none), or why it could not be read.</summary>
-internal sealed record SessionLoaded(StoredSessionContents? Contents, string? Error);
+/// <summary>The stored session the entity asked for (null when none), or why it could not be read. Never leaves its node.</summary>
+internal sealed record SessionLoaded(StoredSessionContents? Contents, string? Error) : INoSerializationVerificationNeeded;
