@@ -218,6 +218,8 @@ public sealed class BrokerNode : IAsyncDisposable
             // for the same window: should this node die, a survivor routes again what it acknowledged in its last moments.
             IPublishJournal? journal = sessionStore is null ? null : stores?.PublishJournal?.Invoke(SessionPersistence.IdOf(self), crashReplayWindow);
             context.Journal = journal;
+            // QoS 2 stays exactly once across a node loss: each step of a persistent session's QoS 2 flow is recorded first.
+            context.QoS2Deliveries = sessionStore is null ? null : stores?.QoS2Deliveries;
             // What other nodes forwarded here to persistent sessions, for as long as a journal can route it again (its
             // window, plus the 30 s a journal is kept beyond it): a replayed copy does not reach a session that had it.
             context.Router.ReceivedForwards = sessionStore is null ? null : new ReceivedForwards(crashReplayWindow + TimeSpan.FromSeconds(30));
@@ -383,6 +385,7 @@ public sealed class BrokerNode : IAsyncDisposable
         new("$SYS/broker/cluster/snapshots/received", m.SnapshotsReceived),
         new("$SYS/broker/cluster/sessions/lost", m.SessionsLost),
         new("$SYS/broker/cluster/sessions/recovered", m.SessionsRecovered),
+        new("$SYS/broker/cluster/sessions/replay-repeats-skipped", m.ReplayRepeatsSkipped),
         new("$SYS/broker/cluster/sessions/store-write-failures", m.SessionStoreWriteFailures),
         new("$SYS/broker/cluster/shared/dropped", m.SharedMessagesDropped),
     ];

@@ -28,6 +28,9 @@ public sealed class BrokerNodeStores
     /// </summary>
     public Func<string, TimeSpan, IPublishJournal>? PublishJournal { get; init; }
 
+    /// <summary>Where the QoS 2 flows of persistent sessions are recorded before each step (with <see cref="Sessions"/>); null = nowhere.</summary>
+    public IQoS2DeliveryLog? QoS2Deliveries { get; init; }
+
     /// <summary>The stores' own counters, published with the node's $SYS topics (read at each publication).</summary>
     public Func<IEnumerable<KeyValuePair<string, long>>>? SysCounters { get; init; }
 }

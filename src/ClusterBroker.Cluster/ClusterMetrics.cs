@@ -21,6 +21,7 @@ public sealed class ClusterMetrics
     private long _sharedMessagesDropped;
     private long _sessionStoreWriteFailures;
     private long _sessionsRecovered;
+    private long _replayRepeatsSkipped;
     private readonly ConcurrentDictionary<string, NodeForwardCounter> _forwardsByNode = new(StringComparer.Ordinal);
 
     /// <summary>The queue depths of the offline persistent sessions whose entities live on this node.</summary>
@@ -95,7 +96,13 @@ public sealed class ClusterMetrics
     /// <summary>Persistent sessions continued from the session store after the node holding them was lost.</summary>
     public long SessionsRecovered => Volatile.Read(ref _sessionsRecovered);
 
+    /// <summary>Messages a replay brought again to a session continued from the store that had them already (not delivered).</summary>
+    public long ReplayRepeatsSkipped => Volatile.Read(ref _replayRepeatsSkipped);
+
     public void SessionStoreWriteFailed() => Interlocked.Increment(ref _sessionStoreWriteFailures);
 
     public void SessionRecovered() => Interlocked.Increment(ref _sessionsRecovered);
+
+    /// <summary>A crash or journal replay brought a session continued from the store a message it had already: not delivered.</summary>
+    public void ReplayRepeatSkipped() => Interlocked.Increment(ref _replayRepeatsSkipped);
 }

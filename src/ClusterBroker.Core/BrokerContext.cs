@@ -90,6 +90,12 @@ public sealed class BrokerContext
     public IPublishJournal? Journal { get; set; }
 
     /// <summary>
+    /// Where the QoS 2 flows of persistent sessions are written before each step is sent (durable sessions); null = nowhere.
+    /// Set once by the composition root.
+    /// </summary>
+    public IQoS2DeliveryLog? QoS2Deliveries { get; set; }
+
+    /// <summary>
     /// Publishes a message on this node: stores it as retained when its RETAIN flag is set (and retain is
     /// available), then routes it. Returns the number of copies routed (sessions here, forwards to other nodes).
     /// </summary>

@@ -105,7 +105,7 @@ internal sealed class BrokerPrometheusMetrics
         RedisRoundTrips = new PrometheusHistogram(f.CreateHistogram("clusterbroker_redis_round_trip_seconds",
             "Round trip of a PING to Redis, every 5 s (only with Redis configured).",
             new HistogramConfiguration { Buckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] }));
-        _redisErrors = f.CreateCounter("clusterbroker_redis_errors_total", "Redis failures, by kind: connection_failed (a connection lost or not made), ping_failed (the probe's PING failed or timed out), retained_write_lost (a retained write Redis did not confirm), retained_read_failed (a lookup answered from the local index alone), journal_write_failed (a publish-journal write of durable sessions Redis did not confirm: its PUBLISH was not acknowledged as a success). Only with Redis configured.", "kind");
+        _redisErrors = f.CreateCounter("clusterbroker_redis_errors_total", "Redis failures, by kind: connection_failed (a connection lost or not made), ping_failed (the probe's PING failed or timed out), retained_write_lost (a retained write Redis did not confirm), retained_read_failed (a lookup answered from the local index alone), journal_write_failed (a publish-journal write of durable sessions Redis did not confirm: its PUBLISH was not acknowledged as a success), qos2_record_failed (a step of a persistent session's QoS 2 flow Redis did not confirm: sent anyway, so a node loss before the flow ends may deliver it twice). Only with Redis configured.", "kind");
         _nodeForwards = f.CreateCounter("clusterbroker_cluster_node_forwards_sent_total", "Messages forwarded to another node, by destination node (host:port).", "node");
         _subscriptions = f.CreateGauge("clusterbroker_subscriptions", "Subscriptions of the sessions on this node.");
         _retained = f.CreateGauge("clusterbroker_retained_messages", "Retained messages in the store this node uses.");
@@ -124,7 +124,7 @@ internal sealed class BrokerPrometheusMetrics
         _bytesReceived = f.CreateCounter("clusterbroker_received_bytes_total", "Bytes received from clients (MQTT frames).");
         _bytesSent = f.CreateCounter("clusterbroker_sent_bytes_total", "Bytes sent to clients (MQTT frames).");
         _messagesDropped = f.CreateCounter("clusterbroker_messages_dropped_total", "Messages dropped, by reason: queue_full_or_expired (a session queue was full or the message expired in it), qos0_backpressure (a QoS 0 message to a client whose socket was not keeping up), shared_group_no_member (a shared-group message with no member left in the cluster), shared_group_queue (a shared group's queue was full, or the group ended on this node with messages waiting and no other node had members).", "reason");
-        _repeatsSuppressed = f.CreateCounter("clusterbroker_repeats_suppressed_total", "Copies of a message not delivered to a session that had it already, by where the copy came from: session_move (it came along two paths while the session moved between nodes), journal_replay (a crashed publisher node's journal routed it again to a persistent session of this node that had the original).", "path");
+        _repeatsSuppressed = f.CreateCounter("clusterbroker_repeats_suppressed_total", "Copies of a message not delivered to a session that had it already, by where the copy came from: session_move (it came along two paths while the session moved between nodes), journal_replay (a crashed publisher node's journal routed it again to a persistent session of this node that had the original), crash_replay (a replay after a node loss brought it again to a session continued from the store that had it: its pending messages, or a QoS 2 message one of its connections was given).", "path");
         _sharedWaiting = f.CreateGauge("clusterbroker_shared_group_messages_waiting", "Shared-group QoS 1/2 messages waiting in group queues on this node for a member to come online.");
         _members = f.CreateGauge("clusterbroker_cluster_members", "Cluster members as this node sees them, by member status (joining, weaklyup, up, leaving, exiting, down).", "status");
         _unreachable = f.CreateGauge("clusterbroker_cluster_unreachable_members", "Cluster members this node's failure detector finds unreachable.");
@@ -228,6 +228,7 @@ internal sealed class BrokerPrometheusMetrics
         _snapshotsSent.IncTo(c.SnapshotsSent);
         _snapshotsReceived.IncTo(c.SnapshotsReceived);
         _sessionsLost.IncTo(c.SessionsLost);
+        _repeatsSuppressed.WithLabels("crash_replay").IncTo(c.ReplayRepeatsSkipped);
         foreach ((string destination, long sent) in c.ForwardsByNode())
             _nodeForwards.WithLabels(destination).IncTo(sent);
         long offlineQueued = 0;
@@ -245,6 +246,7 @@ internal sealed class BrokerPrometheusMetrics
             _redisErrors.WithLabels("retained_write_lost").IncTo(redis.Retained.Metrics.WritesLost);
             _redisErrors.WithLabels("retained_read_failed").IncTo(redis.Retained.Metrics.ReadsFailed);
             _redisErrors.WithLabels("journal_write_failed").IncTo(redis.Journal?.Failed ?? 0);
+            _redisErrors.WithLabels("qos2_record_failed").IncTo(redis.Sessions?.QoS2RecordsFailed ?? 0);
         }
 
         if (!node.WhenTerminated.IsCompleted)

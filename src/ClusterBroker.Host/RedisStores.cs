@@ -34,6 +34,7 @@ internal sealed class RedisStores : IAsyncDisposable
             SysCounters = SysCounters,
             SharedMembership = StartMembership,
             PublishJournal = sessions is null ? null : StartJournal,
+            QoS2Deliveries = sessions,
         };
     }
 
@@ -60,6 +61,11 @@ internal sealed class RedisStores : IAsyncDisposable
         {
             yield return new("$SYS/broker/journal/appended", journal.Appended);
             yield return new("$SYS/broker/journal/failed", journal.Failed);
+        }
+
+        if (Sessions is { } sessions)
+        {
+            yield return new("$SYS/broker/sessions/qos2-records-failed", sessions.QoS2RecordsFailed);
         }
 
         if (_membership is { } membership)

@@ -124,6 +124,68 @@ public sealed class Session_Store_Tests(RedisServerFixture redis) : IClassFixtur
         Assert.Contains(_logs.Entries, e => e.Message.Contains(_prefix + "session-pending:half", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task While_online_the_connections_QoS_2_flows_replace_the_pending_copies_of_what_it_was_given()
+    {
+        QueuedMessage resumed = Identified(Queued("t", "resumed", QualityOfService.ExactlyOnce), 100);
+        QueuedMessage queuedThenSent = Identified(Queued("t", "queued-then-sent", QualityOfService.ExactlyOnce), 101);
+        QueuedMessage stillQueued = Identified(Queued("t", "still-queued", QualityOfService.ExactlyOnce), 102);
+        QueuedMessage completed = Identified(Queued("t", "completed", QualityOfService.ExactlyOnce), 103);
+        QueuedMessage atLeastOnce = Identified(Queued("t", "qos1", QualityOfService.AtLeastOnce), 104);
+        // handed back: two QoS 2 messages sent and unacknowledged (7, 9), a QoS 1 one (8), two queued
+        await Store.SaveAsync("q1", Session("node-a"), null, new SessionSnapshot([], [new InflightMessage(7, resumed, false), new InflightMessage(8, atLeastOnce, false), new InflightMessage(9, completed, false)], [queuedThenSent, stillQueued], []));
+
+        // a connection attaches: it resends 7 and 9, sends the first queued one as 10, gets PUBREC for 7 and PUBCOMP for 9
+        await Store.SaveAsync("q1", Session("node-b") with { Online = true }, "node-a", pending: null, newConnection: true);
+        Assert.True(await Store.SendingAsync("q1", 7, resumed));
+        Assert.True(await Store.SendingAsync("q1", 9, completed));
+        Assert.True(await Store.SendingAsync("q1", 10, queuedThenSent));
+        Assert.True(await Store.ReleasingAsync("q1", 7, resumed));
+        Store.Completed("q1", 9);
+
+        // its node dies: what the store gives the session is the connection's flows, in the order of their last step
+        // (PUBLISHes as sent, PUBRELs as their PUBRECs came, [MQTT-4.6.0-1..3]), and the rest
+        StoredSessionContents loaded = (await Store.LoadAsync("q1"))!;
+        Assert.Equal(new (ushort, string, bool)[] { (8, "qos1", false), (10, "queued-then-sent", false), (7, "resumed", true) }, loaded.Pending.Inflight.Select(m => (m.PacketId, Text(m.Delivery.Message), m.Released)));
+        Assert.Equal(new[] { "still-queued" }, loaded.Pending.Queued.Select(m => Text(m.Message)));
+        Assert.Equal(new ulong[] { 100, 101, 103 }, loaded.GivenQoS2!.Order());
+
+        // continued offline: the pending messages hold every flow, the connection's are gone; the given identities stay
+        await Store.SaveAsync("q1", Session("node-c"), "node-b", loaded.Pending);
+        StoredSessionContents offline = (await Store.LoadAsync("q1"))!;
+        Assert.Equal(new ushort[] { 8, 10, 7 }, offline.Pending.Inflight.Select(m => m.PacketId));
+        Assert.Equal(new[] { "still-queued" }, offline.Pending.Queued.Select(m => Text(m.Message)));
+        Assert.Equal(new ulong[] { 103 }, offline.GivenQoS2!.Order()); // the pending ones are the session's again
+
+        // a new connection attaches; should its node die before it recorded the flows it resumed, they are still there
+        await Store.SaveAsync("q1", Session("node-c") with { Online = true }, "node-c", pending: null, newConnection: true);
+        Assert.Equal(new ushort[] { 8, 10, 7 }, (await Store.LoadAsync("q1"))!.Pending.Inflight.Select(m => m.PacketId));
+        Assert.True(await Store.ReleasingAsync("q1", 10, queuedThenSent));
+        Assert.Equal(new (ushort, bool)[] { (8, false), (7, true), (10, true) }, (await Store.LoadAsync("q1"))!.Pending.Inflight.Select(m => (m.PacketId, m.Released)));
+
+        await Store.DeleteAsync("q1", "node-c");
+        Assert.Null(await Store.LoadAsync("q1"));
+        IDatabase db = _connection!.Multiplexer.GetDatabase();
+        Assert.False(await db.KeyExistsAsync(_prefix + "session-qos2:q1"));
+        Assert.False(await db.KeyExistsAsync(_prefix + "session-given:q1"));
+    }
+
+    [Fact]
+    public async Task A_QoS_2_record_Redis_does_not_confirm_is_reported_not_thrown()
+    {
+        await using RedisConnection failing = await RedisConnection.ConnectAsync(new RedisOptions { Configuration = redis.Server.Configuration, KeyPrefix = _prefix, OperationTimeout = TimeSpan.FromSeconds(1) }, _logs);
+        var store = new RedisSessionStore(failing, _logs);
+        await using RawRedis admin = await RawRedis.ConnectAsync(redis.Server, _prefix);
+        await admin.Db.ExecuteAsync("CLIENT", "PAUSE", "3000", "WRITE");
+        bool recorded = await store.SendingAsync("q2", 1, Identified(Queued("t", "x", QualityOfService.ExactlyOnce), 5));
+        Assert.False(recorded);
+        Assert.Equal(1, store.QoS2RecordsFailed);
+        Assert.Contains(_logs.Entries, e => e.Message.Contains("recording a QoS 2 PUBLISH for client q2 failed", StringComparison.Ordinal));
+        await admin.Db.ExecuteAsync("CLIENT", "UNPAUSE");
+    }
+
+    private static QueuedMessage Identified(QueuedMessage message, ulong id) => message with { Message = message.Message with { Id = id } };
+
     private static StoredSession Session(string node) => new(node, false, 60, 0, null, 0, [new Subscription("t", QualityOfService.AtLeastOnce)], []);
 
     private static BrokerMessage Message(string topic, string payload, bool retain = false, QualityOfService qos = QualityOfService.AtLeastOnce) =>

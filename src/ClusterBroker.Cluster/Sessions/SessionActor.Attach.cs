@@ -124,7 +124,7 @@ public sealed partial class SessionActor
         _adoptHandBackFrom = null;
         if (!attach.IsEphemeral)
         {
-            _persistence?.Attached(SessionPersistence.HomeOf(request.Node, Context.System), request.SessionExpiryInterval, result.Snapshot.Subscriptions, _onlineWill);
+            _persistence?.Attached(SessionPersistence.HomeOf(request.Node, Context.System), request.SessionExpiryInterval, result.Snapshot.Subscriptions, _onlineWill, newConnection: true);
         }
         else if (_persistence?.Home is not null)
         {

@@ -143,6 +143,7 @@ public sealed partial class SessionActor
 
         long now = Now;
         RestoreOffline(stored, now);
+        _replayedRepeats = new ReplayedRepeats(stored.GivenQoS2 ?? (IEnumerable<ulong>)[], stored.Pending, now);
         _localNode.Tell(new HostSessionEndpoint(ClientId, stored.Session.Subscriptions));
         SetNode(_localNode);
         AskForCrashReplayOnceRouted(stored.Session.HomeNode, stored.Session.Subscriptions);
@@ -170,6 +171,8 @@ public sealed partial class SessionActor
     /// <summary>The client is away and the node keeping its subscriptions is gone: they move here, so what is published meanwhile is queued.</summary>
     private void HostSubscriptionsHere()
     {
+        long now = Now;
+        _replayedRepeats = new ReplayedRepeats([], _state.Export(now).Offline, now);
         _localNode.Tell(new HostSessionEndpoint(ClientId, _state.Subscriptions));
         SetNode(_localNode);
         if (_persistence?.Home is { } deadHome)
@@ -177,7 +180,7 @@ public sealed partial class SessionActor
             AskForCrashReplayOnceRouted(deadHome, _state.Subscriptions);
         }
 
-        _persistence?.Offline(LocalHome, _sessionExpiryInterval, _state.Export(Now));
+        _persistence?.Offline(LocalHome, _sessionExpiryInterval, _state.Export(now));
         _clusterMetrics.SessionRecovered();
         _logger.LogInformation(
             "Session of client {ClientId} continues on this node (the node keeping its subscriptions left the cluster): {Subscriptions} subscription(s), {Pending} pending message(s)",

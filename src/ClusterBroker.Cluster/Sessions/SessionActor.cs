@@ -74,6 +74,9 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
     // The offline state was read from the store by this incarnation and nothing has changed it since.
     private bool _stateFromStore;
 
+    // Continued from the store after a node loss: what the session had, so that replays do not bring it twice.
+    private ReplayedRepeats? _replayedRepeats;
+
     // Where the node of the attached connection moved the session's offline endpoint (it is leaving, that connection
     // ended there and its hand-back is on its way): the session waits there once the hand-back arrives.
     private IActorRef? _movedEndpoint;
@@ -414,6 +417,11 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
 
     private void OnEnqueue(EnqueueMessage message)
     {
+        if (message.BouncedFromNode is null && IsReplayedRepeat(message.Message.Message))
+        {
+            return;
+        }
+
         // Routed here in the instant the client was between connections: hand it to the attached connection —
         // unless that very connection sent it back (it ended; its hand-back is on its way and the message waits
         // here). A message bounced by an older connection goes to the newer one.
@@ -447,6 +455,30 @@ public sealed partial class SessionActor : UntypedActor, IWithTimers, IWithUnbou
         }
 
         QueueOffline(message.Message, Now);
+    }
+
+    /// <summary>A message the session had before it continued from the store (or since), brought again by a replay: counted, not delivered.</summary>
+    private bool IsReplayedRepeat(BrokerMessage message)
+    {
+        if (_replayedRepeats is not { } repeats)
+        {
+            return false;
+        }
+
+        if (repeats.Expired(Now))
+        {
+            _replayedRepeats = null;
+            return false;
+        }
+
+        if (!repeats.IsRepeat(message))
+        {
+            return false;
+        }
+
+        _clusterMetrics.ReplayRepeatSkipped();
+        _logger.LogDebug("Session of client {ClientId}: a replayed message on '{Topic}' it had already is not delivered again", ClientId, message.Topic);
+        return true;
     }
 
     /// <summary>Queues a message for the client's return (bounded, with the drop policy) and writes it through to the store.</summary>

@@ -97,8 +97,9 @@ internal sealed class SessionPersistence(ISessionStore store, string clientId, I
     /// A connection owns the session now: the record says so, with the Will that connection leaves should it end
     /// without DISCONNECT (its delay counts from the recovery); its pending messages stay until the hand-back.
     /// </summary>
-    public Task Attached(string home, uint sessionExpiryInterval, IReadOnlyList<Subscription> subscriptions, PendingWill? will) =>
-        Save(new StoredSession(home, Online: true, sessionExpiryInterval, 0, will, 0, subscriptions, []), pending: null);
+    /// <param name="newConnection">The connection just attached (not a change of its subscriptions): it records its own QoS 2 flows.</param>
+    public Task Attached(string home, uint sessionExpiryInterval, IReadOnlyList<Subscription> subscriptions, PendingWill? will, bool newConnection = false) =>
+        Save(new StoredSession(home, Online: true, sessionExpiryInterval, 0, will, 0, subscriptions, []), pending: null, newConnection);
 
     /// <summary>The session's offline state: record and pending messages as they are now.</summary>
     public Task Offline(string home, uint sessionExpiryInterval, SessionRecord record) =>
@@ -121,9 +122,9 @@ internal sealed class SessionPersistence(ISessionStore store, string clientId, I
         _home = null;
     }
 
-    private Task Save(StoredSession session, SessionSnapshot? pending)
+    private Task Save(StoredSession session, SessionSnapshot? pending, bool newConnection = false)
     {
-        Task write = store.SaveAsync(clientId, session, _home, pending);
+        Task write = store.SaveAsync(clientId, session, _home, pending, newConnection);
         Watch(write, "saving the session");
         _home = session.HomeNode;
         return write;

@@ -403,6 +403,7 @@ public sealed partial class MqttChannel
             Delivery delivery = Delivery.FromQueued(message.Delivery);
             IsRepeat(delivery); // remembered: a copy still on its way through the old node is a repeat
             _inflight.Restore(message.PacketId, delivery, message.Released);
+            RecordResumed(message.PacketId, delivery, message.Released);
             if (message.Released)
             {
                 SendControl(new PubRelPacket { PacketId = message.PacketId });

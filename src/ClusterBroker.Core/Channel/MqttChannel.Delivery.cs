@@ -176,7 +176,8 @@ public sealed partial class MqttChannel
         }
 
         // Behind messages waiting for the window, everything waits, QoS 0 included: order per topic is kept ([MQTT-4.6.0-6]).
-        if (_pending is { Count: > 0 })
+        // So does QoS 0 behind PUBLISHes waiting for their QoS 2 records (QoS 1/2 wait in the window, SendInOrder).
+        if (_pending is { Count: > 0 } || (delivery.QoS == QualityOfService.AtMostOnce && HoldsForLog))
         {
             EnqueuePending(delivery);
             return;
@@ -231,16 +232,7 @@ public sealed partial class MqttChannel
 
     private int SendWindow => Math.Min(_context.Options.MaxInflightMessages, _clientReceiveMaximum);
 
-    private void SendNew(in Delivery delivery)
-    {
-        ushort id = _inflight.Add(delivery);
-        if (!SendPublish(delivery, id, dup: false, out PublishPacket packet) && IsTooLargeForClient(packet))
-        {
-            // [MQTT-3.1.2-25] Discarded as if sent: the identifier is free again. When the connection had closed
-            // instead, the message stays unacknowledged and is handed back with the session.
-            _inflight.Remove(id);
-        }
-    }
+    private void SendNew(in Delivery delivery) => SendInOrder(delivery, _inflight.Add(delivery));
 
     /// <summary>Only called when the transport refused a packet (rare): was it the client's Maximum Packet Size?</summary>
     private bool IsTooLargeForClient(PublishPacket packet) =>
@@ -285,7 +277,7 @@ public sealed partial class MqttChannel
         while (_pending.TryPeek(out Delivery next))
         {
             bool qos0 = next.QoS == QualityOfService.AtMostOnce;
-            if (!qos0 && _inflight.Count >= SendWindow)
+            if (qos0 ? HoldsForLog : _inflight.Count >= SendWindow)
             {
                 break;
             }
@@ -408,19 +400,21 @@ public sealed partial class MqttChannel
         {
             // [MQTT-4.3.3-4] A PUBREC with an error code ends the flow; the identifier is free again.
             _inflight.Remove(rec.PacketId);
+            FlowEnded(delivery, rec.PacketId);
             Pump();
             return;
         }
 
         _inflight.MarkReleased(rec.PacketId);
-        SendControl(new PubRelPacket { PacketId = rec.PacketId });
+        Release(rec.PacketId, delivery);
     }
 
     private void OnPubComp(PubCompPacket comp)
     {
-        if (_inflight.TryGet(comp.PacketId, out _, out bool released) && released)
+        if (_inflight.TryGet(comp.PacketId, out Delivery delivery, out bool released) && released)
         {
             _inflight.Remove(comp.PacketId);
+            FlowEnded(delivery, comp.PacketId);
             Pump();
         }
     }

@@ -19,9 +19,11 @@ public interface ISessionStore
 
     /// <summary>
     /// Writes the session's record, moving it from <paramref name="previousHomeNode"/>'s index to its new home's,
-    /// and, when <paramref name="pending"/> is not null, replaces its pending messages with them.
+    /// and, when <paramref name="pending"/> is not null, replaces its pending messages with them (they hold every QoS 2
+    /// flow then: the ones a connection recorded, <see cref="IQoS2DeliveryLog"/>, are forgotten, as they are when the
+    /// record is offline). <paramref name="newConnection"/>: a connection attached, and starts recording its own flows.
     /// </summary>
-    Task SaveAsync(string clientId, StoredSession session, string? previousHomeNode, SessionSnapshot? pending);
+    Task SaveAsync(string clientId, StoredSession session, string? previousHomeNode, SessionSnapshot? pending, bool newConnection = false);
 
     /// <summary>
     /// Appends a message to the session's pending messages; with <paramref name="dropOldestBeyond"/> &gt; 0 keeps
@@ -36,5 +38,9 @@ public interface ISessionStore
     Task<IReadOnlyList<string>> SessionsOfNodeAsync(string node);
 }
 
-/// <summary>A stored session with its pending messages (<see cref="SessionSnapshot.Subscriptions"/> repeats the record's).</summary>
-public sealed record StoredSessionContents(StoredSession Session, SessionSnapshot Pending);
+/// <summary>
+/// A stored session with its pending messages (<see cref="SessionSnapshot.Subscriptions"/> repeats the record's) and the
+/// identities of the QoS 2 messages its recent connections were given (<see cref="IQoS2DeliveryLog"/>): a replay of one
+/// of those is not delivered again.
+/// </summary>
+public sealed record StoredSessionContents(StoredSession Session, SessionSnapshot Pending, IReadOnlySet<ulong>? GivenQoS2 = null);
