@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What durable sessions cost (issue 10): a three-node cluster with Redis, persistent sessions (3.1.1 clean
-# session 0), p2p QoS 1 across nodes at a fixed 5,000 msg/s and at full speed, once with
-# --session-durability Memory and once with Redis (every routed QoS 1 message written to the publish journal
-# before its PUBACK; offline queues written through). Same machine, same run, Memory first. Writes the
+# session 0), p2p QoS 1 across nodes at a fixed 5,000 msg/s and at full speed, and QoS 2 at full speed, once with
+# --session-durability Memory and once with Redis (every routed QoS 1/2 message written to the publish journal
+# before its PUBACK/PUBREC; offline queues written through; each step of a QoS 2 flow to a persistent subscriber
+# recorded before it is sent). Same machine, same run, Memory first. Writes the
 # "## Durability" section of loadtests/RESULTS.md (other sections are left alone); the runner's reports, the
 # nodes' logs and Redis's INFO stay in loadtests/reports/durability-<timestamp>/.
 #
@@ -74,6 +75,8 @@ run_step() {
   PIDS+=("$pid")
   wait "$pid" || log "$mode $key: the runner exited with an error (see $OUT/$mode/$key.log)"
   grep -E "throughput|p99|lost" "$OUT/$mode/$key.log" | sed 's/^/    /' || true
+  # Redis's command counts after each step (cumulative), for the commands per message of each step
+  redis-cli -p "$REDIS_PORT" info commandstats >"$OUT/$mode/redis-commandstats-$key.txt" 2>&1 || true
 }
 
 # Persistent sessions (no --clean-start), QoS 1, each pair's publisher and subscriber on different nodes.
@@ -81,6 +84,8 @@ run_step() {
 WARMUP=(p2p --clients 20 --qos 1 --rate 0 --inflight 16 --warmup 0 --duration 10 --drain 2 --clean-start false)
 P2P=(p2p --clients 500 --qos 1 --rate 10 --stagger --warmup 10 --duration 15 --drain 5 --clean-start false)
 P2P_MAX=(p2p --clients 20 --qos 1 --rate 0 --inflight 16 --warmup 3 --duration 15 --drain 5 --clean-start false)
+# QoS 2 at full speed: with Redis, each QoS 2 flow to a persistent subscriber is also recorded step by step
+P2P_MAX_Q2=(p2p --clients 20 --qos 2 --rate 0 --inflight 16 --warmup 3 --duration 15 --drain 5 --clean-start false)
 
 for mode in Memory Redis; do
   mkdir -p "$OUT/$mode"
@@ -101,7 +106,7 @@ for mode in Memory Redis; do
   run_step "$mode" warm-up "${WARMUP[@]}" "${BROKERS[@]}"
   run_step "$mode" p2p "${P2P[@]}" "${BROKERS[@]}"
   run_step "$mode" p2p-max "${P2P_MAX[@]}" "${BROKERS[@]}"
-  redis-cli -p "$REDIS_PORT" info commandstats >"$OUT/$mode/redis-commandstats.txt" 2>&1 || true
+  run_step "$mode" p2p-max-q2 "${P2P_MAX_Q2[@]}" "${BROKERS[@]}"
   # stop this mode's nodes (not Redis)
   for pid in "${NODE_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${NODE_PIDS[@]}"; do timeout 30 tail --pid="$pid" -f /dev/null || kill -9 "$pid" 2>/dev/null || true; done
@@ -119,7 +124,7 @@ def result(mode, key):
     except Exception:
         return None
 rows = []
-for key, title in (("p2p", "p2p QoS 1, 500 pairs x 10 msg/s (5,000 msg/s)"), ("p2p-max", "p2p QoS 1 full speed, 20 pairs, 16 in flight")):
+for key, title in (("p2p", "p2p QoS 1, 500 pairs x 10 msg/s (5,000 msg/s)"), ("p2p-max", "p2p QoS 1 full speed, 20 pairs, 16 in flight"), ("p2p-max-q2", "p2p QoS 2 full speed, 20 pairs, 16 in flight")):
     figures = {}
     for mode in ("Memory", "Redis"):
         r = result(mode, key)
@@ -140,33 +145,38 @@ for key, title in (("p2p", "p2p QoS 1, 500 pairs x 10 msg/s (5,000 msg/s)"), ("p
             cell(r, lambda r: f'{r["BrokerCpuPercent"]:.0f}'),
             ratio if mode == "Redis" else ""))
 load = open(os.path.join(out, "load.txt")).read().strip().replace("\n", "; ")
-# Redis commands per message in Redis mode: INFO commandstats after each mode (cumulative), Redis minus Memory.
-def calls(mode):
+# Redis commands per message in Redis mode: INFO commandstats after each step (cumulative), each step minus the one before.
+def calls(mode, key):
     counts = {}
     try:
-        for line in open(os.path.join(out, mode, "redis-commandstats.txt")):
+        for line in open(os.path.join(out, mode, f"redis-commandstats-{key}.txt")):
             m = re.match(r"cmdstat_([^:]+):calls=(\d+),usec=(\d+)", line)
             if m:
                 counts[m.group(1)] = (int(m.group(2)), int(m.group(3)))
     except OSError:
         pass
     return counts
-before, after = calls("Memory"), calls("Redis")
-sent = sum((result("Redis", k) or {}).get("Sent", 0) for k in ("warm-up", "p2p", "p2p-max"))
-total = sum(c for c, _ in after.values()) - sum(c for c, _ in before.values())
-xadd = after.get("xadd", (0, 0))[0] - before.get("xadd", (0, 0))[0]
-xadd_usec = after.get("xadd", (0, 0))[1] - before.get("xadd", (0, 0))[1]
-per_message = (f"Redis mode: {total:,} Redis commands for {sent:,} messages published (warm-up included), "
-               f"{total / sent:.2f} per message; {xadd:,} of them journal XADDs ({xadd_usec / max(xadd, 1):.1f} µs of Redis CPU each). "
-               "Each PUBACK waits for its XADD's reply, pipelined with the others on the node's one connection (no round trip per message in sequence)."
-               if sent > 0 else "Redis commands per message: not measured (no Redis-mode result).")
+def per_step(previous, key, keys, what):
+    before, after = calls(*previous), calls("Redis", key)
+    sent = sum((result("Redis", k) or {}).get("Sent", 0) for k in keys)
+    if sent == 0 or not after:
+        return f"{what}: not measured (no Redis-mode result)."
+    total = sum(c for c, _ in after.values()) - sum(c for c, _ in before.values())
+    named = ", ".join(f"{name.upper()} {after[name][0] - before.get(name, (0, 0))[0]:,}" for name in ("xadd", "hset", "zadd", "hdel") if after.get(name, (0, 0))[0] - before.get(name, (0, 0))[0] > 0)
+    return f"{what}: {total:,} Redis commands for {sent:,} messages published, {total / sent:.2f} per message ({named})."
+per_message = " ".join([
+    per_step(("Memory", "p2p-max-q2"), "p2p-max", ["warm-up", "p2p", "p2p-max"], "Redis mode, QoS 1 (warm-up, 5,000 msg/s and full speed)"),
+    per_step(("Redis", "p2p-max"), "p2p-max-q2", ["p2p-max-q2"], "Redis mode, QoS 2 at full speed"),
+    "Each PUBACK/PUBREC waits for its journal XADD's reply, and each QoS 2 PUBLISH/PUBREL to a persistent subscriber for its record, pipelined on the node's one connection (no round trip per message in sequence).",
+])
 section = "\n".join([
     "## Durability",
     "",
     f"`{command}`, started {started}: three nodes on this machine (2 cores), Redis with AOF (everysec) on loopback, "
     "persistent sessions (3.1.1 clean session 0), each pair's publisher and subscriber on different nodes. "
-    "`Memory`: `--session-durability Memory` (sessions in the entities' memory, no journal). `Redis`: every routed QoS 1 "
-    "message written to the publish journal before its PUBACK, and offline queues written through. Same run, Memory first. "
+    "`Memory`: `--session-durability Memory` (sessions in the entities' memory, no journal). `Redis`: every routed QoS 1/2 "
+    "message written to the publish journal before its PUBACK/PUBREC, offline queues written through, and each step of a QoS 2 "
+    "flow to a persistent subscriber recorded before it is sent. Same run, Memory first. "
     f"Load averages (1/5/15 min) at each step: {load}. Reports in `{out}`.",
     "",
     "| scenario | durability | delivered msg/s | p50 ms | p99 ms | lost / duplicated | broker CPU % (3 nodes) | Redis / Memory throughput |",
