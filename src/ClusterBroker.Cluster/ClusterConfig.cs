@@ -40,17 +40,21 @@ internal static class ClusterConfig
               cluster {
                 seed-nodes = []
                 min-nr-of-members = 1
-                # Sharding and singletons start a downed node's shards elsewhere this long after it is removed. By
+                # Sharding and singletons start a downed node's shards elsewhere this long after it is removed (0.2 s). By
                 # default it would be stable-after again (safety for a minority still running its entities), which
                 # doubles the time a crashed node's clients wait. Here a node that loses the majority fences itself as
                 # soon as it sees the others unreachable (MinorityFenceActor: its clients are disconnected and new ones
                 # refused), seconds before the majority downs it, so its entities have nobody to serve by then.
-                down-removal-margin = 500ms
+                down-removal-margin = 200ms
                 # Gossip and the leader's actions (Down -> Removed) twice a second rather than once: a crashed node is
                 # removed, and its shards restarted elsewhere, half a second sooner on average; the traffic is a few
                 # small messages per second per node.
                 gossip-interval = 500ms
                 leader-actions-interval = 500ms
+                # Two heartbeats a second rather than one: a crashed node is found unreachable about half a second sooner
+                # (the detector waits for the mean interval plus the acceptable pause); a healthy node paused for less than
+                # the acceptable pause is still not suspected.
+                failure-detector.heartbeat-interval = 500ms
                 failure-detector.acceptable-heartbeat-pause = {{heartbeatPause}}
                 log-info = off
                 downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
@@ -62,7 +66,7 @@ internal static class ClusterConfig
                 sharding {
                   state-store-mode = ddata
                   # how soon a region asks again where a shard lives (a shard of a downed node, until it restarted)
-                  retry-interval = 500ms
+                  retry-interval = 200ms
                   remember-entities = off
                   passivate-idle-entity-after = off
                   distributed-data.durable.keys = []

@@ -153,9 +153,11 @@ public sealed class Chaos_Kill_Tests(ITestOutputHelper output)
                     }
                 }
 
+                output.WriteLine($"node 3 killed at {killedAt:HH:mm:ss.fff} (the survivors' lines below say when it was found unreachable, downed and removed)");
                 foreach (ClusterNode survivor in new[] { cluster[1], cluster[2] })
                 {
                     foreach (string line in survivor.Log.Snapshot().Where(l => l.Contains("Crash replay", StringComparison.Ordinal) || l.Contains("continues on this node", StringComparison.Ordinal)
+                        || l.Contains("is unreachable", StringComparison.Ordinal) || l.Contains("SBR took decision", StringComparison.Ordinal) || l.Contains("was removed", StringComparison.Ordinal)
                         || l.Contains("Takeover of client", StringComparison.Ordinal) || l.Contains("Session recovery", StringComparison.Ordinal)))
                     {
                         output.WriteLine($"{survivor.Name}: {line}");
