@@ -119,7 +119,7 @@ public sealed class BrokerHost : IAsyncDisposable
 
         bool securityInRedis = settings.Security.RedisUsers || settings.Security.RedisAcl;
         RedisStores? redis = settings.Redis.IsConfigured
-            ? await RedisStores.StartAsync(settings.Redis, settings.Sessions.UsesRedis(redisConfigured: true), securityInRedis, loggerFactory, http?.Metrics.RedisRoundTrips).ConfigureAwait(false)
+            ? await RedisStores.StartAsync(settings.Redis, settings.Sessions.UsesRedis(redisConfigured: true), securityInRedis, loggerFactory, http?.Metrics.RedisRoundTrips, settings.Cluster.StableAfter).ConfigureAwait(false)
             : null;
         BrokerSecurity security;
         try

@@ -90,7 +90,8 @@ internal sealed class RedisStores : IAsyncDisposable
     /// <summary>The cluster's users and ACL, when the node reads them from Redis (Security:RedisUsers / RedisAcl).</summary>
     public RedisSecuritySource? Security { get; private set; }
 
-    public static async Task<RedisStores> StartAsync(RedisOptions options, bool durableSessions, bool securityInRedis, ILoggerFactory loggerFactory, IHistogram? roundTrips)
+    /// <param name="stableAfter">The cluster's StableAfter: how long the identities of QoS 2 messages given to persistent sessions are kept follows from it.</param>
+    public static async Task<RedisStores> StartAsync(RedisOptions options, bool durableSessions, bool securityInRedis, ILoggerFactory loggerFactory, IHistogram? roundTrips, TimeSpan stableAfter)
     {
         RedisConnection connection = await RedisConnection.ConnectAsync(options, loggerFactory).ConfigureAwait(false);
         try
@@ -98,7 +99,7 @@ internal sealed class RedisStores : IAsyncDisposable
             RedisRetainedMessageStore retained = await RedisRetainedMessageStore.StartAsync(connection, loggerFactory).ConfigureAwait(false);
             loggerFactory.CreateLogger("ClusterBroker.Host").LogInformation(
                 "Retained messages: in Redis at {Endpoints} (key prefix '{KeyPrefix}'), shared by every node using it", connection.Endpoints, options.KeyPrefix);
-            RedisSessionStore? sessions = durableSessions ? new RedisSessionStore(connection, loggerFactory) : null;
+            RedisSessionStore? sessions = durableSessions ? new RedisSessionStore(connection, loggerFactory, RedisSessionStore.GivenWindowFor(stableAfter)) : null;
             loggerFactory.CreateLogger("ClusterBroker.Host").LogInformation(
                 durableSessions
                     ? "Persistent sessions: written to Redis, so they continue on another node when their node dies"

@@ -51,6 +51,8 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
                 ($"{prefix}-major5", MqttProtocolVersion.V500, 2, 2),
             ];
             var connections = subscribers.ToDictionary(s => s.Id, _ => new List<MqttTestClient>());
+            // a shared group with a persistent member on each majority node: owed every message once (at least once)
+            var group = new List<MqttTestClient>();
             MqttTestClient Current(string id) => connections[id][^1];
             var publishers = new List<MqttTestClient>();
             var streams = new Dictionary<int, NumberedStream>();
@@ -64,11 +66,22 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
                     await client.SubscribeAsync($"{root}/#", Q.Q1);
                 }
 
+                foreach ((int node, MqttProtocolVersion version) in new[] { (1, MqttProtocolVersion.V311), (2, MqttProtocolVersion.V500) })
+                {
+                    MqttTestClient member = await MqttTestClient.ConnectPersistentAsync(cluster[node], $"{prefix}-grp{node}", version);
+                    group.Add(member);
+                    await member.SubscribeAsync($"$share/pt/{root}/#", Q.Q1);
+                }
+
                 foreach (int node in new[] { 1, 2, 3 })
                 {
                     MqttTestClient publisher = await MqttTestClient.ConnectAsync(cluster[node], $"{prefix}-pub{node}");
                     publishers.Add(publisher);
                     await RoutePropagation.AwaitAsync(publisher, $"{root}/probe", [.. subscribers.Select(s => Current(s.Id))]);
+                    await RoutePropagation.AwaitAsync(
+                        payload => publisher.PublishAsync($"{root}/probe", payload, Q.Q1),
+                        async (token, wait) => await Eventually.TrueAsync(() => group.Any(m => m.Messages.Snapshot().Any(r => ControlMessages.Carries(r.Payload, token))), wait),
+                        $"the shared group (probes from {publisher})");
                 }
 
                 // a numbered QoS 1 stream from each node; node 3's ends when node 3 is gone
@@ -134,6 +147,8 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
                     [subscribers[2].Id] = subscribers[2].Home,
                     [$"{prefix}-pub1"] = 1,
                     [$"{prefix}-pub2"] = 2,
+                    [$"{prefix}-grp1"] = 1,
+                    [$"{prefix}-grp2"] = 2,
                 };
                 using var http = new HttpClient { Timeout = Timeouts.Short };
                 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
@@ -207,6 +222,24 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
                     }
                 }
 
+                // The shared group: every acknowledged message of every stream reaches one of its members at least once
+                // (node 3's, from its journal once it was downed). Members get messages in no common order: wait for them.
+                foreach (NumberedStream stream in streams.Values)
+                {
+                    IEnumerable<int> Received() => group.SelectMany(m => m.ApplicationMessages).Where(m => m.Topic == stream.Topic)
+                        .Select(m => int.Parse(m.Payload, CultureInfo.InvariantCulture));
+                    await Eventually.TrueAsync(() => stream.Acknowledged.Keys.All(Received().ToHashSet().Contains), Timeouts.Default);
+                    var counts = Received().GroupBy(s => s).ToDictionary(g => g.Key, g => g.Count());
+                    int[] lost = [.. stream.Acknowledged.Keys.Where(s => !counts.ContainsKey(s)).Order()];
+                    string line = $"shared group <- {stream.Topic}: acknowledged {stream.Acknowledged.Count}, delivered {counts.Count} distinct to its members, " +
+                        $"lost {lost.Length}{Range(lost)}, duplicated {counts.Values.Sum(c => c - 1)}";
+                    output.WriteLine(line);
+                    if (lost.Length > 0)
+                    {
+                        problems.Add(line);
+                    }
+                }
+
                 foreach (ClusterNode node in new[] { cluster[1], cluster[2] })
                 {
                     foreach (string line in node.Log.Snapshot().Where(l => l.Contains("Crash replay", StringComparison.Ordinal) || l.Contains("continues on this node", StringComparison.Ordinal)
@@ -223,7 +256,7 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
             {
                 await stop.CancelAsync();
                 await Task.WhenAll(streams.Values.Select(s => s.Task.ContinueWith(_ => { }, TaskScheduler.Default)));
-                foreach (MqttTestClient client in publishers.Concat(connections.Values.SelectMany(c => c)))
+                foreach (MqttTestClient client in publishers.Concat(connections.Values.SelectMany(c => c)).Concat(group))
                 {
                     await client.DisposeAsync();
                 }

@@ -9,7 +9,8 @@ namespace ClusterBroker.Core.Tests;
 /// <summary>
 /// A crashed publisher node's journal routes its last messages again (<see cref="BrokerMessage.Replayed"/>). A persistent
 /// session of this node that had the original (it arrived here as a forward after the session's subscriptions were in
-/// place) is not given the replayed copy; a session that subscribed later is.
+/// place) is not given the replayed copy; a session that subscribed later is. A shared group gets it once, through one
+/// member (the group was owed it: the journal keeps messages for shared groups as for persistent sessions).
 /// </summary>
 public class Replay_Repeat_Tests
 {
@@ -55,6 +56,41 @@ public class Replay_Repeat_Tests
 
         Assert.Equal(["again", "again", "never forwarded here"], subscriber.ReceivedPayloads);
         Assert.Equal(0, router.ReplayRepeatsSkipped);
+    }
+
+    [Fact]
+    public void A_replayed_copy_goes_to_one_member_of_each_matching_shared_group_and_to_no_clean_plain_subscriber()
+    {
+        var broker = new TestBroker();
+        NodeRouter router = broker.Context.Router;
+        TestClient first = broker.Connect("member-1");
+        first.Subscribe("$share/g/t", QualityOfService.AtLeastOnce);
+        TestClient second = broker.Connect("member-2");
+        second.Subscribe("$share/g/t", QualityOfService.AtLeastOnce);
+        TestClient clean = broker.Connect("clean");
+        clean.Subscribe("t", QualityOfService.AtLeastOnce);
+
+        router.Publish(Forwarded("owed to the group") with { Replayed = true });
+
+        Assert.Equal(["owed to the group"], first.ReceivedPayloads.Concat(second.ReceivedPayloads));
+        Assert.Empty(clean.ReceivedPayloads);
+    }
+
+    [Fact]
+    public void A_message_for_a_shared_group_only_is_journaled_like_one_for_a_persistent_session()
+    {
+        var broker = new TestBroker();
+        NodeRouter router = broker.Context.Router;
+        TestClient member = broker.Connect("member");
+        member.Subscribe("$share/g/t", QualityOfService.AtLeastOnce);
+        TestClient clean = broker.Connect("clean");
+        clean.Subscribe("other", QualityOfService.AtLeastOnce);
+
+        router.Publish(Forwarded("to the group"), out bool groupReached);
+        router.Publish(Forwarded("to a clean session") with { Topic = "other" }, out bool cleanReached);
+
+        Assert.True(groupReached);
+        Assert.False(cleanReached);
     }
 
     [Fact]

@@ -59,11 +59,8 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
         List<ClusterRouteTable.SharedRoute> shared = t_shared ??= new List<ClusterRouteTable.SharedRoute>();
         try
         {
-            reachesPersistentSession = routes.Match(message.Topic, nodes, shared, checkPersistent);
-            if (message.Replayed)
-            {
-                shared.Clear(); // a replay is for persistent sessions, never for a shared group (NodeRouter)
-            }
+            // A shared group is owed the message whoever its members are: the journal keeps it as for a persistent session.
+            reachesPersistentSession = routes.Match(message.Topic, nodes, shared, checkPersistent) || (checkPersistent && shared.Count > 0);
 
             Dictionary<RemoteNode, List<RouteKey>>? placed = shared.Count > 0 ? PlaceGroups(message, shared, localGroups) : null;
             int sent = nodes.Count;

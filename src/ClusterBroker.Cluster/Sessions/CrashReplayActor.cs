@@ -20,12 +20,13 @@ namespace ClusterBroker.Cluster.Sessions;
 /// </summary>
 /// <remarks>
 /// What this gives is at least once: a message the crashed node had already delivered is delivered again (not
-/// flagged DUP: it is a new delivery to the session). Shared subscriptions are left out: their messages went to one
-/// member of the group, and a replay would repeat them to another.
+/// flagged DUP: it is a new delivery to the session). Shared subscriptions are left out of this per-session replay:
+/// what was placed on the dead node for a group goes back to a member elsewhere (the forward sender's hand-over).
 /// Messages published on the crashed node itself no survivor saw: one survivor (the one the replicator names, the
 /// lowest address) reads them from the dead node's publish journal (<see cref="IPublishJournal"/>, written before
 /// their acknowledgement) and routes them again as <see cref="BrokerMessage.Replayed"/>: to the persistent sessions
-/// of every node, and, through the dead node's kept routes, into this replay for the sessions continued from it.
+/// of every node, to one member of each matching shared group (at least once), and, through the dead node's kept
+/// routes, into this replay for the sessions continued from it.
 /// Requests for a dead node are answered only once the journal of that node was routed again here.
 /// </remarks>
 public sealed class CrashReplayActor : UntypedActor, IWithTimers

@@ -38,8 +38,8 @@ public sealed record BrokerMessage
     /// <summary>
     /// True for a copy republished from a crashed node's publish journal (<see cref="Sessions.IPublishJournal"/>): that
     /// node acknowledged it to its publisher and may or may not have passed it on before it died. Only persistent
-    /// sessions get it (they were promised it; a clean subscriber was not, and would mostly see a duplicate); shared
-    /// groups do not (a member may have had it already, and the group must not get it twice).
+    /// sessions get it (they were promised it; a clean subscriber was not, and would mostly see a duplicate), and one
+    /// member of each matching shared group (the group was promised it; a member may have had it already: at least once).
     /// </summary>
     public bool Replayed { get; init; }
 

@@ -55,7 +55,7 @@ public sealed partial class NodeRouter
                     }
                 }
             }
-            else if (forward && _groups.Count > 0 && !message.Replayed)
+            else if (forward && _groups.Count > 0)
             {
                 _shared.Match(message.Topic, ref groupCollector);
             }
@@ -65,17 +65,18 @@ public sealed partial class NodeRouter
             _lock.ExitReadLock();
         }
 
-        // A local persistent subscriber answers the journal's question; otherwise the forwarder's match does.
-        reachesPersistent = checkPersistent && matches.Exists(static m => m.Subscriber.Persistent);
+        // A local persistent subscriber, or a shared group (owed the message whoever its members are), answers the
+        // journal's question; otherwise the forwarder's match does.
+        reachesPersistent = checkPersistent && (groups.Count > 0 || matches.Exists(static m => m.Subscriber.Persistent));
         int routed = 0;
         try
         {
             if (message.Replayed)
             {
-                // Replayed from a crashed node's journal: for persistent sessions only, never for a shared group, and not
-                // to a session of this node that had the original.
+                // Replayed from a crashed node's journal: for persistent sessions only, and not to a session of this node
+                // that had the original; and for each matching shared group, to one member (at least once: the crashed
+                // node may have passed it to a member already).
                 matches.RemoveAll(static m => !m.Subscriber.Persistent);
-                groups.Clear();
                 SkipSessionsThatHadTheOriginal(message, matches);
             }
             else if (!forward && ReceivedForwards is { } received && message.Id != 0 && message.QoS != QualityOfService.AtMostOnce

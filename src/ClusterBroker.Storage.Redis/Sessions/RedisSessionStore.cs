@@ -13,19 +13,27 @@ namespace ClusterBroker.Storage.Redis.Sessions;
 /// While a client is connected, its QoS 2 flows (<see cref="IQoS2DeliveryLog"/>) are in <c>session-qos2:{clientId}</c>
 /// (a hash: packet identifier -> send order and entry), and the identities of the QoS 2 messages it was given in
 /// <c>session-given:{clientId}</c> (a sorted set scored by time, kept <see cref="GivenWindow"/>).
+/// <paramref name="givenWindow"/>: how long those identities are kept (<see cref="DefaultGivenWindow"/> when null).
 /// </summary>
 /// <remarks>
 /// Every write that changes more than one key is one MULTI/EXEC transaction, so a crash never leaves a record
 /// without its index entry or half a pending list. Writes of one session are issued in order by its single owner
 /// on the node's one multiplexer, which sends them in that order; nothing here waits for Redis on the caller's thread.
 /// </remarks>
-public sealed class RedisSessionStore(RedisConnection connection, ILoggerFactory loggerFactory) : ISessionStore, IQoS2DeliveryLog
+public sealed class RedisSessionStore(RedisConnection connection, ILoggerFactory loggerFactory, TimeSpan? givenWindow = null) : ISessionStore, IQoS2DeliveryLog
 {
+    /// <summary>The identities' window when none is given: what <see cref="GivenWindowFor"/> gives for a StableAfter of 3 minutes.</summary>
+    public static readonly TimeSpan DefaultGivenWindow = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long the identity of a QoS 2 message given to a session is remembered.</summary>
+    public TimeSpan GivenWindow { get; } = givenWindow ?? DefaultGivenWindow;
+
     /// <summary>
-    /// How long the identity of a QoS 2 message given to a session is remembered: longer than a crash replay can bring it
-    /// again (the publish journal's window, StableAfter + 45 s, plus the replay's 2 minutes), for StableAfter up to 2 minutes.
+    /// The identities' window for a cluster's StableAfter: longer than a replay can bring a message again after its node
+    /// crashed (a survivor keeps its forwards, and a journal its messages, for StableAfter + 45 s), plus a minute for the
+    /// failure detection and the session's reload.
     /// </summary>
-    public static readonly TimeSpan GivenWindow = TimeSpan.FromMinutes(5);
+    public static TimeSpan GivenWindowFor(TimeSpan stableAfter) => stableAfter + TimeSpan.FromSeconds(105);
 
     // The given set is trimmed by age every so many writes (and expires with its last write).
     private const int TrimEvery = 64;
