@@ -46,11 +46,11 @@ internal static class ClusterConfig
                 # soon as it sees the others unreachable (MinorityFenceActor: its clients are disconnected and new ones
                 # refused), seconds before the majority downs it, so its entities have nobody to serve by then.
                 down-removal-margin = 200ms
-                # Gossip and the leader's actions (Down -> Removed) twice a second rather than once: a crashed node is
-                # removed, and its shards restarted elsewhere, half a second sooner on average; the traffic is a few
-                # small messages per second per node.
-                gossip-interval = 500ms
-                leader-actions-interval = 500ms
+                # Gossip and the leader's actions (Down -> Removed) four times a second rather than once: the nodes agree on a
+                # crashed node's unreachability, and the leader removes it after the resolver's decision, sooner (the resolver's
+                # StableAfter counts from the last change it saw); the traffic is a few small messages per second per node.
+                gossip-interval = 250ms
+                leader-actions-interval = 250ms
                 # Two heartbeats a second rather than one: a crashed node is found unreachable about half a second sooner
                 # (the detector waits for the mean interval plus the acceptable pause); a healthy node paused for less than
                 # the acceptable pause is still not suspected.
