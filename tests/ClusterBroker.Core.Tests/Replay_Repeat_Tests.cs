@@ -23,6 +23,13 @@ public class Replay_Repeat_Tests
         return client;
     }
 
+    private static TestClient CleanSubscriber(TestBroker broker, string clientId, string filter)
+    {
+        TestClient client = broker.Connect(clientId);
+        client.Subscribe(filter, QualityOfService.AtLeastOnce);
+        return client;
+    }
+
     [Fact]
     public void A_replayed_copy_skips_the_sessions_that_had_the_forwarded_original_and_reaches_one_that_subscribed_since()
     {
@@ -63,12 +70,9 @@ public class Replay_Repeat_Tests
     {
         var broker = new TestBroker();
         NodeRouter router = broker.Context.Router;
-        TestClient first = broker.Connect("member-1");
-        first.Subscribe("$share/g/t", QualityOfService.AtLeastOnce);
-        TestClient second = broker.Connect("member-2");
-        second.Subscribe("$share/g/t", QualityOfService.AtLeastOnce);
-        TestClient clean = broker.Connect("clean");
-        clean.Subscribe("t", QualityOfService.AtLeastOnce);
+        TestClient first = CleanSubscriber(broker, "member-1", "$share/g/t");
+        TestClient second = CleanSubscriber(broker, "member-2", "$share/g/t");
+        TestClient clean = CleanSubscriber(broker, "clean", "t");
 
         router.Publish(Forwarded("owed to the group") with { Replayed = true });
 
@@ -81,10 +85,8 @@ public class Replay_Repeat_Tests
     {
         var broker = new TestBroker();
         NodeRouter router = broker.Context.Router;
-        TestClient member = broker.Connect("member");
-        member.Subscribe("$share/g/t", QualityOfService.AtLeastOnce);
-        TestClient clean = broker.Connect("clean");
-        clean.Subscribe("other", QualityOfService.AtLeastOnce);
+        CleanSubscriber(broker, "member", "$share/g/t");
+        CleanSubscriber(broker, "clean", "other");
 
         router.Publish(Forwarded("to the group"), out bool groupReached);
         router.Publish(Forwarded("to a clean session") with { Topic = "other" }, out bool cleanReached);

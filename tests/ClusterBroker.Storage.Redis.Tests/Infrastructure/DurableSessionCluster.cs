@@ -14,28 +14,6 @@ namespace ClusterBroker.Storage.Redis.Tests.Infrastructure;
 /// </summary>
 public sealed class DurableSessionCluster : IAsyncLifetime
 {
-    private const string Hocon = """
-        akka {
-          loglevel = WARNING
-          actor {
-            provider = cluster
-            serialize-messages = on
-            serializers { cluster-broker = "ClusterBroker.Cluster.Serialization.ClusterBrokerSerializer, ClusterBroker.Cluster" }
-            serialization-bindings { "ClusterBroker.Cluster.Messages.IClusterBrokerMessage, ClusterBroker.Cluster" = cluster-broker }
-          }
-          remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
-          coordinated-shutdown.default-phase-timeout = 2s
-          cluster {
-            sharding {
-              remember-entities = off
-              passivate-idle-entity-after = off
-              distributed-data.durable.keys = []
-            }
-            distributed-data.durable.keys = []
-          }
-        }
-        """;
-
     private RedisServer? _redis;
     private RedisConnection? _connection;
 
@@ -56,7 +34,7 @@ public sealed class DurableSessionCluster : IAsyncLifetime
         _redis = await RedisServer.StartAsync();
         _connection = await RedisConnection.ConnectAsync(new RedisOptions { Configuration = _redis.Configuration, KeyPrefix = Unique.Prefix() }, Logs);
         Store = new RedisSessionStore(_connection, Logs);
-        Kit = new Akka.TestKit.Xunit2.TestKit(Hocon, "durable-session-tests");
+        Kit = new Akka.TestKit.Xunit2.TestKit(ClusterBroker.Cluster.Tests.ClusterTestConfig.Hocon, "durable-session-tests");
         ActorSystem system = Kit.Sys;
         var cluster = Akka.Cluster.Cluster.Get(system);
         cluster.Join(cluster.SelfAddress);
