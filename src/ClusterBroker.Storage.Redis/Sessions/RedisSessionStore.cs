@@ -172,8 +172,12 @@ public sealed class RedisSessionStore(RedisConnection connection, ILoggerFactory
         return Recorded(Task.WhenAll(flow, given), clientId, "a QoS 2 PUBLISH");
     }
 
-    public Task<bool> ReleasingAsync(string clientId, ushort packetId, QueuedMessage message) =>
-        Recorded(Database.HashSetAsync(QoS2Key(clientId), (int)packetId, Flow(new InflightMessage(packetId, message, true))), clientId, "a QoS 2 PUBREL");
+    /// <remarks>A released flow is never published again (only its PUBREL is sent): its record keeps the message without its payload.</remarks>
+    public Task<bool> ReleasingAsync(string clientId, ushort packetId, QueuedMessage message)
+    {
+        QueuedMessage withoutPayload = message with { Message = message.Message with { Payload = ReadOnlyMemory<byte>.Empty } };
+        return Recorded(Database.HashSetAsync(QoS2Key(clientId), (int)packetId, Flow(new InflightMessage(packetId, withoutPayload, true))), clientId, "a QoS 2 PUBREL");
+    }
 
     public void Completed(string clientId, ushort packetId) =>
         _ = Database.HashDeleteAsync(QoS2Key(clientId), (int)packetId, CommandFlags.FireAndForget);
@@ -195,8 +199,9 @@ public sealed class RedisSessionStore(RedisConnection connection, ILoggerFactory
             await write.ConfigureAwait(false);
             return true;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex)
         {
+            // Never faults (IQoS2DeliveryLog): Redis refused or timed out, or the connection is closing with the node.
             long failed = Interlocked.Increment(ref _qos2Failed);
             if ((failed & (failed - 1)) == 0)
             {
