@@ -128,6 +128,13 @@ public sealed class Publish_Journal_Tests(ITestOutputHelper output)
         });
     }
 
+    // The CI run is small; loadtests/chaos.sh redis runs it longer through these variables.
+    private static readonly int BeforeRedisStops = Setting("CLUSTERBROKER_REDIS_STOP_BEFORE", 100);
+    private static readonly int AfterRedisReturns = Setting("CLUSTERBROKER_REDIS_STOP_AFTER", 100);
+
+    private static int Setting(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value > 0 ? value : fallback;
+
     [Fact]
     public async Task With_Redis_stopped_no_publish_is_acknowledged_as_a_success_unless_stored_and_every_success_is_delivered()
     {
@@ -142,7 +149,7 @@ public sealed class Publish_Journal_Tests(ITestOutputHelper output)
             await using MqttTestClient publisher311 = await MqttTestClient.ConnectAsync(cluster[1], Unique.ClientId("jr-pub311"), MqttProtocolVersion.V311);
             var acked = new ConcurrentDictionary<int, bool>();
             var refused = new ConcurrentDictionary<int, string>();
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90 + ((BeforeRedisStops + AfterRedisReturns) / 50)));
             Task publishing = Task.CompletedTask;
             try
             {
@@ -152,7 +159,7 @@ public sealed class Publish_Journal_Tests(ITestOutputHelper output)
                 // 5.0, paced: each message is acknowledged as a success or refused, never left open
                 publishing = Task.Run(async () =>
                 {
-                    for (int seq = 1; seq <= 20_000 && !stop.IsCancellationRequested; seq++)
+                    for (int seq = 1; seq <= Math.Max(20_000, (BeforeRedisStops + AfterRedisReturns) * 20) && !stop.IsCancellationRequested; seq++)
                     {
                         try
                         {
@@ -168,7 +175,7 @@ public sealed class Publish_Journal_Tests(ITestOutputHelper output)
                     }
                 }, CancellationToken.None);
 
-                Assert.True(await Eventually.TrueAsync(() => acked.Count >= 100, Timeouts.Default), "the stream did not start");
+                Assert.True(await Eventually.TrueAsync(() => acked.Count >= BeforeRedisStops, Timeouts.Default + TimeSpan.FromMilliseconds(BeforeRedisStops * 20)), "the stream did not start");
                 await redis.StopAsync();
                 Assert.True(await Eventually.TrueAsync(() => !refused.IsEmpty, Timeouts.Default), "no publish was refused while Redis was down");
                 Assert.Contains("UnspecifiedError", refused.First().Value, StringComparison.Ordinal);
@@ -181,7 +188,7 @@ public sealed class Publish_Journal_Tests(ITestOutputHelper output)
 
                 await redis.StartAgainAsync();
                 int ackedAtReturn = acked.Count;
-                Assert.True(await Eventually.TrueAsync(() => acked.Count >= ackedAtReturn + 100, Timeouts.Default), "publishing did not succeed again after Redis came back");
+                Assert.True(await Eventually.TrueAsync(() => acked.Count >= ackedAtReturn + AfterRedisReturns, Timeouts.Default + TimeSpan.FromMilliseconds(AfterRedisReturns * 20)), "publishing did not succeed again after Redis came back");
                 await stop.CancelAsync();
                 await publishing;
 

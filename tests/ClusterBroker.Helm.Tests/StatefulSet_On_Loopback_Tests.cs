@@ -25,6 +25,9 @@ public class StatefulSet_On_Loopback_Tests(ITestOutputHelper output)
     private static readonly TimeSpan s_ready = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan s_exit = TimeSpan.FromSeconds(90);
 
+    // How many times every pod is rolled (one in CI; loadtests/chaos.sh roll runs more).
+    private static readonly int s_rounds = int.TryParse(Environment.GetEnvironmentVariable("CLUSTERBROKER_ROLL_ROUNDS"), out int rounds) && rounds > 0 ? rounds : 1;
+
     [Fact]
     public async Task Three_pods_as_the_chart_renders_them_form_one_cluster_and_roll_one_by_one_losing_nothing()
     {
@@ -82,22 +85,25 @@ public class StatefulSet_On_Loopback_Tests(ITestOutputHelper output)
             publisher = new SequencePublisher(ready, mqttPort);
             publisher.Start();
             await Eventually(() => Task.FromResult(publisher.Acknowledged.Count >= 50), TimeSpan.FromSeconds(30), "the publisher got no acknowledgements", processes);
-            for (int ordinal = pods.Count - 1; ordinal >= 0; ordinal--)
+            for (int round = 1; round <= s_rounds; round++)
             {
-                RenderedPod pod = pods[ordinal];
-                output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} SIGTERM to pod {ordinal} ({pod.Address})");
-                ready.Set(ordinal, false);
-                BrokerProcess old = processes[ordinal]!;
-                old.Terminate();
-                int? exitCode = await old.WaitForExitAsync(s_exit);
-                Assert.True(exitCode == 0, $"pod {ordinal} exited with {exitCode?.ToString() ?? "nothing (still running)"} after SIGTERM:\n{old.Tail()}");
-                output.WriteLine($"pod {ordinal} drained and exited 0; {publisher.Acknowledged.Count} messages acknowledged so far");
-                old.Dispose();
-                processes[ordinal] = BrokerProcess.Start(pod.Args, pod.Environment);
-                await WaitReadyAsync(http, pod, processes[ordinal]!, httpPort);
-                ready.Set(ordinal, true);
-                await WaitForMembersUpAsync(http, pod, httpPort, 3, processes);
-                output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} pod {ordinal} restarted and ready");
+                for (int ordinal = pods.Count - 1; ordinal >= 0; ordinal--)
+                {
+                    RenderedPod pod = pods[ordinal];
+                    output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} round {round}: SIGTERM to pod {ordinal} ({pod.Address})");
+                    ready.Set(ordinal, false);
+                    BrokerProcess old = processes[ordinal]!;
+                    old.Terminate();
+                    int? exitCode = await old.WaitForExitAsync(s_exit);
+                    Assert.True(exitCode == 0, $"pod {ordinal} exited with {exitCode?.ToString() ?? "nothing (still running)"} after SIGTERM:\n{old.Tail()}");
+                    output.WriteLine($"pod {ordinal} drained and exited 0; {publisher.Acknowledged.Count} messages acknowledged so far");
+                    old.Dispose();
+                    processes[ordinal] = BrokerProcess.Start(pod.Args, pod.Environment);
+                    await WaitReadyAsync(http, pod, processes[ordinal]!, httpPort);
+                    ready.Set(ordinal, true);
+                    await WaitForMembersUpAsync(http, pod, httpPort, 3, processes);
+                    output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} pod {ordinal} restarted and ready");
+                }
             }
 
             int rolled = publisher.Acknowledged.Count;
