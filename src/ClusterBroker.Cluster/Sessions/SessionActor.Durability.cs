@@ -172,7 +172,8 @@ public sealed partial class SessionActor
     private void HostSubscriptionsHere()
     {
         long now = Now;
-        _replayedRepeats = new ReplayedRepeats([], _state.Export(now).Offline, now);
+        SessionRecord record = _state.Export(now); // exported once: it walks the whole queue
+        _replayedRepeats = new ReplayedRepeats([], record.Offline, now);
         _localNode.Tell(new HostSessionEndpoint(ClientId, _state.Subscriptions));
         SetNode(_localNode);
         if (_persistence?.Home is { } deadHome)
@@ -180,7 +181,7 @@ public sealed partial class SessionActor
             AskForCrashReplayOnceRouted(deadHome, _state.Subscriptions);
         }
 
-        _persistence?.Offline(LocalHome, _sessionExpiryInterval, _state.Export(now));
+        _persistence?.Offline(LocalHome, _sessionExpiryInterval, record);
         _clusterMetrics.SessionRecovered();
         _logger.LogInformation(
             "Session of client {ClientId} continues on this node (the node keeping its subscriptions left the cluster): {Subscriptions} subscription(s), {Pending} pending message(s)",
