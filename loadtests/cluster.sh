@@ -9,6 +9,7 @@
 #   loadtests/cluster.sh
 #   loadtests/cluster.sh --note "text"     # a line for the section's notes (e.g. why this is a re-run); repeatable
 #   loadtests/cluster.sh --wait-quiet 600  # first wait up to 600 s for the 1-minute load average to drop to 4 or less
+#   loadtests/cluster.sh --node-args "--forward-port -1"  # extra arguments for the three cluster nodes (here: forward through Akka remoting)
 #
 # Loopback only. Every process this script starts (broker nodes, runner, measurement) is killed on exit.
 set -euo pipefail
@@ -42,11 +43,13 @@ load_mark() { printf '%s\t%s\t%s\n' "$1" "$(cut -d' ' -f1-3 /proc/loadavg | sed 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 command_text="loadtests/cluster.sh"
+NODE_ARGS=()
 while [ $# -gt 0 ]; do
   case $1 in
     --note) [ $# -ge 2 ] || { echo "--note needs a text" >&2; exit 2; }; echo "$2" >>"$OUT/notes.txt"; shift 2 ;;
     --wait-quiet) [[ ${2:-} =~ ^[0-9]+$ ]] || { echo "--wait-quiet needs seconds" >&2; exit 2; }; WAIT_QUIET=$2; command_text+=" --wait-quiet $2"; shift 2 ;;
-    *) echo "unknown option $1 (--note TEXT, --wait-quiet SECONDS)" >&2; exit 2 ;;
+    --node-args) [ $# -ge 2 ] || { echo "--node-args needs a text" >&2; exit 2; }; read -r -a NODE_ARGS <<<"$2"; command_text+=" --node-args \"$2\""; shift 2 ;;
+    *) echo "unknown option $1 (--note TEXT, --wait-quiet SECONDS, --node-args \"ARGS\")" >&2; exit 2 ;;
   esac
 done
 
@@ -157,7 +160,7 @@ SEEDS="127.0.0.1:$C1,127.0.0.1:$C2,127.0.0.1:$C3"
 i=1
 for pair in "$M1:$C1" "$M2:$C2" "$M3:$C3"; do
   start_node "node$i" "${pair%%:*}" --cluster-host 127.0.0.1 --cluster-port "${pair##*:}" --seed-nodes "$SEEDS" --Cluster:StableAfter 00:00:05 \
-    --Cluster:InMemoryStores true
+    --Cluster:InMemoryStores true "${NODE_ARGS[@]}"
   i=$((i + 1))
 done
 wait_listening node1; wait_listening node2; wait_listening node3

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using ClusterBroker.Cluster.ClientIds;
+using ClusterBroker.Cluster.Links;
 using ClusterBroker.Cluster.Messages;
 using ClusterBroker.Cluster.Routing;
 using ClusterBroker.Cluster.Sessions;
@@ -198,13 +199,37 @@ public sealed class BrokerNode : IAsyncDisposable
 
         ILogger logger = loggerFactory.CreateLogger<BrokerNode>();
         ILogger clusterLogger = loggerFactory.CreateLogger("ClusterBroker.Cluster");
-        ActorSystem system = ActorSystem.Create(cluster.Name, ClusterConfig.Build(options, cluster));
+        var clusterMetrics = new ClusterMetrics();
+        // The forward link listener binds first: its port goes into this node's cluster role, for the others to find.
+        ForwardLinkListener? links = cluster.ForwardPort < 0
+            ? null
+            : ForwardLinkListener.Bind(string.IsNullOrWhiteSpace(cluster.BindHost) ? cluster.Host : cluster.BindHost, cluster.ForwardPort,
+                ClusterConfig.FrameSize(options, cluster), clusterMetrics, clusterLogger);
+        ActorSystem system;
+        try
+        {
+            system = ActorSystem.Create(cluster.Name, ClusterConfig.Build(options, cluster, links is null ? [] : [ForwardLinkProtocol.RoleFor(links.Port)]));
+        }
+        catch
+        {
+            if (links is not null)
+            {
+                await links.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        if (links is not null)
+        {
+            system.RegisterOnTermination(() => links.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5)));
+        }
+
         try
         {
             ISessionStore? sessionStore = stores?.Sessions;
             var sessions = new ClusterSessionRegistry(system, options.TakeoverTimeout + TimeSpan.FromSeconds(10), durableSessions: sessionStore is not null);
             var context = new BrokerContext(options, sessions, loggerFactory, authenticator, stores?.Retained ?? new InMemoryRetainedMessageStore(), authorizer: authorizer);
-            var clusterMetrics = new ClusterMetrics();
             var routes = new ClusterRouteTable();
 
             // Routing first: no subscription may happen before the route observer is in place.
@@ -227,7 +252,9 @@ public sealed class BrokerNode : IAsyncDisposable
             IActorRef? crashReplay = sessionStore is null ? null : system.ActorOf(CrashReplayActor.Props(sessions, context.Router, journal, clusterLogger), CrashReplayActor.Name);
             IActorRef replicator = system.ActorOf(RouteReplicatorActor.Props(context.Router, routes, clusterMetrics, clusterLogger, crashReplayWindow, crashReplay), RouteReplicatorActor.Name);
             context.Router.RouteObserver = RouteReplicatorActor.Observer(replicator);
-            system.ActorOf(ForwardReceiverActor.Props(context.Router, routes, clusterMetrics, clusterLogger), ForwardReceiverActor.Name);
+            var delivery = new ForwardDelivery(context.Router, routes, clusterMetrics, clusterLogger);
+            system.ActorOf(ForwardReceiverActor.Props(delivery, clusterMetrics, clusterLogger), ForwardReceiverActor.Name);
+            links?.Start(system, delivery);
             system.ActorOf(ClusterMembershipActor.Props(clusterLogger, clusterMetrics), "cluster-membership");
             system.ActorOf(MinorityFenceActor.Props(context, clusterLogger), MinorityFenceActor.Name);
             IActorRef nodeActor = system.ActorOf(BrokerNodeActor.Props(context, sessions), BrokerNodeActor.Name);
@@ -379,6 +406,11 @@ public sealed class BrokerNode : IAsyncDisposable
         new("$SYS/broker/cluster/forwards/sent", m.ForwardsSent),
         new("$SYS/broker/cluster/forwards/received", m.ForwardsReceived),
         new("$SYS/broker/cluster/forwards/batches", m.ForwardBatchesSent),
+        new("$SYS/broker/cluster/forwards/received-over-links", m.ForwardsReceivedOverLinks),
+        new("$SYS/broker/cluster/forward-links/open", m.ForwardLinksOpen),
+        new("$SYS/broker/cluster/forward-links/failures", m.ForwardLinkFailures),
+        new("$SYS/broker/cluster/forward-links/dropped", m.ForwardsDroppedLinkDown),
+        new("$SYS/broker/cluster/forward-links/refused", m.ForwardLinksRefused),
         new("$SYS/broker/cluster/route-deltas/sent", m.RouteDeltasSent),
         new("$SYS/broker/cluster/route-deltas/received", m.RouteDeltasReceived),
         new("$SYS/broker/cluster/snapshots/sent", m.SnapshotsSent),

@@ -6,11 +6,18 @@ namespace ClusterBroker.Cluster;
 /// <summary>The Akka configuration of a node, every setting that matters written out deliberately.</summary>
 internal static class ClusterConfig
 {
-    public static Config Build(BrokerOptions options, ClusterOptions cluster)
+    /// <summary>
+    /// The largest message between nodes: a forwarded PUBLISH of the maximum packet size must fit one frame (batches close
+    /// at 60 KiB, session state moves in 60 KiB parts, so nothing else needs more).
+    /// </summary>
+    public static int FrameSize(BrokerOptions options, ClusterOptions cluster) =>
+        (int)Math.Max(cluster.MaximumFrameSize, Math.Min((long)options.MaximumPacketSize + (64 * 1024), int.MaxValue - 1));
+
+    /// <param name="roles">The node's cluster roles (e.g. the port of its forward link listener, <see cref="Links.ForwardLinkProtocol.RoleFor"/>).</param>
+    public static Config Build(BrokerOptions options, ClusterOptions cluster, IReadOnlyList<string>? roles = null)
     {
-        // A forwarded PUBLISH of the maximum packet size must fit one frame (batches close at 60 KiB, session
-        // state moves in 60 KiB parts, so nothing else needs more).
-        long frame = Math.Max(cluster.MaximumFrameSize, Math.Min((long)options.MaximumPacketSize + (64 * 1024), int.MaxValue - 1));
+        long frame = FrameSize(options, cluster);
+        string roleList = string.Join(", ", (roles ?? []).Select(static r => "\"" + r + "\""));
         string bind = string.IsNullOrWhiteSpace(cluster.BindHost) ? cluster.Host : cluster.BindHost;
         string stableAfter = Milliseconds(cluster.StableAfter);
         string heartbeatPause = Milliseconds(cluster.FailureDetectionPause);
@@ -39,6 +46,7 @@ internal static class ClusterConfig
               }
               cluster {
                 seed-nodes = []
+                roles = [{{roleList}}]
                 min-nr-of-members = 1
                 # Sharding and singletons start a downed node's shards elsewhere this long after it is removed (0.2 s). By
                 # default it would be stable-after again (safety for a minority still running its entities), which

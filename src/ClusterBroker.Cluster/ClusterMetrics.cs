@@ -22,6 +22,11 @@ public sealed class ClusterMetrics
     private long _sessionStoreWriteFailures;
     private long _sessionsRecovered;
     private long _replayRepeatsSkipped;
+    private long _forwardLinksOpen;
+    private long _forwardLinkFailures;
+    private long _forwardsDroppedLinkDown;
+    private long _forwardsReceivedOverLinks;
+    private long _forwardLinksRefused;
     private readonly ConcurrentDictionary<string, NodeForwardCounter> _forwardsByNode = new(StringComparer.Ordinal);
 
     /// <summary>The queue depths of the offline persistent sessions whose entities live on this node.</summary>
@@ -105,4 +110,35 @@ public sealed class ClusterMetrics
 
     /// <summary>A crash or journal replay brought a session continued from the store a message it had already: not delivered.</summary>
     public void ReplayRepeatSkipped() => Interlocked.Increment(ref _replayRepeatsSkipped);
+
+    /// <summary>Forward links from this node to others open now.</summary>
+    public long ForwardLinksOpen => Volatile.Read(ref _forwardLinksOpen);
+
+    /// <summary>Forward links that could not be opened or broke while open (each logged).</summary>
+    public long ForwardLinkFailures => Volatile.Read(ref _forwardLinkFailures);
+
+    /// <summary>Messages to forward that were dropped because their link stayed down past its buffer (logged).</summary>
+    public long ForwardsDroppedLinkDown => Volatile.Read(ref _forwardsDroppedLinkDown);
+
+    /// <summary>Of <see cref="ForwardsReceived"/>, those that arrived over forward links (the rest came through Akka remoting).</summary>
+    public long ForwardsReceivedOverLinks => Volatile.Read(ref _forwardsReceivedOverLinks);
+
+    /// <summary>Connections to this node's forward link listener refused (not a member, wrong cluster or node, bad hello; logged).</summary>
+    public long ForwardLinksRefused => Volatile.Read(ref _forwardLinksRefused);
+
+    public void ForwardLinkOpened() => Interlocked.Increment(ref _forwardLinksOpen);
+
+    public void ForwardLinkClosed() => Interlocked.Decrement(ref _forwardLinksOpen);
+
+    public void ForwardLinkFailed() => Interlocked.Increment(ref _forwardLinkFailures);
+
+    public void ForwardsDroppedOnLink(int count) => Interlocked.Add(ref _forwardsDroppedLinkDown, count);
+
+    public void AddForwardsReceivedOverLink(int count)
+    {
+        Interlocked.Add(ref _forwardsReceived, count);
+        Interlocked.Add(ref _forwardsReceivedOverLinks, count);
+    }
+
+    public void ForwardLinkRefused() => Interlocked.Increment(ref _forwardLinksRefused);
 }

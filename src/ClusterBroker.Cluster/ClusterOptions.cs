@@ -25,6 +25,14 @@ public sealed class ClusterOptions
     /// <summary>Cluster (Akka.Remote) port; 0 picks a free one (fine for a single node).</summary>
     public int Port { get; set; }
 
+    /// <summary>
+    /// Port of this node's forward link listener: the direct TCP connection every other node opens to it for the PUBLISH
+    /// messages it forwards here (cheaper and quicker than Akka remoting). 0 = any free port (each node tells the others
+    /// which through its cluster role); -1 = no forward links, messages are forwarded through Akka remoting. Binds to the
+    /// same address as the cluster port.
+    /// </summary>
+    public int ForwardPort { get; set; }
+
     /// <summary>Comma-separated host:port list of seed nodes; empty = this node forms a cluster of its own.</summary>
     public string SeedNodes { get; set; } = "";
 
@@ -82,6 +90,15 @@ public sealed class ClusterOptions
         if (Port is < 0 or > 65_535)
         {
             errors.Add($"Cluster:Port must be between 0 (any free port) and 65535 (was {Port}).");
+        }
+
+        if (ForwardPort is < -1 or > 65_535)
+        {
+            errors.Add($"Cluster:ForwardPort must be -1 (no forward links), 0 (any free port) or a port up to 65535 (was {ForwardPort}).");
+        }
+        else if (ForwardPort > 0 && ForwardPort == Port)
+        {
+            errors.Add($"Cluster:ForwardPort must differ from Cluster:Port (both were {Port}).");
         }
 
         if (string.IsNullOrWhiteSpace(Host))

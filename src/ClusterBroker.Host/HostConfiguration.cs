@@ -48,6 +48,7 @@ internal static class HostConfiguration
         ["--cluster-bind"] = "Cluster:BindHost",
         ["--cluster-port"] = "Cluster:Port",
         ["--seed-nodes"] = "Cluster:SeedNodes",
+        ["--forward-port"] = "Cluster:ForwardPort",
         ["--allow-anonymous"] = "Security:AllowAnonymous",
         ["--password-file"] = "Security:PasswordFile",
         ["--acl-file"] = "Security:AclFile",
@@ -109,6 +110,8 @@ internal static class HostConfiguration
           --cluster-host NAME      address other nodes use to reach this one (default 127.0.0.1)
           --cluster-bind ADDRESS   address the cluster port binds to (default: the cluster host)
           --seed-nodes H:P[,H:P]   seed nodes; empty or only this node = form a new cluster
+          --forward-port N         port other nodes send forwarded PUBLISH messages to, directly over TCP (default 0 =
+                                   any free port, told to the others; -1 = forward through Akka remoting instead)
           --cluster-name NAME      cluster name, the same on every node (default cluster-broker)
           --password-file FILE     Mosquitto password file (user:$7$... lines); reloaded when it changes
           --acl-file FILE          Mosquitto ACL file (user/topic/pattern lines); reloaded when it changes

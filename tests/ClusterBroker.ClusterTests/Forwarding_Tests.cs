@@ -31,6 +31,7 @@ public sealed class Forwarding_Tests(SharedClusterFixture fixture, ITestOutputHe
             await using SysCounterReader node2 = await SysCounterReader.ConnectAsync(Cluster[2]);
             await using SysCounterReader node3 = await SysCounterReader.ConnectAsync(Cluster[3]);
             (long sentBefore, long receivedBefore, long node3Before) = await ReadAsync(node1, node2, node3);
+            long overLinksBefore = await node2.ReadSettledAsync(SysTopics.ForwardsReceivedOverLinks);
 
             for (int i = 1; i <= Messages; i++)
             {
@@ -41,10 +42,12 @@ public sealed class Forwarding_Tests(SharedClusterFixture fixture, ITestOutputHe
                 await subscriber.Messages.WaitUntilAsync(list => list.Count(m => !m.IsControl) >= Messages, $"{Messages} messages at {subscriber}");
             }
             (long sentAfter, long receivedAfter, long node3After) = await ReadAsync(node1, node2, node3);
+            long overLinksAfter = await node2.ReadSettledAsync(SysTopics.ForwardsReceivedOverLinks);
 
-            output.WriteLine($"node1 forwards/sent {sentBefore} -> {sentAfter}, node2 forwards/received {receivedBefore} -> {receivedAfter}, node3 forwards/received {node3Before} -> {node3After}");
+            output.WriteLine($"node1 forwards/sent {sentBefore} -> {sentAfter}, node2 forwards/received {receivedBefore} -> {receivedAfter} ({overLinksBefore} -> {overLinksAfter} over forward links), node3 forwards/received {node3Before} -> {node3After}");
             Assert.All(subscribers, s => Assert.Equal(Messages, s.ApplicationMessages.Count));
             Assert.Equal(Messages, receivedAfter - receivedBefore);
+            Assert.Equal(Messages, overLinksAfter - overLinksBefore); // over node1's forward link to node2, not Akka remoting
             Assert.Equal(0, node3After - node3Before);
             Assert.Equal(Messages, sentAfter - sentBefore);
         }

@@ -96,7 +96,7 @@ public sealed class Network_Partition_Tests(ITestOutputHelper output)
                 // the split: node 3 cut off from nodes 1 and 2
                 ClusterNode isolated = cluster[3];
                 DateTime splitAt = DateTime.UtcNow;
-                await partition.IsolateAsync(isolated.ClusterPort, [cluster[1].ClusterPort, cluster[2].ClusterPort]);
+                await partition.IsolateAsync(cluster.NodePortsOf(3), [.. cluster.NodePortsOf(1), .. cluster.NodePortsOf(2)]);
 
                 // the majority downs node 3 and keeps serving; node 3 downs itself and its process exits
                 await cluster[1].WaitForMembershipEventAsync(isolated, "was removed");

@@ -31,14 +31,14 @@ public class StatefulSet_On_Loopback_Tests(ITestOutputHelper output)
     [Fact]
     public async Task Three_pods_as_the_chart_renders_them_form_one_cluster_and_roll_one_by_one_losing_nothing()
     {
-        int[] ports = BrokerProcess.FreePorts(4);
-        int mqttPort = ports[0], httpPort = ports[1], clusterPort = ports[2], redisPort = ports[3];
+        int[] ports = BrokerProcess.FreePorts(5);
+        int mqttPort = ports[0], httpPort = ports[1], clusterPort = ports[2], redisPort = ports[3], forwardPort = ports[4];
         // The chart's default Redis mode, external: a real redis-server with a password the chart puts in a Secret.
         const string RedisPassword = "loopback-redis-password";
         using BrokerProcess redis = BrokerProcess.StartRedis(redisPort, RedisPassword);
         Rendered rendered = Chart.Render(
             "replicaCount=3", $"mqtt.port={mqttPort}", $"http.port={httpPort}", $"cluster.port={clusterPort}",
-            $"http.adminToken={AdminToken}", "drain.periodSeconds=1", "cluster.stableAfterSeconds=5",
+            $"cluster.forwardPort={forwardPort}", $"http.adminToken={AdminToken}", "drain.periodSeconds=1", "cluster.stableAfterSeconds=5",
             $"redis.external.address=127.0.0.1:{redisPort}", $"redis.external.password={RedisPassword}");
         Assert.True(rendered.SchemaErrors.Count == 0, rendered.SchemaErrorText);
         List<RenderedPod> pods = RenderedPod.All(rendered);

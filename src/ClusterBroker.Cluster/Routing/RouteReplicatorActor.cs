@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using ClusterBroker.Cluster.Links;
 using ClusterBroker.Cluster.Messages;
 using ClusterBroker.Core.Routing;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,10 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
     private readonly ILogger _logger;
     private readonly Akka.Cluster.Cluster _cluster;
     private readonly Dictionary<UniqueAddress, Origin> _origins = new();
+
+    /// <summary>Members whose MemberUp this actor handled (the cluster's read view may list them a moment later).</summary>
+    private readonly HashSet<UniqueAddress> _upSeen = new();
+    private readonly EarlyRouteMessages _early = new();
     private readonly List<RouteChange> _pending = new();
     private readonly List<IActorRef> _syncWaiters = new();
     private readonly List<(long Sequence, IActorRef ReplyTo, DateTime Deadline)> _propagationWaiters = new();
@@ -96,10 +101,10 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
                 SetReachable(reachable.Member, true);
                 break;
             case RouteDelta delta:
-                OnDelta(delta);
+                OnDelta(delta, Sender);
                 break;
             case RouteSnapshotPart part:
-                OnSnapshotPart(part);
+                OnSnapshotPart(part, Sender);
                 break;
             case RequestRouteSnapshot request:
                 Flush();
@@ -108,6 +113,14 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
             case AwaitRoutesSynced:
                 _syncWaiters.Add(Sender);
                 AnswerSyncWaiters();
+                if (_syncWaiters.Count > 0 && !Timers.IsTimerActive(AskMissingSnapshots.Instance))
+                {
+                    Timers.StartPeriodicTimer(AskMissingSnapshots.Instance, AskMissingSnapshots.Instance, MissingSnapshotRetry);
+                }
+
+                break;
+            case AskMissingSnapshots:
+                OnAskMissingSnapshots();
                 break;
             case AwaitPropagation:
                 Flush();
@@ -167,17 +180,33 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
 
     private void OnMemberUp(Member member)
     {
-        Origin origin = GetOrAddOrigin(member.UniqueAddress);
+        Origin origin = GetOrAddOrigin(member.UniqueAddress, member);
         // Everything changed so far goes out as a delta to the members known before; the new member gets the
         // whole set as of the current sequence, so later deltas continue where its snapshot ends.
         Flush();
         SendSnapshot(ReplicatorOf(member.Address));
         _logger.LogDebug("Routes: sent a snapshot of {Count} route(s) to {Member}", _router.GetRoutes().Count, member.Address);
         _ = origin;
+
+        // What it sent before this node's view listed it, in order.
+        _upSeen.Add(member.UniqueAddress);
+        foreach ((object message, IActorRef from) in _early.Take(member.UniqueAddress))
+        {
+            if (message is RouteDelta delta)
+            {
+                OnDelta(delta, from);
+            }
+            else
+            {
+                OnSnapshotPart((RouteSnapshotPart)message, from);
+            }
+        }
     }
 
     private void OnMemberRemoved(Member member, bool crashed)
     {
+        _upSeen.Remove(member.UniqueAddress);
+        _early.Take(member.UniqueAddress);
         if (!_origins.Remove(member.UniqueAddress, out Origin? origin))
         {
             return;
@@ -240,12 +269,13 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         }
     }
 
-    private Origin GetOrAddOrigin(UniqueAddress address)
+    /// <param name="member">The member, when the caller has it (a MemberUp event may come before the cluster's read view lists it).</param>
+    private Origin GetOrAddOrigin(UniqueAddress address, Member? member = null)
     {
         if (!_origins.TryGetValue(address, out Origin? origin))
         {
             IActorRef sender = Context.ActorOf(
-                ForwardSenderActor.Props(Context.ActorSelection(new RootActorPath(address.Address) / "user" / ForwardReceiverActor.Name), _metrics, _crashReplayWindow),
+                ForwardSenderActor.Props(Context.ActorSelection(new RootActorPath(address.Address) / "user" / ForwardReceiverActor.Name), _metrics, _crashReplayWindow, LinkTargetOf(address, member), _logger),
                 ForwardSenderName(address));
             origin = new Origin(new RemoteNode(address, sender, _metrics.ForwardsTo(address.Address.HostPort())));
             _origins.Add(address, origin);
@@ -254,12 +284,26 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         return origin;
     }
 
-    private void OnDelta(RouteDelta delta)
+    /// <summary>Where the member's forward link listener is, from its cluster role; null when it advertises none.</summary>
+    private ForwardLinkProtocol.Target? LinkTargetOf(UniqueAddress address, Member? member)
+    {
+        member ??= _cluster.State.Members.FirstOrDefault(m => m.UniqueAddress.Equals(address));
+        if (member is null || ForwardLinkProtocol.PortOf(member) is not { } port || address.Address.Host is not { } host)
+        {
+            return null;
+        }
+
+        UniqueAddress self = _cluster.SelfUniqueAddress;
+        return new ForwardLinkProtocol.Target(host, port, new ForwardLinkProtocol.Hello(Context.System.Name, self.Address.ToString(), self.Uid, address.Uid));
+    }
+
+    private void OnDelta(RouteDelta delta, IActorRef from)
     {
         _metrics.RouteDeltaReceived();
         if (!IsMember(delta.Origin))
         {
-            return; // a delta from a node that is not (or no longer) a member: nothing to keep
+            KeepEarly(delta.Origin, delta, from);
+            return;
         }
 
         Origin origin = GetOrAddOrigin(delta.Origin);
@@ -274,7 +318,7 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
                 "Routes: gap in the deltas of {Origin} (expected {Expected}, got {Sequence}); asking for a snapshot",
                 delta.Origin.Address, origin.Sequence + 1, delta.Sequence);
             origin.AwaitingSnapshot = true;
-            Sender.Tell(new RequestRouteSnapshot(_cluster.SelfUniqueAddress), Self);
+            from.Tell(new RequestRouteSnapshot(_cluster.SelfUniqueAddress), Self);
             return;
         }
 
@@ -295,13 +339,14 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         }
 
         origin.Sequence = delta.Sequence;
-        Sender.Tell(new RoutesApplied(_cluster.SelfUniqueAddress, delta.Sequence), Self);
+        from.Tell(new RoutesApplied(_cluster.SelfUniqueAddress, delta.Sequence), Self);
     }
 
-    private void OnSnapshotPart(RouteSnapshotPart part)
+    private void OnSnapshotPart(RouteSnapshotPart part, IActorRef from)
     {
         if (!IsMember(part.Origin))
         {
+            KeepEarly(part.Origin, part, from);
             return;
         }
 
@@ -332,7 +377,7 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         origin.AwaitingSnapshot = false;
         origin.Synced = true;
         _metrics.SnapshotReceived();
-        Sender.Tell(new RoutesApplied(_cluster.SelfUniqueAddress, part.Sequence), Self);
+        from.Tell(new RoutesApplied(_cluster.SelfUniqueAddress, part.Sequence), Self);
         AnswerSyncWaiters();
     }
 
@@ -352,8 +397,26 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         _metrics.SnapshotSent();
     }
 
+    /// <summary>Keeps a delta or snapshot part of a node this node's view does not list (yet), for its MemberUp.</summary>
+    private void KeepEarly(UniqueAddress origin, object message, IActorRef from)
+    {
+        if (_early.Keep(origin, message, from))
+        {
+            _logger.LogDebug("Routes: kept {Message} of {Origin} until it is a member here", message.GetType().Name, origin);
+        }
+        else
+        {
+            _logger.LogDebug("Routes: ignored {Message} of {Origin}, not a member here ({Max} kept already)", message.GetType().Name, origin, EarlyRouteMessages.MaxMessages);
+        }
+    }
+
     private bool IsMember(UniqueAddress address)
     {
+        if (_upSeen.Contains(address))
+        {
+            return true;
+        }
+
         foreach (Member member in _cluster.State.Members)
         {
             if (member.UniqueAddress.Equals(address))
@@ -363,6 +426,32 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         }
 
         return false;
+    }
+
+    /// <summary>How often a node waiting for the others' routes asks again those whose snapshot has not come.</summary>
+    private static readonly TimeSpan MissingSnapshotRetry = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A snapshot a member sent while this node was joining can be lost (Akka remoting's association to a new node is
+    /// not there yet): while someone waits for the routes, ask the members whose snapshot has not come again.
+    /// </summary>
+    private void OnAskMissingSnapshots()
+    {
+        if (_syncWaiters.Count == 0)
+        {
+            Timers.Cancel(AskMissingSnapshots.Instance);
+            return;
+        }
+
+        foreach (Member member in _cluster.State.Members)
+        {
+            if (member.Status == MemberStatus.Up && !member.UniqueAddress.Equals(_cluster.SelfUniqueAddress)
+                && (!_origins.TryGetValue(member.UniqueAddress, out Origin? origin) || !origin.Synced))
+            {
+                _logger.LogDebug("Routes: no snapshot from {Member} yet; asking it again", member.Address);
+                ReplicatorOf(member.Address).Tell(new RequestRouteSnapshot(_cluster.SelfUniqueAddress), Self);
+            }
+        }
     }
 
     /// <summary>Answers those waiting for the routes of every other Up member (a joining node before it listens).</summary>
@@ -445,6 +534,11 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
     public static readonly TimeSpan OrphanPeriod = TimeSpan.FromSeconds(30);
 
     private sealed record PurgeOrphanedRoutes(RemoteNode Node, Address Address);
+
+    private sealed class AskMissingSnapshots
+    {
+        public static readonly AskMissingSnapshots Instance = new();
+    }
 
     private sealed class CheckPropagation
     {

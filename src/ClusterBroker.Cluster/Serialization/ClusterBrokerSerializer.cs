@@ -40,8 +40,8 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
     private const string DeltaManifest = "RD";
     private const string SnapshotManifest = "RS";
     private const string SnapshotRequestManifest = "RQ";
-    private const string ForwardManifest = "FB";
-    private const string MarkerManifest = "FM";
+    internal const string ForwardManifest = "FB";
+    internal const string MarkerManifest = "FM";
     private const string RestoreManifest = "SX";
     private const string MovedManifest = "SM";
     private const string HostManifest = "NH";
@@ -114,9 +114,32 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
         return stream.ToArray();
     }
 
-    public override object FromBinary(byte[] bytes, string manifest)
+    /// <summary>
+    /// <paramref name="obj"/> as a forward link frame (<see cref="Links.ForwardLinkProtocol"/>): its length, then
+    /// <paramref name="kind"/>, then the same bytes <see cref="ToBinary"/> gives, in one array.
+    /// </summary>
+    public byte[] ToFrame(byte kind, object obj)
     {
-        using var r = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(0); // the length, set below
+            w.Write(kind);
+            w.Write(LayoutVersion);
+            Write(w, obj);
+        }
+
+        byte[] frame = stream.ToArray();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame, frame.Length - 4);
+        return frame;
+    }
+
+    public override object FromBinary(byte[] bytes, string manifest) => FromBinary(new ArraySegment<byte>(bytes), manifest);
+
+    /// <summary>Reads a message from part of a buffer (a forward link's frame) without copying it out first.</summary>
+    public object FromBinary(ArraySegment<byte> bytes, string manifest)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false), Encoding.UTF8);
         byte version = r.ReadByte();
         if (version != LayoutVersion)
         {

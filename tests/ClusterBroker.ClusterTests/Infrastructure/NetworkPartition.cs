@@ -28,7 +28,7 @@ public sealed partial class NetworkPartition : IAsyncDisposable
     private readonly string _cgroupDirectory;
     private readonly string _mark;
     private bool _isolated;
-    private int _minorityPort;
+    private int[] _minorityPorts = [];
 
     private NetworkPartition(string tag, string cgroupDirectory, int mark)
     {
@@ -61,20 +61,23 @@ public sealed partial class NetworkPartition : IAsyncDisposable
         return new NetworkPartition(tag, directory, Random.Shared.Next(0x100, int.MaxValue));
     }
 
-    /// <summary>Drops the cluster traffic between the node on <paramref name="minorityPort"/> (started through <see cref="Launcher"/>) and the nodes on <paramref name="majorityPorts"/>.</summary>
-    public async Task IsolateAsync(int minorityPort, IReadOnlyList<int> majorityPorts)
+    /// <summary>
+    /// Drops the traffic between the node whose cluster and forward link ports are <paramref name="minorityPorts"/> (started
+    /// through <see cref="Launcher"/>) and the nodes on <paramref name="majorityPorts"/> (theirs).
+    /// </summary>
+    public async Task IsolateAsync(IReadOnlyList<int> minorityPorts, IReadOnlyList<int> majorityPorts)
     {
         string majority = string.Join(",", majorityPorts.Select(p => p.ToString(CultureInfo.InvariantCulture)));
-        string minority = minorityPort.ToString(CultureInfo.InvariantCulture);
+        string minority = string.Join(",", minorityPorts.Select(p => p.ToString(CultureInfo.InvariantCulture)));
         string cgroup = Path.GetFileName(_cgroupDirectory);
         _isolated = true;
-        _minorityPort = minorityPort;
+        _minorityPorts = [.. minorityPorts];
         // inserted at the top in reverse order, so they come first and in this order: mark, then drop
         foreach (string[] rule in ((string[][])[
             ["-o", "lo", "-p", "tcp", "-m", "cgroup", "--path", cgroup, "-m", "multiport", "--dports", majority, "-j", "CONNMARK", "--set-mark", _mark],
             ["-o", "lo", "-p", "tcp", "-m", "connmark", "--mark", _mark, "-j", "DROP"],
-            ["-o", "lo", "-p", "tcp", "--dport", minority, "-j", "DROP"],
-            ["-o", "lo", "-p", "tcp", "--sport", minority, "-j", "DROP"],
+            ["-o", "lo", "-p", "tcp", "-m", "multiport", "--dports", minority, "-j", "DROP"],
+            ["-o", "lo", "-p", "tcp", "-m", "multiport", "--sports", minority, "-j", "DROP"],
         ]).Reverse())
         {
             await IptablesAsync(["-I", "OUTPUT", "1", .. rule, "-m", "comment", "--comment", Tag]);
@@ -83,7 +86,7 @@ public sealed partial class NetworkPartition : IAsyncDisposable
 
     /// <summary>
     /// Deletes every rule of this partition, checks that none is left, then waits until every connection attempt
-    /// made into the cut towards the minority's port has ended (<see cref="ConnectsInFlightTo"/>): only then may a
+    /// made into the cut towards the minority's ports has ended (<see cref="ConnectsInFlightTo"/>): only then may a
     /// new process be started on that port.
     /// </summary>
     /// <remarks>
@@ -109,13 +112,13 @@ public sealed partial class NetworkPartition : IAsyncDisposable
         }
 
         _isolated = false;
-        if (_minorityPort > 0)
+        foreach (int port in _minorityPorts)
         {
             TimeSpan limit = TimeSpan.FromSeconds(40);
-            if (!await Eventually.TrueAsync(() => ConnectsInFlightTo(_minorityPort) == 0, limit))
+            if (!await Eventually.TrueAsync(() => ConnectsInFlightTo(port) == 0, limit))
             {
                 throw new InvalidOperationException(
-                    $"{ConnectsInFlightTo(_minorityPort)} connection attempt(s) to port {_minorityPort} made during the partition were still in SYN-SENT {limit.TotalSeconds:0} s after the heal");
+                    $"{ConnectsInFlightTo(port)} connection attempt(s) to port {port} made during the partition were still in SYN-SENT {limit.TotalSeconds:0} s after the heal");
             }
         }
     }
@@ -284,7 +287,7 @@ public sealed partial class NetworkPartition : IAsyncDisposable
         {
             Directory.CreateDirectory(directory);
             var partition = new NetworkPartition(tag, directory, 0x5ca1ab1);
-            partition.IsolateAsync(9, [9]).GetAwaiter().GetResult();
+            partition.IsolateAsync([9], [9]).GetAwaiter().GetResult();
             partition.HealAsync().GetAwaiter().GetResult();
             return null;
         }

@@ -8,6 +8,10 @@ public static class SysTopics
     public const string ForwardsSent = "$SYS/broker/cluster/forwards/sent";
     public const string ForwardsReceived = "$SYS/broker/cluster/forwards/received";
     public const string ForwardBatches = "$SYS/broker/cluster/forwards/batches";
+    public const string ForwardsReceivedOverLinks = "$SYS/broker/cluster/forwards/received-over-links";
+    public const string ForwardLinksOpen = "$SYS/broker/cluster/forward-links/open";
+    public const string ForwardLinkFailures = "$SYS/broker/cluster/forward-links/failures";
+    public const string ForwardLinksRefused = "$SYS/broker/cluster/forward-links/refused";
     public const string RouteDeltasSent = "$SYS/broker/cluster/route-deltas/sent";
     public const string RouteDeltasReceived = "$SYS/broker/cluster/route-deltas/received";
     public const string SnapshotsSent = "$SYS/broker/cluster/snapshots/sent";

@@ -13,18 +13,20 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>Lines of each node's log a failure message shows.</summary>
     public const int LogTailLines = 40;
 
-    private readonly (int Mqtt, int Cluster)[] _ports;
+    private readonly (int Mqtt, int Cluster, int Forward)[] _ports;
     private readonly string[] _extraArguments;
     private readonly ClusterNode?[] _current;
     private readonly IReadOnlyList<string>?[] _launchers;
+    private readonly string[][] _nodeArguments;
     private readonly List<ClusterNode> _started = [];
 
-    private TestCluster((int Mqtt, int Cluster)[] ports, string[] extraArguments)
+    private TestCluster((int Mqtt, int Cluster, int Forward)[] ports, string[] extraArguments)
     {
         _ports = ports;
         _extraArguments = extraArguments;
         _current = new ClusterNode?[ports.Length];
         _launchers = new IReadOnlyList<string>?[ports.Length];
+        _nodeArguments = [.. ports.Select(_ => Array.Empty<string>())];
         SeedNodes = string.Join(",", ports.Select(p => $"127.0.0.1:{p.Cluster.ToString(CultureInfo.InvariantCulture)}"));
     }
 
@@ -40,10 +42,10 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>Chooses the ports of <paramref name="size"/> nodes without starting any.</summary>
     public static TestCluster Plan(int size, params string[] extraArguments)
     {
-        var ports = new (int, int)[size];
+        var ports = new (int, int, int)[size];
         for (int i = 0; i < size; i++)
         {
-            ports[i] = (FreePorts.Next(), FreePorts.Next());
+            ports[i] = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         }
         return new TestCluster(ports, extraArguments);
     }
@@ -81,8 +83,17 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>Node <paramref name="number"/> is started (and restarted) through this launcher (see <see cref="ClusterNode.Start"/>).</summary>
     public void LaunchWith(int number, IReadOnlyList<string> launcher) => _launchers[number - 1] = launcher;
 
+    /// <summary>Node <paramref name="number"/> gets these arguments after everyone's (the last of a repeated option wins).</summary>
+    public void AddArguments(int number, params string[] arguments) => _nodeArguments[number - 1] = [.. _nodeArguments[number - 1], .. arguments];
+
     /// <summary>The planned cluster (Akka.Remote) port of node <paramref name="number"/>, started or not.</summary>
     public int ClusterPortOf(int number) => _ports[number - 1].Cluster;
+
+    /// <summary>The planned forward link port of node <paramref name="number"/> (fixed, so that a partition can cut it too).</summary>
+    public int ForwardPortOf(int number) => _ports[number - 1].Forward;
+
+    /// <summary>Every port node <paramref name="number"/> talks to the other nodes on: its cluster port and its forward link port.</summary>
+    public int[] NodePortsOf(int number) => [ClusterPortOf(number), ForwardPortOf(number)];
 
     /// <summary>Starts the given nodes (in parallel) and waits for each one's listening line.</summary>
     public async Task StartNodesAsync(params int[] numbers)
@@ -95,8 +106,8 @@ public sealed class TestCluster : IAsyncDisposable
                 throw new InvalidOperationException($"{running.Name} is still running");
             }
             int run = _started.Count(n => n.Number == number) + 1;
-            (int mqtt, int clusterPort) = _ports[number - 1];
-            ClusterNode node = ClusterNode.Start(number, run, mqtt, clusterPort, ArgumentsOf(mqtt, clusterPort), _launchers[number - 1]);
+            (int mqtt, int clusterPort, int forwardPort) = _ports[number - 1];
+            ClusterNode node = ClusterNode.Start(number, run, mqtt, clusterPort, [.. ArgumentsOf(mqtt, clusterPort, forwardPort), .. _nodeArguments[number - 1]], _launchers[number - 1]);
             lock (_started)
             {
                 _started.Add(node);
@@ -164,12 +175,13 @@ public sealed class TestCluster : IAsyncDisposable
     public async ValueTask DisposeAsync() =>
         await Task.WhenAll(StartedNodes().Select(n => n.DisposeAsync().AsTask()));
 
-    private string[] ArgumentsOf(int mqttPort, int clusterPort) =>
+    private string[] ArgumentsOf(int mqttPort, int clusterPort, int forwardPort) =>
     [
         "--port", mqttPort.ToString(CultureInfo.InvariantCulture),
         "--bind", "127.0.0.1",
         "--cluster-host", "127.0.0.1",
         "--cluster-port", clusterPort.ToString(CultureInfo.InvariantCulture),
+        "--forward-port", forwardPort.ToString(CultureInfo.InvariantCulture),
         "--seed-nodes", SeedNodes,
         // Without --redis among the extra arguments each node keeps its own retained messages, said explicitly:
         // a node with other seed nodes and no Redis refuses to start otherwise.
