@@ -145,7 +145,7 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
             return;
         }
 
-        node.Sender.Tell(forward, ActorRefs.NoSender);
+        node.Forward(forward);
         metrics.ForwardSent(node);
     }
 

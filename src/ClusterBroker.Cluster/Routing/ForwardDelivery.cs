@@ -58,7 +58,7 @@ public sealed class ForwardDelivery(NodeRouter router, ClusterRouteTable routes,
             {
                 if (route.Group == group.Group && route.Filter == group.Filter)
                 {
-                    route.Node.Sender.Tell(new ForwardedMessage(forward.Message, Plain: false, [group], (byte)(forward.Hops + 1)), ActorRefs.NoSender);
+                    route.Node.Forward(new ForwardedMessage(forward.Message, Plain: false, [group], (byte)(forward.Hops + 1)));
                     metrics.ForwardSent(route.Node);
                     return;
                 }

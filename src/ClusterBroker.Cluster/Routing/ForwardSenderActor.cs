@@ -1,39 +1,33 @@
+using System.Net.Sockets;
 using Akka.Actor;
 using ClusterBroker.Cluster.Links;
 using ClusterBroker.Cluster.Messages;
-using ClusterBroker.Cluster.Serialization;
 using ClusterBroker.Cluster.Sessions;
 using Microsoft.Extensions.Logging;
 
 namespace ClusterBroker.Cluster.Routing;
 
 /// <summary>
-/// Batches the messages forwarded to one other node: a batch closes at <see cref="MaxMessages"/> messages or
-/// <see cref="MaxBytes"/> bytes, or when the mailbox has no more forwards (a Flush sent to itself arrives
-/// after everything queued before it), so an idle link adds no delay and a busy one sends few large frames.
-/// One sender per destination keeps each publisher's order.
+/// Owns the forwarding to one other node. Over a forward link (<see cref="ForwardLinkProtocol"/>), the forwards do not
+/// pass through this actor: the routing thread hands them to the destination's <see cref="ForwardLinkWriter"/>, which
+/// writes them at once. This actor opens the link, opens it again when it breaks (what waits meanwhile stays in the
+/// writer, bounded), passes markers to the writer behind the forwards before them, and hands a crashed destination's
+/// recent forwards to the crash replay.
 /// </summary>
 /// <remarks>
-/// <para>Batches and markers go over the destination's forward link (<see cref="ForwardLinkProtocol"/>): a TCP
-/// connection of their own, written from this actor's thread, read and delivered on the other node's link loop. While
-/// the link is being opened, or opened again after it broke, they wait here in order (up to <see cref="MaxHeldBytes"/>;
-/// beyond, batches are dropped, counted and logged). What a broken link had written and the other node had not read is
-/// lost, as with Akka remoting when its connection breaks; with durable sessions the crash replay covers a destination
-/// that died.</para>
 /// <para>A destination that advertises no link (Cluster:ForwardPort -1, or a version without links), or whose link
-/// never opens in <see cref="FallbackAfterFailures"/> tries (a firewall on the port), gets them through Akka remoting,
-/// for good: switching back and forth could reorder a publisher's messages. There, batches go through the receiver as
-/// an <see cref="IActorRef"/> once it is known (an Identify sent at start): a batch told to an
-/// <see cref="ActorSelection"/> travels wrapped in an ActorSelectionMessage and is looked up by path on the other node,
-/// per batch. Until the reference is known, batches go through the selection; both ways use the same association.</para>
+/// never opens because <see cref="FallbackAfterFailures"/> tries in a row reach no listener (a firewall on the port),
+/// is reached through Akka remoting, for good (switching back and forth could reorder a publisher's messages): the
+/// writer then tells everything to this actor, which batches it — a batch closes at <see cref="MaxMessages"/> messages
+/// or <see cref="MaxBytes"/> bytes, or when the mailbox has no more forwards (a Flush sent to itself arrives after
+/// everything queued before it). Batches go to the receiver as an <see cref="IActorRef"/> once an Identify found it (a
+/// batch told to an <see cref="ActorSelection"/> travels wrapped and is looked up by path on the other node, per batch);
+/// until then through the selection, over the same association.</para>
 /// </remarks>
 public sealed class ForwardSenderActor : UntypedActor, IWithTimers
 {
-    public const int MaxMessages = 256;
-    public const int MaxBytes = 60 * 1024;
-
-    /// <summary>Batches wait for a link up to this many bytes (estimated); beyond, they are dropped.</summary>
-    public const long MaxHeldBytes = 32L * 1024 * 1024;
+    public const int MaxMessages = ForwardLinkWriter.MaxMessages;
+    public const int MaxBytes = ForwardLinkWriter.MaxBytes;
 
     /// <summary>A link that never opened falls back to Akka remoting after this many tries in a row that reached no listener (about 3 s).</summary>
     public const int FallbackAfterFailures = 5;
@@ -42,21 +36,20 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long to wait before asking again when the destination's receiver was not there yet (it starts with the node).</summary>
+    private static readonly TimeSpan IdentifyRetry = TimeSpan.FromSeconds(1);
+
     private readonly ActorSelection _destination;
     private readonly ClusterMetrics _metrics;
+    private readonly ForwardLinkWriter _writer;
     private readonly ForwardLinkProtocol.Target? _linkTarget;
     private readonly ILogger _logger;
-    private readonly Queue<(object Message, long Bytes, int Count)> _held = new();
-    private ClusterBrokerSerializer _serializer = null!;
-    private ForwardLinkSender? _link;
+    private Socket? _link;
     private bool _connecting;
     private bool _linkEverOpened;
     private bool _viaRemoting;
     private int _failures;
     private int _unreachable;
-    private long _heldBytes;
-    private int _droppedWhileDown;
-    private readonly RecentForwards? _recent;
     private List<ForwardedMessage> _batch = new();
     private int _bytes;
     private bool _flushQueued;
@@ -64,50 +57,39 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
     /// <summary>The destination's receiver, once an Identify through <see cref="_destination"/> found it.</summary>
     private IActorRef? _receiver;
 
-    public ForwardSenderActor(ActorSelection destination, ClusterMetrics metrics, TimeSpan crashReplayWindow, ForwardLinkProtocol.Target? link, ILogger logger)
+    public ForwardSenderActor(ActorSelection destination, ClusterMetrics metrics, ForwardLinkWriter writer, ForwardLinkProtocol.Target? link, ILogger logger)
     {
         _destination = destination;
         _metrics = metrics;
+        _writer = writer;
         _linkTarget = link;
         _viaRemoting = link is null;
         _logger = logger;
-        _recent = crashReplayWindow > TimeSpan.Zero ? new RecentForwards(crashReplayWindow, CrashReplayCapacity) : null;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>At most this many recent QoS 1/2 forwards are kept per destination for a crash replay.</summary>
-    public const int CrashReplayCapacity = 100_000;
-
-    /// <param name="crashReplayWindow">How long QoS 1/2 forwards are kept for a crash of the destination (durable sessions); zero keeps none.</param>
+    /// <param name="writer">The destination's writer (remoting from the start when <paramref name="link"/> is null).</param>
     /// <param name="link">Where the destination's forward link listener is; null = it has none, use Akka remoting.</param>
-    public static Props Props(ActorSelection destination, ClusterMetrics metrics, TimeSpan crashReplayWindow, ForwardLinkProtocol.Target? link, ILogger logger) =>
-        Akka.Actor.Props.Create(() => new ForwardSenderActor(destination, metrics, crashReplayWindow, link, logger));
+    public static Props Props(ActorSelection destination, ClusterMetrics metrics, ForwardLinkWriter writer, ForwardLinkProtocol.Target? link, ILogger logger) =>
+        Akka.Actor.Props.Create(() => new ForwardSenderActor(destination, metrics, writer, link, logger));
 
-    private static long NowMs => Environment.TickCount64;
-
-    /// <summary>How long to wait before asking again when the destination's receiver was not there yet (it starts with the node).</summary>
-    private static readonly TimeSpan IdentifyRetry = TimeSpan.FromSeconds(1);
+    private Address Destination => _destination.Anchor.Path.Address;
 
     protected override void PreStart()
     {
-        _serializer = (ClusterBrokerSerializer)Context.System.Serialization.FindSerializerForType(typeof(ForwardBatch));
+        _writer.Bind(Self);
         _destination.Tell(new Identify(null), Self);
         OpenLink();
     }
 
     protected override void PostStop()
     {
+        _writer.Close();
         if (_link is not null)
         {
-            _link.Dispose();
             _link = null;
             _metrics.ForwardLinkClosed();
-        }
-
-        if (_held.Count > 0)
-        {
-            _logger.LogDebug("Forward links: {Count} batch(es) for {Destination} were still waiting for its link when it left", _held.Count, _destination.Anchor.Path.Address);
         }
     }
 
@@ -115,8 +97,7 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case ForwardedMessage forward:
-                _recent?.Add(forward, NowMs);
+            case ForwardedMessage forward when _viaRemoting:
                 _batch.Add(forward);
                 _bytes += forward.Message.Payload.Length + (forward.Message.Topic.Length * 2) + 64;
                 if (_batch.Count >= MaxMessages || _bytes >= MaxBytes)
@@ -130,25 +111,28 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
                 }
 
                 break;
+            case ForwardedMessage forward:
+                _writer.Forward(forward); // told here rather than to the writer (a node without the writer at hand)
+                break;
             case FlushNow:
                 _flushQueued = false;
                 Flush();
                 break;
-            case ForwardMarker marker:
+            case ForwardMarker marker when _viaRemoting:
                 // Behind every forward this sender was given before it, on the same path as the batches (same order).
                 Flush();
-                Send(marker, bytes: 16, count: 0);
+                Tell(marker);
                 break;
-            case ForwardLinkSender.Writable writable when writable.Link == _link:
-                _link.OnWritable();
+            case ForwardMarker marker:
+                _writer.Mark(marker);
                 break;
             case LinkOpened opened:
-                OnLinkOpened(opened.Link);
+                OnLinkOpened(opened.Socket);
                 break;
             case LinkFailed failed:
                 OnLinkFailed(failed);
                 break;
-            case ForwardLinkSender.Broken broken:
+            case ForwardLinkWriter.LinkBroken broken:
                 OnLinkBroken(broken);
                 break;
             case OpenLinkAgain:
@@ -184,7 +168,7 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
     /// </summary>
     private void HandOver(HandOverRecentForwards handOver)
     {
-        List<ForwardedMessage> recent = _recent?.Snapshot(NowMs) ?? [];
+        (List<ForwardedMessage> recent, long dropped) = _writer.Recent();
         var plain = new List<Core.Messages.BrokerMessage>(recent.Count);
         var placed = new List<ForwardedMessage>();
         foreach (ForwardedMessage forward in recent)
@@ -200,7 +184,7 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
             }
         }
 
-        handOver.To.Tell(new ForwardsToCrashedNode(handOver.DeadNode, plain, _recent?.Dropped ?? 0));
+        handOver.To.Tell(new ForwardsToCrashedNode(handOver.DeadNode, plain, dropped));
         if (placed.Count > 0)
         {
             handOver.Receiver.Tell(new SharedMessagesOfCrashedNode(handOver.DeadNode, placed));
@@ -214,27 +198,10 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
             return;
         }
 
-        Send(new ForwardBatch(_batch), _bytes, _batch.Count);
+        Tell(new ForwardBatch(_batch));
         _metrics.ForwardBatchSent();
         _batch = new List<ForwardedMessage>();
         _bytes = 0;
-    }
-
-    /// <summary>A batch or marker, over the link when it is open, held while it is not, or through Akka remoting.</summary>
-    private void Send(object message, long bytes, int count)
-    {
-        if (_viaRemoting)
-        {
-            Tell(message);
-        }
-        else if (_link is not null)
-        {
-            _link.Send(Frame(message));
-        }
-        else
-        {
-            Hold(message, bytes, count);
-        }
     }
 
     private void Tell(object message)
@@ -249,31 +216,6 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
         }
     }
 
-    private byte[] Frame(object message) => message is ForwardMarker
-        ? _serializer.ToFrame(ForwardLinkProtocol.MarkerFrame, message)
-        : _serializer.ToFrame(ForwardLinkProtocol.BatchFrame, message);
-
-    private void Hold(object message, long bytes, int count)
-    {
-        // Markers are kept whatever the size (small, and a node actor waits for each).
-        if (count > 0 && _heldBytes + bytes > MaxHeldBytes)
-        {
-            if (_droppedWhileDown == 0)
-            {
-                _logger.LogWarning(
-                    "Forward links: the link to {Destination} is still not open and {Megabytes} MiB wait for it: messages forwarded there are dropped until it opens (counted in $SYS/broker/cluster/forward-links/dropped)",
-                    _destination.Anchor.Path.Address, MaxHeldBytes / (1024 * 1024));
-            }
-
-            _droppedWhileDown += count;
-            _metrics.ForwardsDroppedOnLink(count);
-            return;
-        }
-
-        _held.Enqueue((message, bytes, count));
-        _heldBytes += bytes;
-    }
-
     private void OpenLink()
     {
         if (_viaRemoting || _connecting || _link is not null)
@@ -282,32 +224,24 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
         }
 
         _connecting = true;
-        ForwardLinkProtocol.Target target = _linkTarget!;
-        ForwardLinkSender.ConnectAsync(target.Host, target.Port, target.Hello, Self, ConnectTimeout)
-            .PipeTo(Self, success: static link => new LinkOpened(link), failure: static ex => new LinkFailed(
-                ex.GetBaseException().Message, Reachable: ex.GetBaseException() is ForwardLinkSender.ForwardLinkRefusedException));
+        ForwardLinkConnector.ConnectAsync(_linkTarget!, ConnectTimeout)
+            .PipeTo(Self, success: static socket => new LinkOpened(socket), failure: static ex => new LinkFailed(
+                ex.GetBaseException().Message, Reachable: ex.GetBaseException() is ForwardLinkRefusedException));
     }
 
-    private void OnLinkOpened(ForwardLinkSender link)
+    private void OnLinkOpened(Socket socket)
     {
         _connecting = false;
-        _link = link;
+        _link = socket;
         _linkEverOpened = true;
         _failures = 0;
         _metrics.ForwardLinkOpened();
-        _logger.LogDebug("Forward links: the link to {Destination} is open ({Endpoint})", _destination.Anchor.Path.Address, link.Destination);
-        if (_droppedWhileDown > 0)
+        _logger.LogDebug("Forward links: the link to {Destination} is open ({Endpoint})", Destination, socket.RemoteEndPoint);
+        int dropped = _writer.Attach(socket);
+        if (dropped > 0)
         {
-            _logger.LogWarning("Forward links: the link to {Destination} is open again; {Count} forwarded message(s) were dropped while it was down", _destination.Anchor.Path.Address, _droppedWhileDown);
-            _droppedWhileDown = 0;
+            _logger.LogWarning("Forward links: the link to {Destination} is open again; {Count} forwarded message(s) were dropped while it was down", Destination, dropped);
         }
-
-        while (_held.TryDequeue(out (object Message, long Bytes, int Count) held))
-        {
-            link.Send(Frame(held.Message));
-        }
-
-        _heldBytes = 0;
     }
 
     private void OnLinkFailed(LinkFailed failed)
@@ -322,14 +256,9 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
             // Most likely nothing can reach the port (a firewall or network policy that allows only the cluster port).
             _logger.LogWarning(
                 "Forward links: the link to {Destination} ({Host}:{Port}) could not be opened in {Tries} tries (last: {Reason}); messages are forwarded there through Akka remoting instead, which costs more CPU and latency",
-                _destination.Anchor.Path.Address, _linkTarget!.Host, _linkTarget.Port, _failures, reason);
+                Destination, _linkTarget!.Host, _linkTarget.Port, _failures, reason);
             _viaRemoting = true;
-            while (_held.TryDequeue(out (object Message, long Bytes, int Count) held))
-            {
-                Tell(held.Message);
-            }
-
-            _heldBytes = 0;
+            _writer.UseRemoting();
             return;
         }
 
@@ -337,34 +266,33 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
         if (_failures == LogAfterFailures)
         {
             // Not at the first failure: while a node joins, the others may refuse its links for a moment (not a member there yet).
-            _logger.LogInformation("Forward links: opening the link to {Destination} failed {Count} times (last: {Reason}); trying again", _destination.Anchor.Path.Address, _failures, reason);
+            _logger.LogInformation("Forward links: opening the link to {Destination} failed {Count} times (last: {Reason}); trying again", Destination, _failures, reason);
         }
         else
         {
-            _logger.LogDebug("Forward links: opening the link to {Destination} failed again ({Reason}); next try in {Delay} ms", _destination.Anchor.Path.Address, reason, (int)delay.TotalMilliseconds);
+            _logger.LogDebug("Forward links: opening the link to {Destination} failed ({Reason}); next try in {Delay} ms", Destination, reason, (int)delay.TotalMilliseconds);
         }
 
         Timers.StartSingleTimer(OpenLinkAgain.Instance, OpenLinkAgain.Instance, delay);
     }
 
-    private void OnLinkBroken(ForwardLinkSender.Broken broken)
+    private void OnLinkBroken(ForwardLinkWriter.LinkBroken broken)
     {
-        if (broken.Link != _link)
+        if (broken.Socket != _link)
         {
             return; // an earlier link, replaced already
         }
 
-        _link.Dispose();
         _link = null;
         _metrics.ForwardLinkClosed();
         _metrics.ForwardLinkFailed();
         _logger.LogWarning(
             "Forward links: the link to {Destination} broke ({Reason}); what it had written and the other node had not read is lost; opening it again",
-            _destination.Anchor.Path.Address, broken.Reason);
+            Destination, broken.Reason);
         OpenLink();
     }
 
-    private sealed record LinkOpened(ForwardLinkSender Link);
+    private sealed record LinkOpened(Socket Socket);
 
     /// <param name="Reachable">The listener answered (a refusal, e.g. this node is not a member there yet): try again, never fall back.</param>
     private sealed record LinkFailed(string Reason, bool Reachable);

@@ -8,7 +8,7 @@ namespace ClusterBroker.Cluster.Routing;
 /// restarted node at the same address is a different node) and the local actor that batches forwards to it.
 /// Compared by reference: one instance per member for as long as it is a member.
 /// </summary>
-public sealed class RemoteNode(UniqueAddress address, IActorRef sender, NodeForwardCounter? forwards = null)
+public sealed class RemoteNode(UniqueAddress address, IActorRef sender, NodeForwardCounter? forwards = null, Links.ForwardLinkWriter? writer = null)
 {
     private bool _reachable = true;
 
@@ -42,6 +42,22 @@ public sealed class RemoteNode(UniqueAddress address, IActorRef sender, NodeForw
 
     /// <summary>The <see cref="ForwardSenderActor"/> of this destination.</summary>
     public IActorRef Sender { get; } = sender;
+
+    /// <summary>
+    /// Forwards <paramref name="forward"/> to this node, from any thread: through its <see cref="Links.ForwardLinkWriter"/>
+    /// (written at once, no hop to another thread), or through its sender actor where there is none (tests).
+    /// </summary>
+    public void Forward(Messages.ForwardedMessage forward)
+    {
+        if (writer is not null)
+        {
+            writer.Forward(forward);
+        }
+        else
+        {
+            Sender.Tell(forward, ActorRefs.NoSender);
+        }
+    }
 
     /// <summary>Forwards to this destination, for the per-node metric; null where nobody counts them (tests).</summary>
     public NodeForwardCounter? Forwards { get; } = forwards;

@@ -31,6 +31,7 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
     /// <summary>Members whose MemberUp this actor handled (the cluster's read view may list them a moment later).</summary>
     private readonly HashSet<UniqueAddress> _upSeen = new();
     private readonly EarlyRouteMessages _early = new();
+    private readonly Serialization.ClusterBrokerSerializer _serializer;
     private readonly List<RouteChange> _pending = new();
     private readonly List<IActorRef> _syncWaiters = new();
     private readonly List<(long Sequence, IActorRef ReplyTo, DateTime Deadline)> _propagationWaiters = new();
@@ -46,6 +47,7 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
         _metrics = metrics;
         _logger = logger;
         _cluster = Akka.Cluster.Cluster.Get(Context.System);
+        _serializer = (Serialization.ClusterBrokerSerializer)Context.System.Serialization.FindSerializerForType(typeof(ForwardBatch));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -274,10 +276,12 @@ public sealed class RouteReplicatorActor : UntypedActor, IWithTimers
     {
         if (!_origins.TryGetValue(address, out Origin? origin))
         {
+            ForwardLinkProtocol.Target? link = LinkTargetOf(address, member);
+            var writer = new ForwardLinkWriter(address.Address.ToString(), _serializer, _metrics, _logger, viaRemoting: link is null, _crashReplayWindow);
             IActorRef sender = Context.ActorOf(
-                ForwardSenderActor.Props(Context.ActorSelection(new RootActorPath(address.Address) / "user" / ForwardReceiverActor.Name), _metrics, _crashReplayWindow, LinkTargetOf(address, member), _logger),
+                ForwardSenderActor.Props(Context.ActorSelection(new RootActorPath(address.Address) / "user" / ForwardReceiverActor.Name), _metrics, writer, link, _logger),
                 ForwardSenderName(address));
-            origin = new Origin(new RemoteNode(address, sender, _metrics.ForwardsTo(address.Address.HostPort())));
+            origin = new Origin(new RemoteNode(address, sender, _metrics.ForwardsTo(address.Address.HostPort()), writer));
             _origins.Add(address, origin);
         }
 

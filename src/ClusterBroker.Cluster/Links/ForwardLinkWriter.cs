@@ -1,0 +1,413 @@
+using System.Net.Sockets;
+using Akka.Actor;
+using ClusterBroker.Cluster.Messages;
+using ClusterBroker.Cluster.Serialization;
+using ClusterBroker.Cluster.Sessions;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterBroker.Cluster.Links;
+
+/// <summary>
+/// The way into one destination's forward link, from any thread: the publisher's own thread writes its forward to the
+/// socket at once when nobody else is writing (no hop to another thread), and whatever arrives while a write is on its
+/// way goes out with the next one, as batches (<see cref="MaxMessages"/> / <see cref="MaxBytes"/> per frame). One lock
+/// orders everything given to it, so each publisher's order holds on the wire.
+/// </summary>
+/// <remarks>
+/// Its <see cref="Routing.ForwardSenderActor"/> opens the connection (<see cref="Attach"/>), opens it again when it
+/// breaks, and switches the destination to Akka remoting for good when the link cannot be had
+/// (<see cref="UseRemoting"/>: from then on everything given here is told to that actor, in order). While no connection
+/// is attached, forwards wait here, up to <see cref="MaxHeldBytes"/>; beyond, they are dropped, counted and logged.
+/// With durable sessions the QoS 1/2 forwards of the last moments are kept for a crash of the destination.
+/// </remarks>
+public sealed class ForwardLinkWriter
+{
+    public const int MaxMessages = 256;
+    public const int MaxBytes = 60 * 1024;
+
+    /// <summary>Forwards wait for a connection up to this many bytes (estimated); beyond, they are dropped.</summary>
+    public const long MaxHeldBytes = 32L * 1024 * 1024;
+
+    /// <summary>At most this many recent QoS 1/2 forwards are kept for a crash replay.</summary>
+    public const int CrashReplayCapacity = 100_000;
+
+    private readonly object _gate = new();
+    private readonly string _destination;
+    private readonly ClusterBrokerSerializer _serializer;
+    private readonly ClusterMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly RecentForwards? _recent;
+    private List<object> _pending = new();
+    private long _pendingBytes;
+    private Socket? _socket;
+    private bool _writing;
+    private bool _viaRemoting;
+    private bool _closed;
+    private IActorRef? _owner;
+    private int _droppedWhileDown;
+
+    /// <param name="viaRemoting">The destination has no forward link: everything goes to the owner, for Akka remoting.</param>
+    /// <param name="crashReplayWindow">How long QoS 1/2 forwards are kept for a crash of the destination (durable sessions); zero keeps none.</param>
+    public ForwardLinkWriter(string destination, ClusterBrokerSerializer serializer, ClusterMetrics metrics, ILogger logger, bool viaRemoting, TimeSpan crashReplayWindow)
+    {
+        _destination = destination;
+        _serializer = serializer;
+        _metrics = metrics;
+        _logger = logger;
+        _viaRemoting = viaRemoting;
+        _recent = crashReplayWindow > TimeSpan.Zero ? new RecentForwards(crashReplayWindow, CrashReplayCapacity) : null;
+    }
+
+    private static long NowMs => Environment.TickCount64;
+
+    /// <summary>Forwards <paramref name="forward"/> after everything given here before it.</summary>
+    public void Forward(ForwardedMessage forward)
+    {
+        long bytes = forward.Message.Payload.Length + (forward.Message.Topic.Length * 2) + 64;
+        Socket? write;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            _recent?.Add(forward, NowMs);
+            write = Enqueue(forward, bytes);
+        }
+
+        if (write is not null)
+        {
+            WriteLoop(write);
+        }
+    }
+
+    /// <summary>A marker behind every forward given here before it (the owner's thread).</summary>
+    public void Mark(ForwardMarker marker)
+    {
+        Socket? write;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            write = Enqueue(marker, 16);
+        }
+
+        if (write is not null)
+        {
+            WriteLoop(write);
+        }
+    }
+
+    /// <summary>Queues an item (under the lock); returns the socket the caller is to write on now (it became its writer), or null.</summary>
+    private Socket? Enqueue(object item, long bytes)
+    {
+        if (_viaRemoting && _owner is not null)
+        {
+            _owner.Tell(item, ActorRefs.NoSender);
+            return null;
+        }
+
+        if (!_viaRemoting && _socket is null && item is ForwardedMessage && _pendingBytes + bytes > MaxHeldBytes)
+        {
+            if (_droppedWhileDown++ == 0)
+            {
+                _logger.LogWarning(
+                    "Forward links: the link to {Destination} is not open and {Megabytes} MiB wait for it: messages forwarded there are dropped until it opens (counted in $SYS/broker/cluster/forward-links/dropped)",
+                    _destination, MaxHeldBytes / (1024 * 1024));
+            }
+
+            _metrics.ForwardsDroppedOnLink(1);
+            return null;
+        }
+
+        _pending.Add(item);
+        _pendingBytes += bytes;
+        if (_viaRemoting || _socket is null || _writing)
+        {
+            return null;
+        }
+
+        _writing = true;
+        return _socket;
+    }
+
+    /// <summary>
+    /// The owner's connection is open: what waited goes out on it, then everything given here. Returns how many forwards
+    /// were dropped while there was none.
+    /// </summary>
+    public int Attach(Socket socket)
+    {
+        bool write;
+        int dropped;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                socket.Dispose();
+                return 0;
+            }
+
+            _socket = socket;
+            dropped = _droppedWhileDown;
+            _droppedWhileDown = 0;
+            write = _pending.Count > 0 && !_writing;
+            _writing |= write;
+        }
+
+        _ = WatchAsync(socket);
+        if (write)
+        {
+            WriteLoop(socket);
+        }
+
+        return dropped;
+    }
+
+    /// <summary>The owner, told <see cref="Broken"/> and, once the destination uses Akka remoting, everything given here.</summary>
+    public void Bind(IActorRef owner)
+    {
+        lock (_gate)
+        {
+            _owner = owner;
+            if (_viaRemoting)
+            {
+                TellOwnerPending();
+            }
+        }
+    }
+
+    /// <summary>From now on, everything goes to the owner (Akka remoting), what waits here first, in order.</summary>
+    public void UseRemoting()
+    {
+        lock (_gate)
+        {
+            _viaRemoting = true;
+            TellOwnerPending();
+        }
+    }
+
+    private void TellOwnerPending()
+    {
+        if (_owner is null)
+        {
+            return;
+        }
+
+        foreach (object item in _pending)
+        {
+            _owner.Tell(item, ActorRefs.NoSender);
+        }
+
+        _pending.Clear();
+        _pendingBytes = 0;
+    }
+
+    /// <summary>The QoS 1/2 forwards of the crash-replay window, oldest first, and how many the capacity pushed out.</summary>
+    public (List<ForwardedMessage> Recent, long Dropped) Recent()
+    {
+        lock (_gate)
+        {
+            return (_recent?.Snapshot(NowMs) ?? [], _recent?.Dropped ?? 0);
+        }
+    }
+
+    /// <summary>The destination left: nothing more is written; what waits is dropped.</summary>
+    public void Close()
+    {
+        Socket? socket;
+        lock (_gate)
+        {
+            _closed = true;
+            socket = _socket;
+            _socket = null;
+            _pending.Clear();
+        }
+
+        socket?.Dispose();
+    }
+
+    /// <summary>Writes what is pending on <paramref name="socket"/> until nothing is (the caller is the one writer of that socket).</summary>
+    private void WriteLoop(Socket socket)
+    {
+        while (true)
+        {
+            List<object> items;
+            lock (_gate)
+            {
+                if (_socket != socket)
+                {
+                    return; // broken and replaced meanwhile: the new connection has its own writer
+                }
+
+                if (_pending.Count == 0)
+                {
+                    _writing = false;
+                    return;
+                }
+
+                items = _pending;
+                _pending = new List<object>(); // not reused: a writer of a replaced connection may still hold the old one
+                _pendingBytes = 0;
+            }
+
+            byte[] data;
+            try
+            {
+                data = Frames(items);
+            }
+            catch (Exception ex)
+            {
+                // Never into the publisher's routing call, and never leave the link without its writer.
+                _logger.LogError(ex, "Forward links: {Count} message(s) to {Destination} could not be serialized and were dropped", items.Count, _destination);
+                _metrics.ForwardsDroppedOnLink(items.Count);
+                continue;
+            }
+            if (!Send(socket, data))
+            {
+                return; // continued when the socket takes the rest
+            }
+        }
+    }
+
+    /// <summary>Consecutive forwards as batch frames (bounded), markers as frames of their own, in one buffer.</summary>
+    private byte[] Frames(List<object> items)
+    {
+        var frames = new List<byte[]>();
+        var batch = new List<ForwardedMessage>();
+        int batchBytes = 0;
+        int total = 0;
+        void CloseBatch()
+        {
+            if (batch.Count > 0)
+            {
+                byte[] frame = _serializer.ToFrame(ForwardLinkProtocol.BatchFrame, new ForwardBatch(batch));
+                frames.Add(frame);
+                total += frame.Length;
+                _metrics.ForwardBatchSent();
+                batch = new List<ForwardedMessage>();
+                batchBytes = 0;
+            }
+        }
+
+        foreach (object item in items)
+        {
+            if (item is ForwardedMessage forward)
+            {
+                batch.Add(forward);
+                batchBytes += forward.Message.Payload.Length + (forward.Message.Topic.Length * 2) + 64;
+                if (batch.Count >= MaxMessages || batchBytes >= MaxBytes)
+                {
+                    CloseBatch();
+                }
+            }
+            else
+            {
+                CloseBatch();
+                byte[] frame = _serializer.ToFrame(ForwardLinkProtocol.MarkerFrame, item);
+                frames.Add(frame);
+                total += frame.Length;
+            }
+        }
+
+        CloseBatch();
+        if (frames.Count == 1)
+        {
+            return frames[0];
+        }
+
+        byte[] all = new byte[total];
+        int offset = 0;
+        foreach (byte[] frame in frames)
+        {
+            frame.CopyTo(all, offset);
+            offset += frame.Length;
+        }
+
+        return all;
+    }
+
+    /// <summary>Sends <paramref name="data"/>; true when the socket took all of it at once, else the rest follows asynchronously.</summary>
+    private bool Send(Socket socket, byte[] data)
+    {
+        ValueTask<int> sending;
+        try
+        {
+            sending = socket.SendAsync(data.AsMemory(), SocketFlags.None, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            Broken(socket, ex.Message);
+            return false;
+        }
+
+        if (sending.IsCompletedSuccessfully && sending.Result == data.Length)
+        {
+            return true;
+        }
+
+        _ = FinishAsync(socket, sending, data);
+        return false;
+    }
+
+    private async Task FinishAsync(Socket socket, ValueTask<int> sending, byte[] data)
+    {
+        try
+        {
+            ReadOnlyMemory<byte> rest = data.AsMemory(await sending.ConfigureAwait(false));
+            while (rest.Length > 0)
+            {
+                rest = rest[await socket.SendAsync(rest, SocketFlags.None).ConfigureAwait(false)..];
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            Broken(socket, ex.Message);
+            return;
+        }
+
+        WriteLoop(socket);
+    }
+
+    /// <summary>The listener never writes after its answer: a read that ends means the link is gone.</summary>
+    private async Task WatchAsync(Socket socket)
+    {
+        string reason;
+        try
+        {
+            int read = await socket.ReceiveAsync(new byte[1], SocketFlags.None).ConfigureAwait(false);
+            reason = read == 0 ? "closed by the other node" : "the other node wrote on a forward link";
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            reason = ex.Message;
+        }
+
+        Broken(socket, reason);
+    }
+
+    private void Broken(Socket socket, string reason)
+    {
+        IActorRef? owner;
+        lock (_gate)
+        {
+            if (_socket != socket)
+            {
+                return; // replaced or closed already
+            }
+
+            _socket = null;
+            _writing = false;
+            owner = _owner;
+        }
+
+        socket.Dispose();
+        owner?.Tell(new LinkBroken(socket, reason), ActorRefs.NoSender);
+    }
+
+    /// <summary>To the owner: the connection broke (what it had not delivered is lost); open another.</summary>
+    public sealed record LinkBroken(Socket Socket, string Reason);
+}
