@@ -41,6 +41,9 @@ internal sealed class BrokerPrometheusMetrics
     private readonly Counter _forwardsSent;
     private readonly Counter _forwardsReceived;
     private readonly Counter _forwardBatches;
+    private readonly Gauge _forwardLinksOpen;
+    private readonly Counter _forwardLinkEvents;
+    private readonly Counter _forwardsReceivedOverLinks;
     private readonly Counter _deltasSent;
     private readonly Counter _deltasReceived;
     private readonly Counter _snapshotsSent;
@@ -132,6 +135,9 @@ internal sealed class BrokerPrometheusMetrics
         _forwardsSent = f.CreateCounter("clusterbroker_cluster_forwards_sent_total", "Messages forwarded to other nodes (one per destination node per message).");
         _forwardsReceived = f.CreateCounter("clusterbroker_cluster_forwards_received_total", "Messages other nodes forwarded to this one.");
         _forwardBatches = f.CreateCounter("clusterbroker_cluster_forward_batches_sent_total", "Batches the forwarded messages travelled in.");
+        _forwardLinksOpen = f.CreateGauge("clusterbroker_cluster_forward_links_open", "Forward links from this node to other nodes open now (one per other node, unless it forwards through Akka remoting).");
+        _forwardLinkEvents = f.CreateCounter("clusterbroker_cluster_forward_link_events_total", "Forward link events, by kind: failed (a link could not be opened, or broke while open; opened again), refused (a connection to this node's forward port that was not a link from a member meant for it), dropped (messages to forward dropped because their link stayed down past its buffer).", "kind");
+        _forwardsReceivedOverLinks = f.CreateCounter("clusterbroker_cluster_forwards_received_over_links_total", "Of the messages other nodes forwarded to this one, those that came over forward links (the rest through Akka remoting).");
         _deltasSent = f.CreateCounter("clusterbroker_cluster_route_deltas_sent_total", "Route deltas sent (one per destination node).");
         _deltasReceived = f.CreateCounter("clusterbroker_cluster_route_deltas_received_total", "Route deltas received.");
         _snapshotsSent = f.CreateCounter("clusterbroker_cluster_route_snapshots_sent_total", "Complete route snapshots sent (to joining nodes, or after a sequence gap).");
@@ -223,6 +229,11 @@ internal sealed class BrokerPrometheusMetrics
         _forwardsSent.IncTo(c.ForwardsSent);
         _forwardsReceived.IncTo(c.ForwardsReceived);
         _forwardBatches.IncTo(c.ForwardBatchesSent);
+        _forwardLinksOpen.Set(c.ForwardLinksOpen);
+        _forwardLinkEvents.WithLabels("failed").IncTo(c.ForwardLinkFailures);
+        _forwardLinkEvents.WithLabels("refused").IncTo(c.ForwardLinksRefused);
+        _forwardLinkEvents.WithLabels("dropped").IncTo(c.ForwardsDroppedLinkDown);
+        _forwardsReceivedOverLinks.IncTo(c.ForwardsReceivedOverLinks);
         _deltasSent.IncTo(c.RouteDeltasSent);
         _deltasReceived.IncTo(c.RouteDeltasReceived);
         _snapshotsSent.IncTo(c.SnapshotsSent);
