@@ -160,7 +160,9 @@ public sealed class ForwardLinkListener : IAsyncDisposable
         try
         {
             byte[] lengthBytes = new byte[4];
-            await ReadExactlyAsync(link, lengthBytes, timeout.Token).ConfigureAwait(false);
+            // Not owning the socket: the receive loop goes on reading it after the hello.
+            using var stream = new NetworkStream(link, ownsSocket: false);
+            await stream.ReadExactlyAsync(lengthBytes, timeout.Token).ConfigureAwait(false);
             int length = BinaryPrimitives.ReadInt32BigEndian(lengthBytes);
             if (length is < 1 or > ForwardLinkProtocol.MaxHello)
             {
@@ -168,12 +170,16 @@ public sealed class ForwardLinkListener : IAsyncDisposable
             }
 
             byte[] body = new byte[length];
-            await ReadExactlyAsync(link, body, timeout.Token).ConfigureAwait(false);
+            await stream.ReadExactlyAsync(body, timeout.Token).ConfigureAwait(false);
             hello = ForwardLinkProtocol.ReadHello(body);
         }
         catch (OperationCanceledException) when (!stop.IsCancellationRequested)
         {
             return await RefuseAsync(link, remote, $"no hello within {HelloTimeout.TotalSeconds:0} s").ConfigureAwait(false);
+        }
+        catch (EndOfStreamException)
+        {
+            return await RefuseAsync(link, remote, "closed during the hello").ConfigureAwait(false);
         }
         catch (InvalidDataException ex)
         {
@@ -349,21 +355,6 @@ public sealed class ForwardLinkListener : IAsyncDisposable
             {
                 listener.CloseLinksFrom(((ClusterEvent.IMemberEvent)message).Member.UniqueAddress);
             }
-        }
-    }
-
-    private static async Task ReadExactlyAsync(Socket socket, byte[] into, CancellationToken cancel)
-    {
-        int read = 0;
-        while (read < into.Length)
-        {
-            int n = await socket.ReceiveAsync(into.AsMemory(read), SocketFlags.None, cancel).ConfigureAwait(false);
-            if (n == 0)
-            {
-                throw new InvalidDataException("closed during the hello");
-            }
-
-            read += n;
         }
     }
 

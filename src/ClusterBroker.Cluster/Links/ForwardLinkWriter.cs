@@ -60,10 +60,13 @@ public sealed class ForwardLinkWriter
 
     private static long NowMs => Environment.TickCount64;
 
+    /// <summary>What a forward weighs in a batch and in the wait for a connection (payload, topic, and a fixed part).</summary>
+    public static int EstimatedBytes(ForwardedMessage forward) => forward.Message.Payload.Length + (forward.Message.Topic.Length * 2) + 64;
+
     /// <summary>Forwards <paramref name="forward"/> after everything given here before it.</summary>
     public void Forward(ForwardedMessage forward)
     {
-        long bytes = forward.Message.Payload.Length + (forward.Message.Topic.Length * 2) + 64;
+        long bytes = EstimatedBytes(forward);
         Socket? write;
         lock (_gate)
         {
@@ -254,7 +257,7 @@ public sealed class ForwardLinkWriter
                 _pendingBytes = 0;
             }
 
-            byte[] data;
+            ReadOnlyMemory<byte> data;
             try
             {
                 data = Frames(items);
@@ -266,6 +269,7 @@ public sealed class ForwardLinkWriter
                 _metrics.ForwardsDroppedOnLink(items.Count);
                 continue;
             }
+
             if (!Send(socket, data))
             {
                 return; // continued when the socket takes the rest
@@ -273,70 +277,55 @@ public sealed class ForwardLinkWriter
         }
     }
 
-    /// <summary>Consecutive forwards as batch frames (bounded), markers as frames of their own, in one buffer.</summary>
-    private byte[] Frames(List<object> items)
+    /// <summary>Consecutive forwards as batch frames (bounded), markers as frames of their own, written into one buffer.</summary>
+    private ReadOnlyMemory<byte> Frames(List<object> items)
     {
-        var frames = new List<byte[]>();
+        var stream = new MemoryStream();
         var batch = new List<ForwardedMessage>();
         int batchBytes = 0;
-        int total = 0;
-        void CloseBatch()
-        {
-            if (batch.Count > 0)
-            {
-                byte[] frame = _serializer.ToFrame(ForwardLinkProtocol.BatchFrame, new ForwardBatch(batch));
-                frames.Add(frame);
-                total += frame.Length;
-                _metrics.ForwardBatchSent();
-                batch = new List<ForwardedMessage>();
-                batchBytes = 0;
-            }
-        }
-
         foreach (object item in items)
         {
             if (item is ForwardedMessage forward)
             {
                 batch.Add(forward);
-                batchBytes += forward.Message.Payload.Length + (forward.Message.Topic.Length * 2) + 64;
+                batchBytes += EstimatedBytes(forward);
                 if (batch.Count >= MaxMessages || batchBytes >= MaxBytes)
                 {
-                    CloseBatch();
+                    WriteBatch(stream, ref batch);
+                    batchBytes = 0;
                 }
             }
             else
             {
-                CloseBatch();
-                byte[] frame = _serializer.ToFrame(ForwardLinkProtocol.MarkerFrame, item);
-                frames.Add(frame);
-                total += frame.Length;
+                WriteBatch(stream, ref batch);
+                batchBytes = 0;
+                _serializer.WriteFrame(stream, ForwardLinkProtocol.MarkerFrame, item);
             }
         }
 
-        CloseBatch();
-        if (frames.Count == 1)
+        WriteBatch(stream, ref batch);
+        return stream.GetBuffer().AsMemory(0, (int)stream.Length);
+    }
+
+    private void WriteBatch(MemoryStream stream, ref List<ForwardedMessage> batch)
+    {
+        if (batch.Count == 0)
         {
-            return frames[0];
+            return;
         }
 
-        byte[] all = new byte[total];
-        int offset = 0;
-        foreach (byte[] frame in frames)
-        {
-            frame.CopyTo(all, offset);
-            offset += frame.Length;
-        }
-
-        return all;
+        _serializer.WriteFrame(stream, ForwardLinkProtocol.BatchFrame, new ForwardBatch(batch));
+        _metrics.ForwardBatchSent();
+        batch = new List<ForwardedMessage>();
     }
 
     /// <summary>Sends <paramref name="data"/>; true when the socket took all of it at once, else the rest follows asynchronously.</summary>
-    private bool Send(Socket socket, byte[] data)
+    private bool Send(Socket socket, ReadOnlyMemory<byte> data)
     {
         ValueTask<int> sending;
         try
         {
-            sending = socket.SendAsync(data.AsMemory(), SocketFlags.None, CancellationToken.None);
+            sending = socket.SendAsync(data, SocketFlags.None, CancellationToken.None);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
@@ -353,11 +342,11 @@ public sealed class ForwardLinkWriter
         return false;
     }
 
-    private async Task FinishAsync(Socket socket, ValueTask<int> sending, byte[] data)
+    private async Task FinishAsync(Socket socket, ValueTask<int> sending, ReadOnlyMemory<byte> data)
     {
         try
         {
-            ReadOnlyMemory<byte> rest = data.AsMemory(await sending.ConfigureAwait(false));
+            ReadOnlyMemory<byte> rest = data[await sending.ConfigureAwait(false)..];
             while (rest.Length > 0)
             {
                 rest = rest[await socket.SendAsync(rest, SocketFlags.None).ConfigureAwait(false)..];

@@ -99,7 +99,7 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
         {
             case ForwardedMessage forward when _viaRemoting:
                 _batch.Add(forward);
-                _bytes += forward.Message.Payload.Length + (forward.Message.Topic.Length * 2) + 64;
+                _bytes += ForwardLinkWriter.EstimatedBytes(forward);
                 if (_batch.Count >= MaxMessages || _bytes >= MaxBytes)
                 {
                     Flush();

@@ -121,6 +121,14 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
     public byte[] ToFrame(byte kind, object obj)
     {
         using var stream = new MemoryStream();
+        WriteFrame(stream, kind, obj);
+        return stream.ToArray();
+    }
+
+    /// <summary>Appends <paramref name="obj"/> as a forward link frame to <paramref name="stream"/> (several frames share one buffer).</summary>
+    public void WriteFrame(MemoryStream stream, byte kind, object obj)
+    {
+        long start = stream.Length;
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(0); // the length, set below
@@ -129,9 +137,7 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
             Write(w, obj);
         }
 
-        byte[] frame = stream.ToArray();
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame, frame.Length - 4);
-        return frame;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(stream.GetBuffer().AsSpan((int)start), (int)(stream.Length - start - 4));
     }
 
     public override object FromBinary(byte[] bytes, string manifest) => FromBinary(new ArraySegment<byte>(bytes), manifest);
