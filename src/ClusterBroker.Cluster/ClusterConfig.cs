@@ -63,6 +63,10 @@ internal static class ClusterConfig
                 # (the detector waits for the mean interval plus the acceptable pause); a healthy node paused for less than
                 # the acceptable pause is still not suspected.
                 failure-detector.heartbeat-interval = 500ms
+                # How often the failure detector's verdicts are read and a silent member marked unreachable. Akka's
+                # default (1 s) adds up to a second, half a second on average, to finding a crashed node; reading them
+                # four times a second costs a phi computation per monitored member (at most 9).
+                unreachable-nodes-reaper-interval = 250ms
                 failure-detector.acceptable-heartbeat-pause = {{heartbeatPause}}
                 log-info = off
                 downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"

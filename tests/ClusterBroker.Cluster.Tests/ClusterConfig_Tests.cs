@@ -19,6 +19,8 @@ public class ClusterConfig_Tests
         Assert.Equal(TimeSpan.FromSeconds(7), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
         Assert.Equal(TimeSpan.FromMilliseconds(2500), config.GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause"));
         Assert.Equal(TimeSpan.FromMilliseconds(500), config.GetTimeSpan("akka.cluster.failure-detector.heartbeat-interval"));
+        // a silent member is marked unreachable within a quarter second of the detector's verdict, not a second
+        Assert.Equal(TimeSpan.FromMilliseconds(250), config.GetTimeSpan("akka.cluster.unreachable-nodes-reaper-interval"));
         // shards of a downed node restart 0.2 s after its removal, not StableAfter later (the minority fenced itself)
         Assert.Equal(TimeSpan.FromMilliseconds(200), config.GetTimeSpan("akka.cluster.down-removal-margin"));
         Assert.Equal("ddata", config.GetString("akka.cluster.sharding.state-store-mode"));
