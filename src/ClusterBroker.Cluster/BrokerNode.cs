@@ -34,8 +34,6 @@ public sealed class BrokerNode : IAsyncDisposable
     /// <summary>Name of the ClientId registry entity type in sharding.</summary>
     public const string ClientIdTypeName = "mqtt-client-ids";
 
-    private static readonly TimeSpan s_joinTimeout = TimeSpan.FromSeconds(60);
-
     private readonly ActorSystem _system;
     private readonly BrokerContext _context;
     private readonly ClusterSessionRegistry _sessions;
@@ -222,7 +220,7 @@ public sealed class BrokerNode : IAsyncDisposable
 
         if (links is not null)
         {
-            system.RegisterOnTermination(() => links.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5)));
+            system.RegisterOnTermination(links.Close);
         }
 
         try
@@ -262,7 +260,7 @@ public sealed class BrokerNode : IAsyncDisposable
             // Design note 5: ClusterSharding.Get before ClusterShardingSettings.Create; and before joining, so the
             // sharding extension (and its replicator) exists when the other members start talking to it.
             ClusterSharding sharding = ClusterSharding.Get(system);
-            await JoinAsync(system, cluster, logger, cancellationToken).ConfigureAwait(false);
+            await NodeStartupWaits.JoinAsync(system, cluster, logger, cancellationToken).ConfigureAwait(false);
 
             ClusterShardingSettings settings = ClusterShardingSettings.Create(system).WithRememberEntities(false);
             ILogger sessionLogger = context.SessionLogger;
@@ -288,16 +286,16 @@ public sealed class BrokerNode : IAsyncDisposable
                 system.ActorOf(SessionRecoveryActor.Props(sessionStore, sessionRegion, clusterLogger), "session-recovery");
             }
 
-            await WarmUpShardingAsync(system, sessionRegion, logger, cancellationToken).ConfigureAwait(false);
-            await AwaitRoutesAsync(replicator, logger).ConfigureAwait(false);
+            await NodeStartupWaits.WarmUpShardingAsync(system, sessionRegion, logger, cancellationToken).ConfigureAwait(false);
+            await NodeStartupWaits.AwaitRoutesAsync(replicator, logger).ConfigureAwait(false);
 
             ICancelable? sysTimer = null;
             if (options.SysInterval > TimeSpan.Zero)
             {
                 Func<IEnumerable<KeyValuePair<string, long>>>? storeCounters = stores?.SysCounters;
                 var sys = new SysTopicPublisher(context, () => storeCounters is null
-                    ? ClusterSysCounters(clusterMetrics, routes)
-                    : ClusterSysCounters(clusterMetrics, routes).Concat(storeCounters()));
+                    ? ClusterSysCounters.Of(clusterMetrics, routes)
+                    : ClusterSysCounters.Of(clusterMetrics, routes).Concat(storeCounters()));
                 sys.PublishAll();
                 sysTimer = system.Scheduler.Advanced.ScheduleRepeatedlyCancelable(options.SysInterval, options.SysInterval, () =>
                 {
@@ -324,103 +322,6 @@ public sealed class BrokerNode : IAsyncDisposable
             throw;
         }
     }
-
-    /// <summary>Forms a new cluster or joins the seeds, and waits until this node is Up.</summary>
-    private static async Task JoinAsync(ActorSystem system, ClusterOptions options, ILogger logger, CancellationToken cancellationToken)
-    {
-        var cluster = Akka.Cluster.Cluster.Get(system);
-        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        cluster.RegisterOnMemberUp(() => up.TrySetResult());
-        if (options.FormsOwnCluster())
-        {
-            logger.LogInformation("Cluster: forming a new cluster '{Name}' at {Address} (no other seed node given)", options.Name, cluster.SelfAddress);
-            cluster.Join(cluster.SelfAddress);
-        }
-        else
-        {
-            // Akka's seed-node process: the first seed forms the cluster only when none of the others answers,
-            // so a restarted first seed rejoins a running cluster instead of forming a second one.
-            var seeds = options.ParseSeedNodes().Select(s => new Address("akka.tcp", options.Name, s.Host, s.Port)).ToList();
-            logger.LogInformation("Cluster: joining '{Name}' through seed node(s) {Seeds} as {Address}", options.Name, string.Join(", ", seeds), cluster.SelfAddress);
-            cluster.JoinSeedNodes(seeds);
-        }
-
-        try
-        {
-            await up.Task.WaitAsync(s_joinTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"This node did not become a member of cluster '{options.Name}' within {s_joinTimeout.TotalSeconds:0} s: no seed node ({options.SeedNodes}) answered. Check the seed list, the cluster name and that the cluster port is reachable.");
-        }
-    }
-
-    /// <summary>
-    /// Starts one entity through the region and waits for its acknowledgement, retrying: this proves the
-    /// region registered with the shard coordinator and a shard can be allocated, so the first CONNECT
-    /// neither pays for coordinator start-up nor times out on it. The warm-up entity is an ordinary, empty session.
-    /// </summary>
-    /// <remarks>
-    /// A node the cluster downs while it starts (its actor system terminates) stops retrying at once and fails to start,
-    /// so that its process exits and a restart can join again, instead of retrying for a minute without a cluster.
-    /// </remarks>
-    private static async Task WarmUpShardingAsync(ActorSystem system, IActorRef region, ILogger logger, CancellationToken cancellationToken)
-    {
-        const int attempts = 12;
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await region.Ask<object>(
-                    new ShardRegion.StartEntity("$cluster-broker-warm-up"), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (AskTimeoutException) when (attempt < attempts && !system.WhenTerminated.IsCompleted)
-            {
-                logger.LogInformation("Session sharding not ready yet (attempt {Attempt} of {Attempts}); retrying", attempt, attempts);
-            }
-            catch (AskTimeoutException) when (system.WhenTerminated.IsCompleted)
-            {
-                throw new InvalidOperationException("This node was removed from the cluster (downed) while it started: its actor system terminated before session sharding was ready.");
-            }
-        }
-    }
-
-    /// <summary>A joining node serves clients once it knows the other members' routes (bounded wait).</summary>
-    private static async Task AwaitRoutesAsync(IActorRef replicator, ILogger logger)
-    {
-        try
-        {
-            await replicator.Ask<RouteReplicatorActor.RoutesSynced>(RouteReplicatorActor.AwaitRoutesSynced.Instance, TimeSpan.FromSeconds(15)).ConfigureAwait(false);
-        }
-        catch (AskTimeoutException)
-        {
-            logger.LogWarning("Routes of some members did not arrive within 15 s; serving clients anyway (they follow as deltas)");
-        }
-    }
-
-    private static IEnumerable<KeyValuePair<string, long>> ClusterSysCounters(ClusterMetrics m, ClusterRouteTable routes) =>
-    [
-        new("$SYS/broker/cluster/members", m.Members),
-        new("$SYS/broker/cluster/routes", routes.Count),
-        new("$SYS/broker/cluster/forwards/sent", m.ForwardsSent),
-        new("$SYS/broker/cluster/forwards/received", m.ForwardsReceived),
-        new("$SYS/broker/cluster/forwards/batches", m.ForwardBatchesSent),
-        new("$SYS/broker/cluster/forwards/received-over-links", m.ForwardsReceivedOverLinks),
-        new("$SYS/broker/cluster/forward-links/open", m.ForwardLinksOpen),
-        new("$SYS/broker/cluster/forward-links/failures", m.ForwardLinkFailures),
-        new("$SYS/broker/cluster/forward-links/dropped", m.ForwardsDroppedLinkDown),
-        new("$SYS/broker/cluster/forward-links/refused", m.ForwardLinksRefused),
-        new("$SYS/broker/cluster/route-deltas/sent", m.RouteDeltasSent),
-        new("$SYS/broker/cluster/route-deltas/received", m.RouteDeltasReceived),
-        new("$SYS/broker/cluster/snapshots/sent", m.SnapshotsSent),
-        new("$SYS/broker/cluster/snapshots/received", m.SnapshotsReceived),
-        new("$SYS/broker/cluster/sessions/lost", m.SessionsLost),
-        new("$SYS/broker/cluster/sessions/recovered", m.SessionsRecovered),
-        new("$SYS/broker/cluster/sessions/replay-repeats-skipped", m.ReplayRepeatsSkipped),
-        new("$SYS/broker/cluster/sessions/store-write-failures", m.SessionStoreWriteFailures),
-        new("$SYS/broker/cluster/shared/dropped", m.SharedMessagesDropped),
-    ];
 
     /// <summary>A node's name in the shared-group membership: its address and uid (a restart at the same address is another incarnation).</summary>
     public static string NodeIncarnation(UniqueAddress node) =>
@@ -464,7 +365,7 @@ public sealed class BrokerNode : IAsyncDisposable
         }
 
         TimeSpan disconnecting = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        await MoveOfflineEndpointsAsync().ConfigureAwait(false);
+        await new OfflineEndpointHandover(_system, _context, _sessions, _logger).MoveAsync().ConfigureAwait(false);
         TimeSpan moving = System.Diagnostics.Stopwatch.GetElapsedTime(started) - disconnecting;
         await CoordinatedShutdown.Get(_system).Run(CoordinatedShutdown.ClrExitReason.Instance).ConfigureAwait(false);
         await _system.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
@@ -474,90 +375,6 @@ public sealed class BrokerNode : IAsyncDisposable
         _logger.LogInformation(
             "Broker node stopped in {Total:F0} ms: connections closed in {Disconnecting:F0} ms, offline endpoints moved in {Moving:F0} ms, left the cluster in {Leaving:F0} ms",
             total.TotalMilliseconds, disconnecting.TotalMilliseconds, moving.TotalMilliseconds, (total - disconnecting - moving).TotalMilliseconds);
-    }
-
-    /// <summary>
-    /// The persistent sessions waiting on this node for their clients keep their subscriptions here: before the
-    /// node leaves, each moves to another member (round robin), which subscribes it and announces the routes.
-    /// </summary>
-    private async Task MoveOfflineEndpointsAsync()
-    {
-        var cluster = Akka.Cluster.Cluster.Get(_system);
-        Task<IActorRef>[] lookups = [.. cluster.State.Members
-            .Where(m => m.Status == MemberStatus.Up && !m.UniqueAddress.Equals(cluster.SelfUniqueAddress))
-            .Select(m => _system.ActorSelection(new RootActorPath(m.Address) / "user" / BrokerNodeActor.Name).ResolveOne(TimeSpan.FromSeconds(3)))];
-        var resolved = new List<IActorRef>();
-        foreach (Task<IActorRef> lookup in lookups)
-        {
-            try
-            {
-                resolved.Add(await lookup.ConfigureAwait(false));
-            }
-            catch (ActorNotFoundException)
-            {
-                // that member is stopping too (or gone): the others take the sessions
-            }
-        }
-
-        if (resolved.Count == 0)
-        {
-            return;
-        }
-
-        int moved = 0;
-        var hosting = new Dictionary<IActorRef, int>();
-        foreach (SessionEndpoint endpoint in _context.Router.Endpoints())
-        {
-            if (endpoint.IsOnline)
-            {
-                continue;
-            }
-
-            List<Core.Messages.Subscription> subscriptions = _context.Router.GetSubscriptions(endpoint);
-            if (subscriptions.Count == 0)
-            {
-                continue;
-            }
-
-            IActorRef target = resolved[moved % resolved.Count];
-            target.Tell(new HostSessionEndpoint(endpoint.ClientId, subscriptions));
-            // From this node's actor: the entity tells a move by the node of its (just ended) connection from a stale one.
-            _sessions.Region.Tell(new SessionEndpointMoved(endpoint.ClientId, target), _sessions.Node);
-            hosting[target] = hosting.GetValueOrDefault(target) + 1;
-            moved++;
-        }
-
-        if (moved == 0)
-        {
-            return;
-        }
-
-        // This node leaves only once every member routes the moved sessions' messages to their new nodes: until then
-        // a message may be sent here alone, and this node still hands it to the session (bounded wait).
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        Task<HostedRoutesPropagated>[] barriers = [.. hosting.Select(entry => entry.Key.Ask<HostedRoutesPropagated>(
-            new AwaitHostedRoutes(entry.Value), RouteReplicatorActor.PropagationTimeout + TimeSpan.FromSeconds(2)))];
-        bool everywhere = true;
-        foreach (Task<HostedRoutesPropagated> barrier in barriers)
-        {
-            try
-            {
-                everywhere &= (await barrier.ConfigureAwait(false)).Everywhere;
-            }
-            catch (AskTimeoutException)
-            {
-                everywhere = false;
-            }
-        }
-
-        if (everywhere)
-        {
-            _logger.LogInformation("Moved the subscriptions of {Count} offline persistent session(s) to the other node(s); their routes reached every node in {Elapsed:F0} ms", moved, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        }
-        else
-        {
-            _logger.LogWarning("Moved the subscriptions of {Count} offline persistent session(s) to the other node(s), but their routes did not reach every node within {Timeout} s: a message published meanwhile may have been routed only to this node, which is leaving", moved, RouteReplicatorActor.PropagationTimeout.TotalSeconds);
-        }
     }
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);

@@ -34,6 +34,7 @@ public sealed class ForwardLinkListener : IAsyncDisposable
     /// <summary>The open links and the member each comes from ("address#uid"; the remote endpoint until its hello is read).</summary>
     private readonly ConcurrentDictionary<Socket, string> _links = new();
     private Task _acceptLoop = Task.CompletedTask;
+    private int _closed;
     private ActorSystem? _system;
     private ForwardDelivery? _delivery;
     private ClusterBrokerSerializer? _serializer;
@@ -358,15 +359,28 @@ public sealed class ForwardLinkListener : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops listening and closes every link at once, without waiting for their loops to end (safe from the actor
+    /// system's termination callbacks, which must not block).
+    /// </summary>
+    public void Close()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        _stop.Cancel();
         _socket.Dispose();
         foreach (Socket link in _links.Keys)
         {
             link.Dispose();
         }
+    }
 
+    public async ValueTask DisposeAsync()
+    {
+        Close();
         try
         {
             await _acceptLoop.ConfigureAwait(false);
