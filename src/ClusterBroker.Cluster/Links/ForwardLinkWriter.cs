@@ -45,6 +45,7 @@ public sealed class ForwardLinkWriter
     private bool _closed;
     private IActorRef? _owner;
     private int _droppedWhileDown;
+    private Action<ForwardedMessage>? _afterHandOver;
 
     /// <param name="viaRemoting">The destination has no forward link: everything goes to the owner, for Akka remoting.</param>
     /// <param name="crashReplayWindow">How long QoS 1/2 forwards are kept for a crash of the destination (durable sessions); zero keeps none.</param>
@@ -68,17 +69,24 @@ public sealed class ForwardLinkWriter
     {
         long bytes = EstimatedBytes(forward);
         Socket? write;
+        Action<ForwardedMessage>? handedOver;
         lock (_gate)
         {
-            if (_closed)
+            handedOver = _afterHandOver;
+            if (handedOver is null)
             {
-                return;
+                if (_closed)
+                {
+                    return;
+                }
+
+                _recent?.Add(forward, NowMs);
             }
 
-            _recent?.Add(forward, NowMs);
-            write = Enqueue(forward, bytes);
+            write = handedOver is null ? Enqueue(forward, bytes) : null;
         }
 
+        handedOver?.Invoke(forward);
         if (write is not null)
         {
             WriteLoop(write);
@@ -209,11 +217,18 @@ public sealed class ForwardLinkWriter
         _pendingBytes = 0;
     }
 
-    /// <summary>The QoS 1/2 forwards of the crash-replay window, oldest first, and how many the capacity pushed out.</summary>
-    public (List<ForwardedMessage> Recent, long Dropped) Recent()
+    /// <summary>
+    /// The destination crashed: returns the QoS 1/2 forwards of the crash-replay window, oldest first, and how many the
+    /// capacity pushed out; from then on, whatever is forwarded here goes to <paramref name="late"/> instead, on the
+    /// forwarding thread. Both under the lock, so that no forward falls between them: a publishing thread that chose
+    /// this destination just before its routes were orphaned, and got here only after the snapshot, would otherwise
+    /// leave its message with a connection that no longer exists.
+    /// </summary>
+    public (List<ForwardedMessage> Recent, long Dropped) HandOverRecent(Action<ForwardedMessage> late)
     {
         lock (_gate)
         {
+            _afterHandOver = late;
             return (_recent?.Snapshot(NowMs) ?? [], _recent?.Dropped ?? 0);
         }
     }

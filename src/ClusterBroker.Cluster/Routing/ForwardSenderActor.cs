@@ -168,7 +168,7 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
     /// </summary>
     private void HandOver(HandOverRecentForwards handOver)
     {
-        (List<ForwardedMessage> recent, long dropped) = _writer.Recent();
+        (List<ForwardedMessage> recent, long dropped) = _writer.HandOverRecent(late => ForwardedAfterHandOver(handOver, late));
         var plain = new List<Core.Messages.BrokerMessage>(recent.Count);
         var placed = new List<ForwardedMessage>();
         foreach (ForwardedMessage forward in recent)
@@ -188,6 +188,23 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
         if (placed.Count > 0)
         {
             handOver.Receiver.Tell(new SharedMessagesOfCrashedNode(handOver.DeadNode, placed));
+        }
+    }
+
+    /// <summary>
+    /// A forward that reached the writer after the hand-over (its publishing thread chose the destination before the
+    /// routes were orphaned): it goes where the hand-over sent the others, on the publishing thread.
+    /// </summary>
+    private static void ForwardedAfterHandOver(HandOverRecentForwards handOver, ForwardedMessage forward)
+    {
+        if (forward.Plain && forward.Message.QoS != Protocol.QualityOfService.AtMostOnce)
+        {
+            handOver.To.Tell(new OrphanedForward(handOver.DeadNode, forward.Message, System.Diagnostics.Stopwatch.GetTimestamp()), ActorRefs.NoSender);
+        }
+
+        if (forward.Groups is { Count: > 0 } groups)
+        {
+            handOver.Receiver.Tell(new SharedMessagesOfCrashedNode(handOver.DeadNode, [new ForwardedMessage(forward.Message, Plain: false, groups, forward.Hops)]), ActorRefs.NoSender);
         }
     }
 
