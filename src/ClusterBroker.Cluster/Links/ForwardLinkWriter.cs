@@ -67,26 +67,19 @@ public sealed class ForwardLinkWriter
     /// <summary>Forwards <paramref name="forward"/> after everything given here before it.</summary>
     public void Forward(ForwardedMessage forward)
     {
-        long bytes = EstimatedBytes(forward);
-        Socket? write;
-        Action<ForwardedMessage>? handedOver;
+        Socket? write = null;
+        Action<ForwardedMessage>? late;
         lock (_gate)
         {
-            handedOver = _afterHandOver;
-            if (handedOver is null)
+            late = _afterHandOver;
+            if (late is null && !_closed)
             {
-                if (_closed)
-                {
-                    return;
-                }
-
                 _recent?.Add(forward, NowMs);
+                write = Enqueue(forward, EstimatedBytes(forward));
             }
-
-            write = handedOver is null ? Enqueue(forward, bytes) : null;
         }
 
-        handedOver?.Invoke(forward);
+        late?.Invoke(forward);
         if (write is not null)
         {
             WriteLoop(write);

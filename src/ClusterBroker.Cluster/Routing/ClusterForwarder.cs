@@ -136,12 +136,8 @@ public sealed class ClusterForwarder(ClusterRouteTable routes, ClusterMetrics me
         if (node.Orphaned is { } orphaned)
         {
             // The node is dead and its sessions are continuing elsewhere: until their own routes are everywhere, the
-            // crash replay keeps what was meant for them (QoS 0 is not replayed; shared routes were dropped at once).
-            if (forward.Plain && forward.Message.QoS != Protocol.QualityOfService.AtMostOnce)
-            {
-                orphaned.CrashReplay.Tell(new OrphanedForward(orphaned.DeadNode, forward.Message, System.Diagnostics.Stopwatch.GetTimestamp()), ActorRefs.NoSender);
-            }
-
+            // crash replay keeps what was meant for them (shared routes were dropped at once).
+            orphaned.Keep(forward);
             return;
         }
 

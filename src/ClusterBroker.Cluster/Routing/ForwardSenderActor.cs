@@ -184,10 +184,10 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
             }
         }
 
-        handOver.To.Tell(new ForwardsToCrashedNode(handOver.DeadNode, plain, dropped));
+        handOver.Orphaned.CrashReplay.Tell(new ForwardsToCrashedNode(handOver.Orphaned.DeadNode, plain, dropped));
         if (placed.Count > 0)
         {
-            handOver.Receiver.Tell(new SharedMessagesOfCrashedNode(handOver.DeadNode, placed));
+            handOver.Receiver.Tell(new SharedMessagesOfCrashedNode(handOver.Orphaned.DeadNode, placed));
         }
     }
 
@@ -197,14 +197,10 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
     /// </summary>
     private static void ForwardedAfterHandOver(HandOverRecentForwards handOver, ForwardedMessage forward)
     {
-        if (forward.Plain && forward.Message.QoS != Protocol.QualityOfService.AtMostOnce)
-        {
-            handOver.To.Tell(new OrphanedForward(handOver.DeadNode, forward.Message, System.Diagnostics.Stopwatch.GetTimestamp()), ActorRefs.NoSender);
-        }
-
+        handOver.Orphaned.Keep(forward);
         if (forward.Groups is { Count: > 0 } groups)
         {
-            handOver.Receiver.Tell(new SharedMessagesOfCrashedNode(handOver.DeadNode, [new ForwardedMessage(forward.Message, Plain: false, groups, forward.Hops)]), ActorRefs.NoSender);
+            handOver.Receiver.Tell(new SharedMessagesOfCrashedNode(handOver.Orphaned.DeadNode, [new ForwardedMessage(forward.Message, Plain: false, groups, forward.Hops)]), ActorRefs.NoSender);
         }
     }
 
@@ -331,7 +327,7 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
 }
 
 /// <summary>Local: the destination crashed (was downed); give the recent forwards to the crash replay.</summary>
-internal sealed record HandOverRecentForwards(string DeadNode, IActorRef To, ActorSelection Receiver);
+internal sealed record HandOverRecentForwards(OrphanedRoutes Orphaned, ActorSelection Receiver);
 
 /// <summary>Local: shared-group messages placed on a node that crashed, to be placed again (this node's forward receiver).</summary>
 internal sealed record SharedMessagesOfCrashedNode(string DeadNode, IReadOnlyList<ForwardedMessage> Messages);

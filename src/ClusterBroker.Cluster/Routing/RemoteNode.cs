@@ -66,7 +66,20 @@ public sealed class RemoteNode(UniqueAddress address, IActorRef sender, NodeForw
 }
 
 /// <summary>The routes of a crashed node, kept until its sessions continue elsewhere: the node's id and the crash replay that takes what matches them.</summary>
-public sealed record OrphanedRoutes(string DeadNode, IActorRef CrashReplay);
+public sealed record OrphanedRoutes(string DeadNode, IActorRef CrashReplay)
+{
+    /// <summary>
+    /// A forward meant for the dead node goes to the crash replay, for the sessions continued from it, when it is a
+    /// plain QoS 1/2 message (QoS 0 is not replayed; a shared group's copy is placed on another member instead).
+    /// </summary>
+    public void Keep(Messages.ForwardedMessage forward)
+    {
+        if (forward.Plain && forward.Message.QoS != Protocol.QualityOfService.AtMostOnce)
+        {
+            CrashReplay.Tell(new OrphanedForward(DeadNode, forward.Message, System.Diagnostics.Stopwatch.GetTimestamp()), ActorRefs.NoSender);
+        }
+    }
+}
 
 /// <summary>
 /// Local, to the crash replay: a QoS 1/2 message that matched a crashed node's kept routes after it was downed;

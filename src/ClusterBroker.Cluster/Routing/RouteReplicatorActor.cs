@@ -223,14 +223,15 @@ public sealed partial class RouteReplicatorActor : UntypedActor, IWithTimers
             // First (the crash replay must know before the hand-over whether to wait for the journal): the survivor with
             // the lowest address routes the dead node's publish journal again, so it is replayed once, not once per node.
             crashReplay.Tell(new Sessions.NodeCrashed(dead, ReadsJournalOfDeadNodes()));
-            origin.Node.Sender.Tell(new HandOverRecentForwards(dead, crashReplay, Context.ActorSelection("/user/" + ForwardReceiverActor.Name)));
+            var orphaned = new OrphanedRoutes(dead, crashReplay);
+            origin.Node.Sender.Tell(new HandOverRecentForwards(orphaned, Context.ActorSelection("/user/" + ForwardReceiverActor.Name)));
 
             // Its sessions continue on the survivors only once their shards restart there and read the store (seconds):
             // until their own routes are everywhere, messages published for them would match no route at all. So the dead
             // node's plain routes stay for OrphanPeriod, and what matches them goes to the crash replay, which the
             // continued sessions ask once their routes are everywhere. Shared routes go now (a group has other members).
             origin.Node.Reachable = false;
-            origin.Node.Orphaned = new OrphanedRoutes(dead, crashReplay);
+            origin.Node.Orphaned = orphaned;
             List<RouteKey> plain = [.. _table.RoutesOf(origin.Node).Where(static r => r.Group is null)];
             _table.Replace(origin.Node, plain);
             Timers.StartSingleTimer("orphaned-" + dead, new PurgeOrphanedRoutes(origin.Node, member.Address), OrphanPeriod);
