@@ -61,6 +61,12 @@ public sealed class ForwardLinkWriter
 
     private static long NowMs => Environment.TickCount64;
 
+    /// <summary>
+    /// Whether the destination is reached through Akka remoting (it has no link, or <see cref="UseRemoting"/>): the one
+    /// record of it, which the owner reads to batch what it is told. It only ever turns from false to true.
+    /// </summary>
+    public bool ViaRemoting => Volatile.Read(ref _viaRemoting);
+
     /// <summary>What a forward weighs in a batch and in the wait for a connection (payload, topic, and a fixed part).</summary>
     public static int EstimatedBytes(ForwardedMessage forward) => forward.Message.Payload.Length + (forward.Message.Topic.Length * 2) + 64;
 
@@ -189,7 +195,7 @@ public sealed class ForwardLinkWriter
     {
         lock (_gate)
         {
-            _viaRemoting = true;
+            Volatile.Write(ref _viaRemoting, true);
             TellOwnerPending();
         }
     }

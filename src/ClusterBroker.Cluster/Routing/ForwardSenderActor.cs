@@ -47,7 +47,6 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
     private Socket? _link;
     private bool _connecting;
     private bool _linkEverOpened;
-    private bool _viaRemoting;
     private int _failures;
     private int _unreachable;
     private List<ForwardedMessage> _batch = new();
@@ -63,7 +62,6 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
         _metrics = metrics;
         _writer = writer;
         _linkTarget = link;
-        _viaRemoting = link is null;
         _logger = logger;
     }
 
@@ -97,7 +95,7 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case ForwardedMessage forward when _viaRemoting:
+            case ForwardedMessage forward when _writer.ViaRemoting:
                 _batch.Add(forward);
                 _bytes += ForwardLinkWriter.EstimatedBytes(forward);
                 if (_batch.Count >= MaxMessages || _bytes >= MaxBytes)
@@ -118,7 +116,7 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
                 _flushQueued = false;
                 Flush();
                 break;
-            case ForwardMarker marker when _viaRemoting:
+            case ForwardMarker marker when _writer.ViaRemoting:
                 // Behind every forward this sender was given before it, on the same path as the batches (same order).
                 Flush();
                 Tell(marker);
@@ -231,7 +229,7 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
 
     private void OpenLink()
     {
-        if (_viaRemoting || _connecting || _link is not null)
+        if (_writer.ViaRemoting || _connecting || _link is not null)
         {
             return;
         }
@@ -270,7 +268,6 @@ public sealed class ForwardSenderActor : UntypedActor, IWithTimers
             _logger.LogWarning(
                 "Forward links: the link to {Destination} ({Host}:{Port}) could not be opened in {Tries} tries (last: {Reason}); messages are forwarded there through Akka remoting instead, which costs more CPU and latency",
                 Destination, _linkTarget!.Host, _linkTarget.Port, _failures, reason);
-            _viaRemoting = true;
             _writer.UseRemoting();
             return;
         }

@@ -35,9 +35,7 @@ public sealed partial class MqttChannel
         _timer = null;
         _version = connect.ProtocolVersion;
         _connection.SetProtocolVersion(_version);
-        BrokerOptions options = _context.Options;
-        bool v5 = _version == ProtocolVersion.V500;
-        if (v5)
+        if (_version == ProtocolVersion.V500)
         {
             // Known before any answer: every packet from here on, a refusing CONNACK included, respects them.
             _problemInformation = connect.RequestProblemInformation ?? true;
@@ -45,128 +43,64 @@ public sealed partial class MqttChannel
             _connection.SetMaximumOutgoingPacketSize(connect.MaximumPacketSize);
         }
 
+        // Named in the refusal's log line when the client gave one.
+        _clientId = connect.ClientId.Length > 0 ? connect.ClientId : null;
+        if ((AdmissionRefusal() ?? ConnectRules.Check(connect, _context.Options, _context.TopicLimits, OffersAuthenticationMethod)) is { } refusal)
+        {
+            Refuse(refusal.ReasonCode, refusal.Rule, refusal.Message);
+            return;
+        }
+
+        // [MQTT-3.1.3-6] An empty ClientId (where allowed) gets a unique one; 5.0 returns it in CONNACK [MQTT-3.2.2-16].
+        string? assigned = _clientId is null ? "auto-" + Guid.NewGuid().ToString("N") : null;
+        _clientId ??= assigned;
+        ConnectTerms terms = ConnectTerms.Negotiate(connect, _context.Options);
+        _keepAlive = terms.KeepAlive;
+        _sessionExpiryInterval = terms.SessionExpiryInterval;
+        _clientReceiveMaximum = terms.ClientReceiveMaximum;
+        _outgoingAliasLimit = terms.OutgoingAliasLimit;
+        _will = connect.Will;
+        _cleanStart = connect.CleanSession;
+        _isBridge = connect.IsBridge;
+        _username = connect.Username;
+        _state = ChannelState.Connecting;
+        Authenticate(connect, assigned);
+    }
+
+    /// <summary>Whether the node takes a new client at all, whatever its CONNECT says.</summary>
+    private ConnectRefusal? AdmissionRefusal()
+    {
         if (_context.ShuttingDown)
         {
-            Refuse(ReasonCode.ServerShuttingDown, "MQTT-3.2.2-6", "The server is shutting down.");
-            return;
+            return new(ReasonCode.ServerShuttingDown, "MQTT-3.2.2-6", "The server is shutting down.");
         }
 
         if (_context.InClusterMinority)
         {
-            Refuse(ReasonCode.ServerUnavailable, "cluster:minority", "This node cannot reach a majority of its cluster; connect to another node.");
-            return;
+            return new(ReasonCode.ServerUnavailable, "cluster:minority", "This node cannot reach a majority of its cluster; connect to another node.");
         }
 
-        if (_context.Connections.Count > options.MaxConnections)
-        {
-            Refuse(ReasonCode.ServerBusy, "limit:MaxConnections", $"The server accepts at most {options.MaxConnections} connections.");
-            return;
-        }
+        return _context.Connections.Count > _context.Options.MaxConnections
+            ? new(ReasonCode.ServerBusy, "limit:MaxConnections", $"The server accepts at most {_context.Options.MaxConnections} connections.")
+            : null;
+    }
 
-        string clientId = connect.ClientId;
-        string? assigned = null;
-        if (clientId.Length == 0)
-        {
-            if (_version == ProtocolVersion.V310)
-            {
-                Refuse(ReasonCode.ClientIdentifierNotValid, "MQTT-3.1-3.1.3.1", "MQTT 3.1 requires a client identifier of 1 to 23 characters.");
-                return;
-            }
-
-            if (_version == ProtocolVersion.V311 && !connect.CleanSession)
-            {
-                // [MQTT-3.1.3-8] A zero-byte ClientId with CleanSession 0 is refused with return code 0x02.
-                Refuse(ReasonCode.ClientIdentifierNotValid, "MQTT-3.1.3-8", "An empty client identifier requires Clean Session 1.");
-                return;
-            }
-
-            // [MQTT-3.1.3-6] The server assigns a unique identifier; 5.0 returns it in CONNACK [MQTT-3.2.2-16].
-            clientId = assigned = "auto-" + Guid.NewGuid().ToString("N");
-        }
-
-        _clientId = clientId;
-
-        if (options.RefuseControlCharacters)
-        {
-            int at = ControlCharacters.IndexIn(connect.ClientId);
-            if (at >= 0)
-            {
-                Refuse(ReasonCode.ClientIdentifierNotValid, "MQTT-1.5.4", $"The client identifier holds the control character U+{(int)connect.ClientId[at]:X4} (refused: RefuseControlCharacters).");
-                return;
-            }
-
-            at = connect.Username is { } user ? ControlCharacters.IndexIn(user) : -1;
-            if (at >= 0)
-            {
-                Refuse(ReasonCode.BadUserNameOrPassword, "MQTT-1.5.4", $"The user name holds the control character U+{(int)connect.Username![at]:X4} (refused: RefuseControlCharacters).");
-                return;
-            }
-        }
-
-        if (connect.Will is { } will)
-        {
-            TopicValidationResult topic = TopicValidator.ValidateTopicName(will.Topic, _context.TopicLimits);
-            if (!topic.IsValid)
-            {
-                Refuse(v5 ? ReasonCode.TopicNameInvalid : ReasonCode.UnspecifiedError, "MQTT-3.1.3-11", "Will Topic: " + topic.Message);
-                return;
-            }
-
-            int willAt = options.RefuseControlCharacters ? ControlCharacters.IndexIn(will.Topic) : -1;
-            if (willAt >= 0)
-            {
-                Refuse(v5 ? ReasonCode.TopicNameInvalid : ReasonCode.UnspecifiedError, "MQTT-1.5.4", $"The Will Topic holds the control character U+{(int)will.Topic[willAt]:X4} (refused: RefuseControlCharacters).");
-                return;
-            }
-
-            if (will.QoS > options.MaximumQoS)
-            {
-                Refuse(ReasonCode.QoSNotSupported, "MQTT-3.2.2-12", $"Will QoS {(byte)will.QoS} exceeds the server's Maximum QoS {(byte)options.MaximumQoS}.");
-                return;
-            }
-
-            if (will.Retain && !options.RetainAvailable)
-            {
-                Refuse(ReasonCode.RetainNotSupported, "MQTT-3.2.2-13", "Will Retain is set but the server does not support retained messages.");
-                return;
-            }
-        }
-
-        if (connect.AuthenticationMethod is { } method && !OffersAuthenticationMethod(method))
-        {
-            Refuse(ReasonCode.BadAuthenticationMethod, "MQTT-4.12.0-1", $"Authentication method '{Truncate(method)}' is not supported.");
-            return;
-        }
-
-        _will = connect.Will;
-        _cleanStart = connect.CleanSession;
-        _isBridge = connect.IsBridge;
-        _keepAlive = EffectiveKeepAlive(connect.KeepAlive, v5, options);
-        if (v5)
-        {
-            _sessionExpiryInterval = Math.Min(connect.SessionExpiryInterval ?? 0, options.MaximumSessionExpiryInterval);
-            _clientReceiveMaximum = connect.ReceiveMaximum ?? ushort.MaxValue;
-            _clientTopicAliasMaximum = connect.TopicAliasMaximum ?? 0;
-            _outgoingAliasLimit = Math.Min(_clientTopicAliasMaximum, options.OutgoingTopicAliasMaximum);
-        }
-        else
-        {
-            // 3.1/3.1.1: Clean Session 1 ends the session with the connection; 0 keeps it (bounded by the configured maximum).
-            _sessionExpiryInterval = connect.CleanSession ? 0 : options.MaximumSessionExpiryInterval;
-            _clientReceiveMaximum = ushort.MaxValue;
-        }
-
-        _state = ChannelState.Connecting;
-        _username = connect.Username;
+    /// <summary>
+    /// One of three proofs: the TLS listener's verified client certificate, a 5.0 enhanced authentication exchange, or
+    /// the authenticator's verdict on the CONNECT's user name and password. Each ends in <see cref="OnAuthenticated"/>.
+    /// </summary>
+    private void Authenticate(ConnectPacket connect, string? assigned)
+    {
         if (_connection.CertificateUsername is { } certificateUser)
         {
-            // Authenticated by the TLS listener's verified client certificate: its name replaces the CONNECT's, whose
-            // password is not checked (as Mosquitto's use_identity_as_username). A second, different proof is refused.
+            // Its name replaces the CONNECT's, whose password is not checked (as Mosquitto's use_identity_as_username).
+            // A second, different proof is refused.
             if (connect.AuthenticationMethod is not null)
             {
                 Refuse(ReasonCode.BadAuthenticationMethod, "MQTT-4.12.0-1", "The client is authenticated by its TLS certificate; enhanced authentication is not offered on top of it.");
                 return;
             }
+
             _username = certificateUser;
             OnAuthenticated(AuthenticationResult.Success, connect, assigned);
             return;
@@ -178,7 +112,7 @@ public sealed partial class MqttChannel
             return;
         }
 
-        var request = new AuthenticationRequest(clientId, connect.Username, connect.Password, _connection.RemoteEndPoint, _version, connect.AuthenticationMethod, connect.AuthenticationData);
+        var request = new AuthenticationRequest(_clientId!, connect.Username, connect.Password, _connection.RemoteEndPoint, _version, connect.AuthenticationMethod, connect.AuthenticationData);
         ValueTask<AuthenticationResult> authentication;
         try
         {
@@ -186,7 +120,7 @@ public sealed partial class MqttChannel
         }
         catch (Exception ex)
         {
-            _context.ChannelLogger.LogError(ex, "Authenticator failed for client {ClientId}", clientId);
+            _context.ChannelLogger.LogError(ex, "Authenticator failed for client {ClientId}", _clientId);
             Refuse(ReasonCode.ServerUnavailable, "auth", "The authenticator failed.");
             return;
         }
@@ -347,28 +281,10 @@ public sealed partial class MqttChannel
             return;
         }
 
-        NodeRouter router = _context.Router;
-        SessionEndpoint endpoint = router.GetOrAddEndpoint(_clientId!);
+        SessionEndpoint endpoint = _context.Router.GetOrAddEndpoint(_clientId!);
         endpoint.Persistent = _sessionExpiryInterval > 0;
         _endpoint = endpoint;
-        if (!result.SessionPresent)
-        {
-            router.ClearSubscriptions(endpoint);
-        }
-        else if (router.GetSubscriptions(endpoint).Count == 0)
-        {
-            foreach (Subscription subscription in result.Snapshot.Subscriptions)
-            {
-                TopicValidator.ValidateSubscriptionFilter(subscription.Filter, default, out SharedSubscriptionFilter? shared);
-                router.Subscribe(endpoint, subscription, shared, 0);
-            }
-
-            if (result.Snapshot.Subscriptions.Count > 0)
-            {
-                _context.Sessions.SubscriptionsRestored(_clientId!, _connectionId);
-            }
-        }
-
+        RestoreSubscriptions(endpoint, result);
         if (result.Snapshot.IncomingQoS2.Count > 0)
         {
             _incomingQoS2 = new HashSet<ushort>(result.Snapshot.IncomingQoS2);
@@ -397,23 +313,7 @@ public sealed partial class MqttChannel
             WatchForRepeats();
         }
 
-        // [MQTT-4.4.0-1] Unacknowledged PUBLISH (DUP set) and PUBREL packets are sent again, in their original order.
-        foreach (InflightMessage message in result.Snapshot.Inflight)
-        {
-            Delivery delivery = Delivery.FromQueued(message.Delivery);
-            IsRepeat(delivery); // remembered: a copy still on its way through the old node is a repeat
-            _inflight.Restore(message.PacketId, delivery, message.Released);
-            RecordResumed(message.PacketId, delivery, message.Released);
-            if (message.Released)
-            {
-                SendControl(new PubRelPacket { PacketId = message.PacketId });
-            }
-            else if (!SendPublish(delivery, message.PacketId, dup: true))
-            {
-                _inflight.Remove(message.PacketId);
-            }
-        }
-
+        ResendUnacknowledged(result.Snapshot);
         foreach (QueuedMessage message in result.Snapshot.Queued)
         {
             ProcessDelivery(Delivery.FromQueued(message));
@@ -434,6 +334,53 @@ public sealed partial class MqttChannel
         }
 
         ScheduleDrain();
+    }
+
+    /// <summary>
+    /// The router holds the session's subscriptions on this node: none for a new session; the stored ones for a present
+    /// session that moved here (a session that never left keeps its own).
+    /// </summary>
+    private void RestoreSubscriptions(SessionEndpoint endpoint, SessionAttachResult result)
+    {
+        NodeRouter router = _context.Router;
+        if (!result.SessionPresent)
+        {
+            router.ClearSubscriptions(endpoint);
+            return;
+        }
+
+        if (router.GetSubscriptions(endpoint).Count > 0 || result.Snapshot.Subscriptions.Count == 0)
+        {
+            return;
+        }
+
+        foreach (Subscription subscription in result.Snapshot.Subscriptions)
+        {
+            TopicValidator.ValidateSubscriptionFilter(subscription.Filter, default, out SharedSubscriptionFilter? shared);
+            router.Subscribe(endpoint, subscription, shared, 0);
+        }
+
+        _context.Sessions.SubscriptionsRestored(_clientId!, _connectionId);
+    }
+
+    /// <summary>[MQTT-4.4.0-1] Unacknowledged PUBLISH (DUP set) and PUBREL packets are sent again, in their original order.</summary>
+    private void ResendUnacknowledged(SessionSnapshot snapshot)
+    {
+        foreach (InflightMessage message in snapshot.Inflight)
+        {
+            Delivery delivery = Delivery.FromQueued(message.Delivery);
+            IsRepeat(delivery); // remembered: a copy still on its way through the old node is a repeat
+            _inflight.Restore(message.PacketId, delivery, message.Released);
+            RecordResumed(message.PacketId, delivery, message.Released);
+            if (message.Released)
+            {
+                SendControl(new PubRelPacket { PacketId = message.PacketId });
+            }
+            else if (!SendPublish(delivery, message.PacketId, dup: true))
+            {
+                _inflight.Remove(message.PacketId);
+            }
+        }
     }
 
     private void SendConnAck(ConnectPacket connect, bool sessionPresent, string? assigned)
@@ -479,31 +426,5 @@ public sealed partial class MqttChannel
             AuthenticationMethod = _authMethod,
             AuthenticationData = _authMethod is null ? null : _authFinalData,
         };
-    }
-
-    /// <summary>
-    /// The Keep Alive the broker holds the client to: Server Keep Alive when configured (5.0); otherwise the client's,
-    /// lowered to MaxKeepAlive (0, no keep alive, counts as above it) and a non-zero value raised to MinKeepAlive.
-    /// 3.1/3.1.1 clients cannot be told and are held to it all the same (README: Keep Alive limits).
-    /// </summary>
-    private static ushort EffectiveKeepAlive(ushort requested, bool v5, BrokerOptions options)
-    {
-        if (v5 && options.ServerKeepAlive is ushort forced)
-        {
-            return forced;
-        }
-
-        ushort keepAlive = requested;
-        if (options.MaxKeepAlive is ushort max && (keepAlive == 0 || keepAlive > max))
-        {
-            keepAlive = max;
-        }
-
-        if (options.MinKeepAlive is ushort min && keepAlive != 0 && keepAlive < min)
-        {
-            keepAlive = min;
-        }
-
-        return keepAlive;
     }
 }

@@ -29,7 +29,6 @@ public sealed partial class MqttChannel
     private Action? _drainAction;
     private Queue<Delivery>? _pending;
     private ushort _clientReceiveMaximum = ushort.MaxValue;
-    private ushort _clientTopicAliasMaximum;
     private long _droppedMessages;
     private long _mailboxDropped;
     private uint? _clientMaximumPacketSize;

@@ -303,7 +303,8 @@ public sealed partial class MqttChannel
         return mapped;
     }
 
-    private static string Truncate(string value) => value.Length <= 64 ? value : string.Concat(value.AsSpan(0, 64), "...");
+    /// <summary>A client-chosen text as logs and reason strings show it: at most 64 characters.</summary>
+    internal static string Truncate(string value) => value.Length <= 64 ? value : string.Concat(value.AsSpan(0, 64), "...");
 
     /// <summary>An acknowledgement waiting for its stores (or for an earlier one that waits).</summary>
     private sealed class DeferredAck(MqttPacket packet)
