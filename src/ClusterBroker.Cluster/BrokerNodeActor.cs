@@ -49,12 +49,12 @@ public sealed class BrokerNodeActor : UntypedActor, IWithTimers
 
     /// <summary>
     /// After a member is removed, when the CONNECTs waiting for its shards are sent again: its shards restart elsewhere
-    /// 0.2 s after the removal (down-removal-margin), and a region learns the new home within its 200 ms retry, so from
-    /// 0.3 s on, often at first (one small message per waiting CONNECT each time), then the periodic resend.
+    /// 0.1 s after the removal (down-removal-margin), and a region learns the new home within its 100 ms retry, so from
+    /// 0.15 s on, often at first (one small message per waiting CONNECT each time), then the periodic resend.
     /// </summary>
     private static readonly TimeSpan[] ResendAfterRemoval =
     [
-        TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(450), TimeSpan.FromMilliseconds(600), TimeSpan.FromMilliseconds(800),
+        TimeSpan.FromMilliseconds(150), TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(350), TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(650), TimeSpan.FromMilliseconds(800),
         TimeSpan.FromMilliseconds(1000), TimeSpan.FromMilliseconds(1250), TimeSpan.FromMilliseconds(1500), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3),
     ];
 

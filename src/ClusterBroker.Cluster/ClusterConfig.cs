@@ -48,21 +48,23 @@ internal static class ClusterConfig
                 seed-nodes = []
                 roles = [{{roleList}}]
                 min-nr-of-members = 1
-                # Sharding and singletons start a downed node's shards elsewhere this long after it is removed (0.2 s). By
+                # Sharding and singletons start a downed node's shards elsewhere this long after it is removed (0.1 s). By
                 # default it would be stable-after again (safety for a minority still running its entities), which
                 # doubles the time a crashed node's clients wait. Here a node that loses the majority fences itself as
                 # soon as it sees the others unreachable (MinorityFenceActor: its clients are disconnected and new ones
                 # refused), seconds before the majority downs it, so its entities have nobody to serve by then.
-                down-removal-margin = 200ms
-                # Gossip and the leader's actions (Down -> Removed) four times a second rather than once: the nodes agree on a
+                down-removal-margin = 100ms
+                # Gossip and the leader's actions (Down -> Removed) ten times a second rather than once: the nodes agree on a
                 # crashed node's unreachability, and the leader removes it after the resolver's decision, sooner (the resolver's
-                # StableAfter counts from the last change it saw); the traffic is a few small messages per second per node.
-                gossip-interval = 250ms
-                leader-actions-interval = 250ms
-                # Two heartbeats a second rather than one: a crashed node is found unreachable about half a second sooner
-                # (the detector waits for the mean interval plus the acceptable pause); a healthy node paused for less than
-                # the acceptable pause is still not suspected.
-                failure-detector.heartbeat-interval = 500ms
+                # StableAfter counts from the last change it saw, and Removed waits for every node to have seen Down). Once
+                # the views agree a gossip is a status of a few dozen bytes; at most 10 small messages a second per node.
+                gossip-interval = 100ms
+                leader-actions-interval = 100ms
+                # Four heartbeats a second rather than one: a crashed node is found unreachable sooner (the detector waits
+                # for the mean interval plus the acceptable pause, and the last heartbeat came on average half an interval
+                # before the crash); a healthy node paused for less than the acceptable pause is still not suspected. The
+                # cost is 4 heartbeats and 4 answers a second per monitored member (at most 9), tens of bytes each.
+                failure-detector.heartbeat-interval = 250ms
                 # How often the failure detector's verdicts are read and a silent member marked unreachable. Akka's
                 # default (1 s) adds up to a second, half a second on average, to finding a crashed node; reading them
                 # four times a second costs a phi computation per monitored member (at most 9).
@@ -78,7 +80,7 @@ internal static class ClusterConfig
                 sharding {
                   state-store-mode = ddata
                   # how soon a region asks again where a shard lives (a shard of a downed node, until it restarted)
-                  retry-interval = 200ms
+                  retry-interval = 100ms
                   remember-entities = off
                   passivate-idle-entity-after = off
                   distributed-data.durable.keys = []

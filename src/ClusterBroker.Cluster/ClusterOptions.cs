@@ -43,8 +43,8 @@ public sealed class ClusterOptions
     public TimeSpan StableAfter { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// How long a member's heartbeats (two a second) may be missing before the failure detector counts it as unreachable
-    /// (Akka's acceptable-heartbeat-pause). A crashed node is found unreachable about this long plus 0.75 s
+    /// How long a member's heartbeats (four a second) may be missing before the failure detector counts it as unreachable
+    /// (Akka's acceptable-heartbeat-pause). A crashed node is found unreachable about this long plus 0.65 s
     /// after it died, and downed <see cref="StableAfter"/> later; shorter finds crashes sooner, longer tolerates longer
     /// pauses (GC, a saturated machine or network) before a node fences itself and its clients move.
     /// </summary>
