@@ -44,7 +44,7 @@ public sealed class ClusterOptions
 
     /// <summary>
     /// How long a member's heartbeats (four a second) may be missing before the failure detector counts it as unreachable
-    /// (Akka's acceptable-heartbeat-pause). A crashed node is found unreachable about this long plus 0.65 s
+    /// (Akka's acceptable-heartbeat-pause). A crashed node is found unreachable about this long plus 0.55 s
     /// after it died, and downed <see cref="StableAfter"/> later; shorter finds crashes sooner, longer tolerates longer
     /// pauses (GC, a saturated machine or network) before a node fences itself and its clients move.
     /// </summary>

@@ -19,6 +19,7 @@ public class ClusterConfig_Tests
         Assert.Equal(TimeSpan.FromSeconds(7), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
         Assert.Equal(TimeSpan.FromMilliseconds(2500), config.GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause"));
         Assert.Equal(TimeSpan.FromMilliseconds(250), config.GetTimeSpan("akka.cluster.failure-detector.heartbeat-interval"));
+        Assert.Equal(TimeSpan.FromMilliseconds(50), config.GetTimeSpan("akka.cluster.failure-detector.min-std-deviation"));
         Assert.Equal(TimeSpan.FromMilliseconds(100), config.GetTimeSpan("akka.cluster.gossip-interval"));
         Assert.Equal(TimeSpan.FromMilliseconds(100), config.GetTimeSpan("akka.cluster.leader-actions-interval"));
         // a silent member is marked unreachable within a quarter second of the detector's verdict, not a second
