@@ -77,7 +77,8 @@ internal static class ClusterConfig
                 unreachable-nodes-reaper-interval = 250ms
                 failure-detector.acceptable-heartbeat-pause = {{heartbeatPause}}
                 log-info = off
-                downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+                # Akka's keep-majority resolver, checking ten times a second whether it may decide (PromptSplitBrainResolverProvider).
+                downing-provider-class = "ClusterBroker.Cluster.Downing.PromptSplitBrainResolverProvider, ClusterBroker.Cluster"
                 split-brain-resolver {
                   active-strategy = keep-majority
                   stable-after = {{stableAfter}}
