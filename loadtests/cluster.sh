@@ -134,7 +134,11 @@ sys_read_stable() {
   note "fan-out: the nodes' \$SYS counters ($when) were still changing after 10 readings; the last one is used"
 }
 
-WARMUP=(p2p --clients 20 --qos 1 --rate 0 --inflight 16 --warmup 0 --duration 10 --drain 2)
+# 30 s of unmeasured full-speed warm-up per set: a fresh node's JIT (tiered compilation with dynamic PGO) goes on
+# recompiling its hot methods while load runs: 6,700-7,400 recompilations a node in 95 s, over 90% in the first 40 s (counted
+# in the nodes' perf maps under 5,000 msg/s, 2026-12-02); with 10 s the cluster's measured window still shared the
+# two cores with three JITs.
+WARMUP=(p2p --clients 20 --qos 1 --rate 0 --inflight 16 --warmup 0 --duration 30 --drain 2)
 # 10 s of warm-up: in trial runs the first seconds after the 1,000 clients connected had p99 in the hundreds of ms
 # on one node and on three, settling afterwards; those seconds are not what is measured.
 P2P=(p2p --clients 500 --qos 1 --rate 10 --stagger --warmup 10 --duration 15 --drain 5)

@@ -42,7 +42,7 @@ public static class ClusterReport
         }
 
         md.AppendLine();
-        md.AppendLine("Set-up, all in one run on this machine, loopback only: first one ClusterBroker.Host (Release, a cluster of one: its defaults), then three forming one cluster (each with the same seed list of all three, `--Cluster:StableAfter 00:00:05 --Broker:SysInterval 00:00:01`), each started only after the previous set was killed. The fixed-rate p2p staggers its publishers (`--stagger`: publisher i of P starts i/P of a message interval late), so 5,000 msg/s arrive evenly rather than as 500 messages at once every 100 ms. Each set first gets an unmeasured warm-up (p2p, 20 pairs, QoS 1, full speed, 10 s; cross-node on the cluster). Cross-node: every pair's publisher and subscriber are on different nodes, the six directions between three nodes equally loaded (`--cross-node`, the default with several `--broker`). Before publishing, each run waits until a probe message of every publisher has reached all its receivers (routes reach the other nodes asynchronously); then warm-up, then the measured window. The three nodes, the runner and the OS share the **two cores**: three nodes do not get three times the CPU of one, they split the same two cores, and the runner needs as much as the brokers at full speed.");
+        md.AppendLine(C, $"Set-up, all in one run on this machine, loopback only: first one ClusterBroker.Host (Release, a cluster of one: its defaults), then three forming one cluster (each with the same seed list of all three, `--Cluster:StableAfter 00:00:05 --Broker:SysInterval 00:00:01`), each started only after the previous set was killed. The fixed-rate p2p staggers its publishers (`--stagger`: publisher i of P starts i/P of a message interval late), so 5,000 msg/s arrive evenly rather than as 500 messages at once every 100 ms. Each set first gets an unmeasured warm-up (p2p, 20 pairs, QoS 1, full speed, {WarmUpSeconds(d)}; cross-node on the cluster: long enough for the nodes' JIT to finish recompiling their hot methods). Cross-node: every pair's publisher and subscriber are on different nodes, the six directions between three nodes equally loaded (`--cross-node`, the default with several `--broker`). Before publishing, each run waits until a probe message of every publisher has reached all its receivers (routes reach the other nodes asynchronously); then warm-up, then the measured window. The three nodes, the runner and the OS share the **two cores**: three nodes do not get three times the CPU of one, they split the same two cores, and the runner needs as much as the brokers at full speed.");
         md.AppendLine("Lost means accepted by the broker (PUBACK) and never delivered by the end of the drain, counted per publisher and sequence number. CPU is percent of one core: the brokers' figure sums the nodes.");
         md.AppendLine();
 
@@ -123,6 +123,10 @@ public static class ClusterReport
     private static string Losses(ScenarioResult r) => $"{Units.Count(r.Delivery.Lost)} / {Units.Count(r.Delivery.Duplicates)} / {Units.Count(r.Delivery.OutOfOrder)}";
 
     private static string Cpu(ScenarioResult r) => $"{Units.Percent(r.BrokerCpuPercent)} / {Units.Percent(r.RunnerCpuPercent)}";
+
+    /// <summary>How long the unmeasured warm-ups ran (e.g. "30 s"), from their own results.</summary>
+    private static string WarmUpSeconds(ClusterRunData d) =>
+        (d.ClusterWarmUp ?? d.SingleWarmUp) is { } r ? r.MeasuredSeconds.ToString("0 s", C) : "n/a";
 
     private static string Ms(long micros) => (micros / 1000.0).ToString("0.00 ms", C);
 
