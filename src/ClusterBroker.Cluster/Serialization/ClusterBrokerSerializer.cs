@@ -1,11 +1,9 @@
+using System.Collections.Frozen;
 using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
 using ClusterBroker.Cluster.Messages;
-using ClusterBroker.Core.Messages;
-using ClusterBroker.Protocol;
-using static ClusterBroker.Cluster.Serialization.WireFormat;
 
 namespace ClusterBroker.Cluster.Serialization;
 
@@ -14,6 +12,7 @@ namespace ClusterBroker.Cluster.Serialization;
 /// <see cref="IClusterBrokerMessage"/>): a short string manifest per type and a compact, versioned layout
 /// written by hand (<see cref="WireFormat"/>). Never the default JSON serializer, never Hyperion. The first
 /// byte is the layout version: a node refuses (with a SerializationException naming it) a version it does not know.
+/// Each message type is described once, by its <see cref="MessageCodec"/> in the list of its family.
 /// </summary>
 public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
@@ -22,85 +21,19 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
     // 4: every message carries its identity (BrokerMessage.Id), for a moving session's duplicate detection.
     public const byte LayoutVersion = 4;
 
-    private const string AttachManifest = "SA";
-    private const string DetachManifest = "SD";
-    private const string EnqueueManifest = "SE";
-    private const string PartManifest = "SP";
-    private const string AttachedManifest = "NA";
-    private const string DisconnectManifest = "ND";
-    private const string ClosedManifest = "NC";
-    private const string DeliverManifest = "NM";
-    private const string WillManifest = "NW";
-    private const string ForgetManifest = "NF";
-    private const string ReportManifest = "NR";
-    private const string ReportedManifest = "NL";
-    private const string ClaimManifest = "CC";
-    private const string ClaimedManifest = "CD";
-    private const string ReleaseManifest = "CR";
-    private const string DeltaManifest = "RD";
-    private const string SnapshotManifest = "RS";
-    private const string SnapshotRequestManifest = "RQ";
-    internal const string ForwardManifest = "FB";
-    internal const string MarkerManifest = "FM";
-    private const string RestoreManifest = "SX";
-    private const string MovedManifest = "SM";
-    private const string HostManifest = "NH";
-    private const string PersistentManifest = "CP";
-    private const string EndedManifest = "CE";
-    private const string ConfirmedManifest = "SC";
-    private const string AppliedManifest = "RA";
-    private const string RoutesReadyManifest = "SY";
-    private const string SubscriptionsChangedManifest = "SU";
-    private const string RecoverManifest = "SR";
-    private const string StoredManifest = "NS";
-    private const string ReplayManifest = "NQ";
-    private const string AwaitHostedManifest = "NB";
-    private const string HostedPropagatedManifest = "NP";
-    private const string QueryQueueManifest = "SQ";
-    private const string QueueReportManifest = "SK";
+    internal const string ForwardManifest = ForwardCodecs.BatchManifest;
+    internal const string MarkerManifest = ForwardCodecs.MarkerManifest;
+
+    private static readonly MessageCodec[] Codecs =
+        [.. SessionCodecs.All, .. BrokerNodeCodecs.All, .. ClientIdCodecs.All, .. RouteCodecs.All, .. ForwardCodecs.All];
+
+    // Built once, read for every message: frozen dictionaries are the fastest lookup for that.
+    private static readonly FrozenDictionary<Type, MessageCodec> ByType = Index(static codec => codec.Type);
+    private static readonly FrozenDictionary<string, MessageCodec> ByManifest = Index(static codec => codec.Manifest);
 
     public override int Identifier => SerializerId;
 
-    public override string Manifest(object o) => o switch
-    {
-        AttachSession => AttachManifest,
-        DetachSession => DetachManifest,
-        EnqueueMessage => EnqueueManifest,
-        MessagePart => PartManifest,
-        SessionAttached => AttachedManifest,
-        DisconnectConnection => DisconnectManifest,
-        ConnectionClosed => ClosedManifest,
-        DeliverToConnection => DeliverManifest,
-        PublishWill => WillManifest,
-        ForgetSession => ForgetManifest,
-        ReportConnections => ReportManifest,
-        ConnectionsReport => ReportedManifest,
-        ClaimClientId => ClaimManifest,
-        ClientIdClaimed => ClaimedManifest,
-        ReleaseClientId => ReleaseManifest,
-        RouteDelta => DeltaManifest,
-        RouteSnapshotPart => SnapshotManifest,
-        RequestRouteSnapshot => SnapshotRequestManifest,
-        ForwardBatch => ForwardManifest,
-        ForwardMarker => MarkerManifest,
-        RestoreSession => RestoreManifest,
-        SessionEndpointMoved => MovedManifest,
-        HostSessionEndpoint => HostManifest,
-        PersistentSessionExists => PersistentManifest,
-        PersistentSessionEnded => EndedManifest,
-        SessionAttachConfirmed => ConfirmedManifest,
-        RoutesApplied => AppliedManifest,
-        SessionRoutesReady => RoutesReadyManifest,
-        SessionSubscriptionsChanged => SubscriptionsChangedManifest,
-        RecoverSession => RecoverManifest,
-        SubscriptionsStored => StoredManifest,
-        ReplayToSession => ReplayManifest,
-        AwaitHostedRoutes => AwaitHostedManifest,
-        HostedRoutesPropagated => HostedPropagatedManifest,
-        QuerySessionQueue => QueryQueueManifest,
-        SessionQueueReport => QueueReportManifest,
-        _ => throw new ArgumentException($"Cannot serialize {o.GetType()}.", nameof(o)),
-    };
+    public override string Manifest(object o) => CodecFor(o, nameof(o)).Manifest;
 
     public override byte[] ToBinary(object obj)
     {
@@ -162,341 +95,29 @@ public sealed class ClusterBrokerSerializer(ExtendedActorSystem system) : Serial
         }
     }
 
-    private static void Write(BinaryWriter w, object obj)
+    private static void Write(BinaryWriter w, object obj) => CodecFor(obj, nameof(obj)).Write(w, obj);
+
+    // A null manifest is an unknown one (as a switch on it was), not the lookup's ArgumentNullException.
+    private object Read(BinaryReader r, string manifest) =>
+        manifest is not null && ByManifest.TryGetValue(manifest, out MessageCodec? codec)
+            ? codec.Read(r, system)
+            : throw new SerializationException($"Unknown manifest '{manifest}'.");
+
+    private static MessageCodec CodecFor(object message, string parameter) =>
+        ByType.TryGetValue(message.GetType(), out MessageCodec? codec)
+            ? codec
+            : throw new ArgumentException($"Cannot serialize {message.GetType()}.", parameter);
+
+    /// <summary>The codecs by <paramref name="key"/>; a type or manifest listed twice fails here, when the first serializer is made.</summary>
+    private static FrozenDictionary<TKey, MessageCodec> Index<TKey>(Func<MessageCodec, TKey> key)
+        where TKey : notnull
     {
-        switch (obj)
+        var index = new Dictionary<TKey, MessageCodec>(Codecs.Length);
+        foreach (MessageCodec codec in Codecs)
         {
-            case AttachSession m:
-                w.Write(m.ClientId);
-                w.Write(m.CleanStart);
-                w.Write(m.ConnectionId);
-                WriteActorRef(w, m.Node);
-                w.Write(m.SessionExpiryInterval);
-                WriteWill(w, m.Will);
-                break;
-            case DetachSession m:
-                w.Write(m.ClientId);
-                w.Write(m.ConnectionId);
-                WriteActorRef(w, m.Node);
-                w.Write(m.SessionExpiryInterval);
-                WriteSnapshot(w, m.Snapshot);
-                WriteWill(w, m.Will);
-                break;
-            case EnqueueMessage m:
-                w.Write(m.ClientId);
-                WriteQueued(w, m.Message);
-                w.Write(m.BouncedFromNode is not null);
-                if (m.BouncedFromNode is not null)
-                {
-                    WriteActorRef(w, m.BouncedFromNode);
-                    w.Write(m.BouncedFromConnection);
-                }
-                break;
-            case MessagePart m:
-                w.Write(m.ClientId);
-                w.Write(m.TransferId);
-                w.Write(m.Index);
-                w.Write(m.Last);
-                w.Write(m.Manifest);
-                WriteBytes(w, m.Chunk);
-                break;
-            case SessionAttached m:
-                w.Write(m.ClientId);
-                w.Write(m.ConnectionId);
-                w.Write(m.SessionPresent);
-                w.Write(m.SessionExpiryInterval);
-                WriteSnapshot(w, m.Snapshot);
-                break;
-            case DisconnectConnection m:
-                w.Write(m.ClientId);
-                w.Write(m.ConnectionId);
-                w.Write((byte)m.ReasonCode);
-                break;
-            case ConnectionClosed m:
-                w.Write(m.ClientId);
-                w.Write(m.ConnectionId);
-                break;
-            case DeliverToConnection m:
-                w.Write(m.ConnectionId);
-                w.Write(m.ClientId);
-                WriteQueued(w, m.Message);
-                break;
-            case PublishWill m:
-                w.Write(m.ClientId);
-                WriteMessage(w, m.Message);
-                break;
-            case ForgetSession m:
-                w.Write(m.ClientId);
-                break;
-            case AwaitHostedRoutes m:
-                w.Write(m.Endpoints);
-                break;
-            case ForwardMarker m:
-                w.Write(m.Id);
-                break;
-            case HostedRoutesPropagated m:
-                w.Write(m.Everywhere);
-                break;
-            case QuerySessionQueue m:
-                w.Write(m.ClientId);
-                break;
-            case SessionQueueReport m:
-                w.Write(m.ClientId);
-                w.Write(m.Exists);
-                w.Write(m.Online);
-                w.Write(m.Queued);
-                w.Write(m.Inflight);
-                break;
-            case ReportConnections m:
-                w.Write(m.Bucket);
-                w.Write(m.BucketCount);
-                break;
-            case ConnectionsReport m:
-                w.Write(m.Connections.Count);
-                foreach (ConnectionEntry entry in m.Connections)
-                {
-                    w.Write(entry.ClientId);
-                    w.Write(entry.ConnectionId);
-                    w.Write(entry.Persistent);
-                }
-
-                break;
-            case ClaimClientId m:
-                w.Write(m.ClientId);
-                w.Write(m.ConnectionId);
-                WriteActorRef(w, m.Node);
-                break;
-            case ClientIdClaimed m:
-                w.Write(m.ClientId);
-                w.Write(m.ConnectionId);
-                w.Write(m.SessionMayExist);
-                break;
-            case PersistentSessionExists m:
-                w.Write(m.ClientId);
-                break;
-            case PersistentSessionEnded m:
-                w.Write(m.ClientId);
-                break;
-            case SessionAttachConfirmed m:
-                w.Write(m.ClientId);
-                w.Write(m.ConnectionId);
-                break;
-            case SessionRoutesReady m:
-                w.Write(m.ClientId);
-                w.Write(m.ConnectionId);
-                break;
-            case RoutesApplied m:
-                WriteUniqueAddress(w, m.Node);
-                w.Write(m.Sequence);
-                break;
-            case ReleaseClientId m:
-                w.Write(m.ClientId);
-                w.Write(m.ConnectionId);
-                WriteActorRef(w, m.Node);
-                break;
-            case RouteDelta m:
-                WriteUniqueAddress(w, m.Origin);
-                w.Write(m.Sequence);
-                w.Write(m.Changes.Count);
-                foreach (RouteChange change in m.Changes)
-                {
-                    w.Write(change.Added);
-                    WriteRoute(w, change.Route);
-                }
-
-                break;
-            case RouteSnapshotPart m:
-                WriteUniqueAddress(w, m.Origin);
-                w.Write(m.Sequence);
-                w.Write(m.Last);
-                WriteRoutes(w, m.Routes);
-                break;
-            case RequestRouteSnapshot m:
-                WriteUniqueAddress(w, m.Requester);
-                break;
-            case ForwardBatch m:
-                w.Write(m.Messages.Count);
-                foreach (ForwardedMessage forward in m.Messages)
-                {
-                    WriteMessage(w, forward.Message);
-                    w.Write(forward.Plain);
-                    WriteRoutes(w, forward.Groups);
-                    w.Write(forward.Hops);
-                }
-
-                break;
-            case RestoreSession m:
-                w.Write(m.ClientId);
-                w.Write(m.Node is not null);
-                if (m.Node is not null)
-                {
-                    WriteActorRef(w, m.Node);
-                }
-
-                w.Write(m.Record.Exists);
-                w.Write(m.Record.AttachedConnectionId ?? -1);
-                w.Write(m.Record.ExpiresAtUnixMs);
-                WriteWill(w, m.Record.Will);
-                w.Write(m.Record.WillDueAtUnixMs);
-                WriteSnapshot(w, m.Record.Offline);
-                break;
-            case SessionEndpointMoved m:
-                w.Write(m.ClientId);
-                WriteActorRef(w, m.Node);
-                break;
-            case HostSessionEndpoint m:
-                w.Write(m.ClientId);
-                WriteSubscriptions(w, m.Subscriptions);
-                break;
-            case SessionSubscriptionsChanged m:
-                w.Write(m.ClientId);
-                w.Write(m.ConnectionId);
-                WriteActorRef(w, m.Node);
-                w.Write(m.SessionExpiryInterval);
-                WriteSubscriptions(w, m.Subscriptions);
-                w.Write(m.RequestId);
-                break;
-            case RecoverSession m:
-                w.Write(m.ClientId);
-                w.Write(m.DeadNode);
-                break;
-            case SubscriptionsStored m:
-                w.Write(m.ClientId);
-                w.Write(m.RequestId);
-                break;
-            case ReplayToSession m:
-                w.Write(m.DeadNode);
-                w.Write(m.ClientId);
-                WriteSubscriptions(w, m.Subscriptions);
-                break;
-            default:
-                throw new ArgumentException($"Cannot serialize {obj.GetType()}.", nameof(obj));
+            index.Add(key(codec), codec);
         }
-    }
 
-    private object Read(BinaryReader r, string manifest)
-    {
-        switch (manifest)
-        {
-            case AttachManifest:
-                return new AttachSession(r.ReadString(), r.ReadBoolean(), r.ReadInt64(), ReadActorRef(r, system), r.ReadUInt32(), ReadWill(r));
-            case DetachManifest:
-                return new DetachSession(r.ReadString(), r.ReadInt64(), ReadActorRef(r, system), r.ReadUInt32(), ReadSnapshot(r), ReadWill(r));
-            case EnqueueManifest:
-            {
-                string clientId = r.ReadString();
-                QueuedMessage queued = ReadQueued(r);
-                return r.ReadBoolean() ? new EnqueueMessage(clientId, queued, ReadActorRef(r, system), r.ReadInt64()) : new EnqueueMessage(clientId, queued);
-            }
-
-            case PartManifest:
-                return new MessagePart(r.ReadString(), r.ReadInt64(), r.ReadInt32(), r.ReadBoolean(), r.ReadString(), ReadBytes(r));
-            case AttachedManifest:
-                return new SessionAttached(r.ReadString(), r.ReadInt64(), r.ReadBoolean(), r.ReadUInt32(), ReadSnapshot(r));
-            case DisconnectManifest:
-                return new DisconnectConnection(r.ReadString(), r.ReadInt64(), (ReasonCode)r.ReadByte());
-            case ClosedManifest:
-                return new ConnectionClosed(r.ReadString(), r.ReadInt64());
-            case DeliverManifest:
-                return new DeliverToConnection(r.ReadInt64(), r.ReadString(), ReadQueued(r));
-            case WillManifest:
-                return new PublishWill(r.ReadString(), ReadMessage(r));
-            case ForgetManifest:
-                return new ForgetSession(r.ReadString());
-            case AwaitHostedManifest:
-                return new AwaitHostedRoutes(r.ReadInt32());
-            case MarkerManifest:
-                return new ForwardMarker(r.ReadInt64());
-            case HostedPropagatedManifest:
-                return new HostedRoutesPropagated(r.ReadBoolean());
-            case QueryQueueManifest:
-                return new QuerySessionQueue(r.ReadString());
-            case QueueReportManifest:
-                return new SessionQueueReport(r.ReadString(), r.ReadBoolean(), r.ReadBoolean(), r.ReadInt32(), r.ReadInt32());
-            case ReportManifest:
-                return new ReportConnections(r.ReadInt32(), r.ReadInt32());
-            case ReportedManifest:
-            {
-                var entries = new ConnectionEntry[r.ReadInt32()];
-                for (int i = 0; i < entries.Length; i++)
-                {
-                    entries[i] = new ConnectionEntry(r.ReadString(), r.ReadInt64(), r.ReadBoolean());
-                }
-
-                return new ConnectionsReport(entries);
-            }
-
-            case ClaimManifest:
-                return new ClaimClientId(r.ReadString(), r.ReadInt64(), ReadActorRef(r, system));
-            case ClaimedManifest:
-                return new ClientIdClaimed(r.ReadString(), r.ReadInt64(), r.ReadBoolean());
-            case PersistentManifest:
-                return new PersistentSessionExists(r.ReadString());
-            case EndedManifest:
-                return new PersistentSessionEnded(r.ReadString());
-            case ConfirmedManifest:
-                return new SessionAttachConfirmed(r.ReadString(), r.ReadInt64());
-            case RoutesReadyManifest:
-                return new SessionRoutesReady(r.ReadString(), r.ReadInt64());
-            case AppliedManifest:
-                return new RoutesApplied(ReadUniqueAddress(r), r.ReadInt64());
-            case ReleaseManifest:
-                return new ReleaseClientId(r.ReadString(), r.ReadInt64(), ReadActorRef(r, system));
-            case DeltaManifest:
-            {
-                var origin = ReadUniqueAddress(r);
-                long sequence = r.ReadInt64();
-                var changes = new RouteChange[r.ReadInt32()];
-                for (int i = 0; i < changes.Length; i++)
-                {
-                    changes[i] = new RouteChange(r.ReadBoolean(), ReadRoute(r));
-                }
-
-                return new RouteDelta(origin, sequence, changes);
-            }
-
-            case SnapshotManifest:
-                return new RouteSnapshotPart(ReadUniqueAddress(r), r.ReadInt64(), r.ReadBoolean(), ReadRoutes(r) ?? []);
-            case SnapshotRequestManifest:
-                return new RequestRouteSnapshot(ReadUniqueAddress(r));
-            case ForwardManifest:
-            {
-                var messages = new ForwardedMessage[r.ReadInt32()];
-                for (int i = 0; i < messages.Length; i++)
-                {
-                    messages[i] = new ForwardedMessage(ReadMessage(r), r.ReadBoolean(), ReadRoutes(r), r.ReadByte());
-                }
-
-                return new ForwardBatch(messages);
-            }
-
-            case RestoreManifest:
-            {
-                string clientId = r.ReadString();
-                IActorRef? node = r.ReadBoolean() ? ReadActorRef(r, system) : null;
-                bool exists = r.ReadBoolean();
-                long attached = r.ReadInt64();
-                long expires = r.ReadInt64();
-                var will = ReadWill(r);
-                long willDue = r.ReadInt64();
-                var record = new ClusterBroker.Core.Messages.SessionRecord(exists, attached < 0 ? null : attached, expires, will, willDue, ReadSnapshot(r));
-                return new RestoreSession(clientId, node, record);
-            }
-
-            case MovedManifest:
-                return new SessionEndpointMoved(r.ReadString(), ReadActorRef(r, system));
-            case HostManifest:
-                return new HostSessionEndpoint(r.ReadString(), ReadSubscriptions(r));
-            case SubscriptionsChangedManifest:
-                return new SessionSubscriptionsChanged(r.ReadString(), r.ReadInt64(), ReadActorRef(r, system), r.ReadUInt32(), ReadSubscriptions(r), r.ReadInt64());
-            case RecoverManifest:
-                return new RecoverSession(r.ReadString(), r.ReadString());
-            case StoredManifest:
-                return new SubscriptionsStored(r.ReadString(), r.ReadInt64());
-            case ReplayManifest:
-                return new ReplayToSession(r.ReadString(), r.ReadString(), ReadSubscriptions(r));
-            default:
-                throw new SerializationException($"Unknown manifest '{manifest}'.");
-        }
+        return index.ToFrozenDictionary();
     }
 }
