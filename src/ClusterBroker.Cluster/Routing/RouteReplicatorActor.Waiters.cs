@@ -26,7 +26,7 @@ public sealed partial class RouteReplicatorActor
         foreach (Member member in _cluster.State.Members)
         {
             if (member.Status == MemberStatus.Up && !member.UniqueAddress.Equals(_cluster.SelfUniqueAddress)
-                && (!_origins.TryGetValue(member.UniqueAddress, out Origin? origin) || !origin.Synced))
+                && (!_origins.TryGetValue(member.UniqueAddress, out Origin? origin) || !origin.Received.Synced))
             {
                 _logger.LogDebug("Routes: no snapshot from {Member} yet; asking it again", member.Address);
                 ReplicatorOf(member.Address).Tell(new RequestRouteSnapshot(_cluster.SelfUniqueAddress), Self);
@@ -45,7 +45,7 @@ public sealed partial class RouteReplicatorActor
         foreach (Member member in _cluster.State.Members)
         {
             if (member.Status == MemberStatus.Up && !member.UniqueAddress.Equals(_cluster.SelfUniqueAddress)
-                && (!_origins.TryGetValue(member.UniqueAddress, out Origin? origin) || !origin.Synced))
+                && (!_origins.TryGetValue(member.UniqueAddress, out Origin? origin) || !origin.Received.Synced))
             {
                 return;
             }

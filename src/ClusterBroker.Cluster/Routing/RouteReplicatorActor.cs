@@ -312,19 +312,18 @@ public sealed partial class RouteReplicatorActor : UntypedActor, IWithTimers
         }
 
         Origin origin = GetOrAddOrigin(delta.Origin);
-        if (origin.AwaitingSnapshot || delta.Sequence <= origin.Sequence)
+        switch (origin.Received.Judge(delta))
         {
-            return;
-        }
-
-        if (delta.Sequence != origin.Sequence + 1)
-        {
-            _logger.LogInformation(
-                "Routes: gap in the deltas of {Origin} (expected {Expected}, got {Sequence}); asking for a snapshot",
-                delta.Origin.Address, origin.Sequence + 1, delta.Sequence);
-            origin.AwaitingSnapshot = true;
-            from.Tell(new RequestRouteSnapshot(_cluster.SelfUniqueAddress), Self);
-            return;
+            case DeltaVerdict.Ignore:
+                return;
+            case DeltaVerdict.Gap:
+                _logger.LogInformation(
+                    "Routes: gap in the deltas of {Origin} (expected {Expected}, got {Sequence}); asking for a snapshot",
+                    delta.Origin.Address, origin.Received.Current + 1, delta.Sequence);
+                from.Tell(new RequestRouteSnapshot(_cluster.SelfUniqueAddress), Self);
+                return;
+            case DeltaVerdict.Apply:
+                break;
         }
 
         foreach (RouteChange change in delta.Changes)
@@ -343,7 +342,7 @@ public sealed partial class RouteReplicatorActor : UntypedActor, IWithTimers
             }
         }
 
-        origin.Sequence = delta.Sequence;
+        origin.Received.DeltaApplied(delta);
         from.Tell(new RoutesApplied(_cluster.SelfUniqueAddress, delta.Sequence), Self);
     }
 
@@ -356,20 +355,13 @@ public sealed partial class RouteReplicatorActor : UntypedActor, IWithTimers
         }
 
         Origin origin = GetOrAddOrigin(part.Origin);
-        if (origin.Incoming is null || origin.IncomingSequence != part.Sequence)
-        {
-            origin.Incoming = new List<RouteKey>();
-            origin.IncomingSequence = part.Sequence;
-        }
-
-        origin.Incoming.AddRange(part.Routes);
-        if (!part.Last)
+        if (!origin.Received.AddSnapshotPart(part, out List<RouteKey>? routes))
         {
             return;
         }
 
-        _table.Replace(origin.Node, origin.Incoming);
-        foreach (RouteKey route in origin.Incoming)
+        _table.Replace(origin.Node, routes);
+        foreach (RouteKey route in routes)
         {
             if (route.IsShared)
             {
@@ -377,10 +369,6 @@ public sealed partial class RouteReplicatorActor : UntypedActor, IWithTimers
             }
         }
 
-        origin.Sequence = part.Sequence;
-        origin.Incoming = null;
-        origin.AwaitingSnapshot = false;
-        origin.Synced = true;
         _metrics.SnapshotReceived();
         from.Tell(new RoutesApplied(_cluster.SelfUniqueAddress, part.Sequence), Self);
         AnswerSyncWaiters();
@@ -446,23 +434,16 @@ public sealed partial class RouteReplicatorActor : UntypedActor, IWithTimers
         public static readonly FlushDeltas Instance = new();
     }
 
-    /// <summary>What this node knows of another node's routes.</summary>
+    /// <summary>Another member as the replicator sees it: the node, where its route updates stand here, and what it applied of this node's.</summary>
     private sealed class Origin(RemoteNode node)
     {
         public RemoteNode Node { get; } = node;
 
-        public long Sequence { get; set; }
-
-        public bool AwaitingSnapshot { get; set; }
-
-        public bool Synced { get; set; }
+        /// <summary>Where this node is in the origin's stream of route updates (deltas, gaps, snapshots).</summary>
+        public OriginRouteSequence Received { get; } = new();
 
         /// <summary>The highest sequence of THIS node's routes that this origin confirmed it applied.</summary>
         public long AppliedByIt { get; set; }
-
-        public List<RouteKey>? Incoming { get; set; }
-
-        public long IncomingSequence { get; set; }
     }
 
     private sealed class TellingObserver(IActorRef replicator) : IRouteObserver
