@@ -182,13 +182,13 @@ public sealed partial class RouteReplicatorActor : UntypedActor, IWithTimers
 
     private void OnMemberUp(Member member)
     {
-        Origin origin = GetOrAddOrigin(member.UniqueAddress, member);
+        // Its forward sender (and link) exist from now on, before anything is forwarded to it.
+        GetOrAddOrigin(member.UniqueAddress, member);
         // Everything changed so far goes out as a delta to the members known before; the new member gets the
         // whole set as of the current sequence, so later deltas continue where its snapshot ends.
         Flush();
-        SendSnapshot(ReplicatorOf(member.Address));
-        _logger.LogDebug("Routes: sent a snapshot of {Count} route(s) to {Member}", _router.GetRoutes().Count, member.Address);
-        _ = origin;
+        int sent = SendSnapshot(ReplicatorOf(member.Address));
+        _logger.LogDebug("Routes: sent a snapshot of {Count} route(s) to {Member}", sent, member.Address);
 
         // What it sent before this node's view listed it, in order.
         _upSeen.Add(member.UniqueAddress);
@@ -374,7 +374,8 @@ public sealed partial class RouteReplicatorActor : UntypedActor, IWithTimers
         AnswerSyncWaiters();
     }
 
-    private void SendSnapshot(ICanTell destination)
+    /// <returns>The number of routes sent.</returns>
+    private int SendSnapshot(ICanTell destination)
     {
         List<RouteKey> routes = _router.GetRoutes();
         // The router's current set already includes every change still pending here (they were flushed above).
@@ -382,12 +383,14 @@ public sealed partial class RouteReplicatorActor : UntypedActor, IWithTimers
         do
         {
             int count = Math.Min(SnapshotPartSize, routes.Count - offset);
-            RouteKey[] part = routes.GetRange(offset, count).ToArray();
+            var part = new RouteKey[count];
+            routes.CopyTo(offset, part, 0, count);
             offset += count;
             destination.Tell(new RouteSnapshotPart(_cluster.SelfUniqueAddress, _sequence, offset >= routes.Count, part), Self);
         }
         while (offset < routes.Count);
         _metrics.SnapshotSent();
+        return routes.Count;
     }
 
     /// <summary>Keeps a delta or snapshot part of a node this node's view does not list (yet), for its MemberUp.</summary>
