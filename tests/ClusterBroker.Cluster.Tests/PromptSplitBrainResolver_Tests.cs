@@ -40,11 +40,15 @@ public sealed class PromptSplitBrainResolver_Tests : Akka.TestKit.Xunit2.TestKit
 
         Sys.ActorOf(Props.Create(() => new ResolverTicker(resolver, tick, TimeSpan.FromMilliseconds(50))), "ticker");
 
-        // Ten ticks well within what a one-second tick would take to send two.
-        for (int i = 0; i < 10; i++)
+        // Ten ticks at 50 ms take half a second; allow six times that, still far below the ten seconds the
+        // resolver's own one-second tick would take (so the test fails if the interval is not used).
+        Within(TimeSpan.FromSeconds(3), () =>
         {
-            ExpectMsg<object>(m => ReferenceEquals(m, tick), TimeSpan.FromSeconds(3));
-        }
+            for (int i = 0; i < 10; i++)
+            {
+                ExpectMsg<object>(m => ReferenceEquals(m, tick));
+            }
+        });
     }
 
     /// <summary>Stands in for the resolver: passes every message it gets to the test.</summary>
