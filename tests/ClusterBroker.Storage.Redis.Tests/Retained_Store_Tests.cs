@@ -119,6 +119,8 @@ public sealed class Retained_Store_Tests(RedisServerFixture redis) : IClassFixtu
         Assert.Empty(await b.MatchAsync("e/short", expiresAt));
         await Eventually.AssertAsync(async () => await raw.CountAsync() == 1, "the expired message was deleted from Redis");
         // Node A sweeps every 100 ms, node B every 5 s: usually A deletes it, but on a loaded machine B may come first.
+        // The sweeper counts the delete when Redis's reply reaches it, which can be just after the key is gone, so await it.
+        await Eventually.AssertAsync(() => a.Metrics.ExpiredDeleted + b.Metrics.ExpiredDeleted > 0, "the sweeping node counted its delete");
         // Exactly one of them did (the delete compares the stored expiry, so the other finds nothing to delete).
         Assert.Equal(1, a.Metrics.ExpiredDeleted + b.Metrics.ExpiredDeleted);
         await Eventually.AssertAsync(() => b.Store.Count == 1, "node B's index dropped it too");
