@@ -3,6 +3,7 @@ using Akka.Actor;
 using ClusterBroker.Cluster.Messages;
 using ClusterBroker.Cluster.Serialization;
 using ClusterBroker.Cluster.Sessions;
+using ClusterBroker.Core.Connections;
 using Microsoft.Extensions.Logging;
 
 namespace ClusterBroker.Cluster.Links;
@@ -11,7 +12,9 @@ namespace ClusterBroker.Cluster.Links;
 /// The way into one destination's forward link, from any thread: the publisher's own thread writes its forward to the
 /// socket at once when nobody else is writing (no hop to another thread), and whatever arrives while a write is on its
 /// way goes out with the next one, as batches (<see cref="MaxMessages"/> / <see cref="MaxBytes"/> per frame). One lock
-/// orders everything given to it, so each publisher's order holds on the wire.
+/// orders everything given to it, so each publisher's order holds on the wire. A forward given during a
+/// <see cref="ReadTurn"/> (a publisher's PUBLISH packets of one socket read) waits for the turn's end, so that the
+/// turn's forwards to this destination go out in one write.
 /// </summary>
 /// <remarks>
 /// Its <see cref="Routing.ForwardSenderActor"/> opens the connection (<see cref="Attach"/>), opens it again when it
@@ -20,7 +23,7 @@ namespace ClusterBroker.Cluster.Links;
 /// is attached, forwards wait here, up to <see cref="MaxHeldBytes"/>; beyond, they are dropped, counted and logged.
 /// With durable sessions the QoS 1/2 forwards of the last moments are kept for a crash of the destination.
 /// </remarks>
-public sealed class ForwardLinkWriter
+public sealed class ForwardLinkWriter : ITurnFlush
 {
     public const int MaxMessages = 256;
     public const int MaxBytes = 60 * 1024;
@@ -74,6 +77,8 @@ public sealed class ForwardLinkWriter
     public void Forward(ForwardedMessage forward)
     {
         Socket? write = null;
+        bool queued = false;
+        bool inTurn = ReadTurn.IsOpen;
         Action<ForwardedMessage>? late;
         lock (_gate)
         {
@@ -81,7 +86,7 @@ public sealed class ForwardLinkWriter
             if (late is null && !_closed)
             {
                 _recent?.Add(forward, NowMs);
-                write = Enqueue(forward, EstimatedBytes(forward));
+                write = Enqueue(forward, EstimatedBytes(forward), claimWriter: !inTurn, out queued);
             }
         }
 
@@ -90,6 +95,28 @@ public sealed class ForwardLinkWriter
         {
             WriteLoop(write);
         }
+        else if (inTurn && queued)
+        {
+            ReadTurn.Join(this);
+        }
+    }
+
+    /// <summary>The read turn during which forwards were given here ended: what waits goes out, unless a write is on its way (it takes it).</summary>
+    void ITurnFlush.FlushTurn()
+    {
+        Socket? write;
+        lock (_gate)
+        {
+            if (_viaRemoting || _socket is null || _writing || _pending.Count == 0)
+            {
+                return;
+            }
+
+            _writing = true;
+            write = _socket;
+        }
+
+        WriteLoop(write);
     }
 
     /// <summary>A marker behind every forward given here before it (the owner's thread).</summary>
@@ -103,7 +130,7 @@ public sealed class ForwardLinkWriter
                 return;
             }
 
-            write = Enqueue(marker, 16);
+            write = Enqueue(marker, 16, claimWriter: true, out _);
         }
 
         if (write is not null)
@@ -112,9 +139,14 @@ public sealed class ForwardLinkWriter
         }
     }
 
-    /// <summary>Queues an item (under the lock); returns the socket the caller is to write on now (it became its writer), or null.</summary>
-    private Socket? Enqueue(object item, long bytes)
+    /// <summary>
+    /// Queues an item (under the lock); returns the socket the caller is to write on now (it became its writer), or null.
+    /// With <paramref name="claimWriter"/> false the caller never becomes the writer (it flushes at its turn's end).
+    /// <paramref name="queued"/> says whether the item waits here (not told to the owner, not dropped).
+    /// </summary>
+    private Socket? Enqueue(object item, long bytes, bool claimWriter, out bool queued)
     {
+        queued = false;
         if (_viaRemoting && _owner is not null)
         {
             _owner.Tell(item, ActorRefs.NoSender);
@@ -136,7 +168,8 @@ public sealed class ForwardLinkWriter
 
         _pending.Add(item);
         _pendingBytes += bytes;
-        if (_viaRemoting || _socket is null || _writing)
+        queued = true;
+        if (!claimWriter || _viaRemoting || _socket is null || _writing)
         {
             return null;
         }

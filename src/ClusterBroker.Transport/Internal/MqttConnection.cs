@@ -21,7 +21,9 @@ namespace ClusterBroker.Transport.Internal;
 /// <remarks>
 /// Flushing: packets sent while a read batch or an <see cref="Execute"/>d action runs are encoded into one
 /// <see cref="OutboundBatch"/> buffer, written and flushed once at its end (one system call for many
-/// packets); a send from anywhere else schedules a single flush task on the event loop.
+/// packets); a send from anywhere else schedules a single flush task on the event loop. A read batch is also a
+/// <see cref="ReadTurn"/> of the event loop's thread: forwards to other nodes given while it is handled go out at its end,
+/// one write per node.
 /// </remarks>
 internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
 {
@@ -30,6 +32,12 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
     private static readonly Action<object> s_flush = static c => ((MqttConnection)c).FlushScheduled();
     private static readonly Action<object> s_forceClose = static c => ((MqttConnection)c)._channel.CloseAsync();
     private static readonly Action<object> s_resumeReads = static c => ((MqttConnection)c).ResumeAfterQuotaPause();
+    private static readonly IRunnable s_endTurn = new EndTurn();
+    private static readonly Action s_queueEndTurn = static () => t_readingLoop?.Execute(s_endTurn);
+
+    /// <summary>The event loop whose thread this is, while one of its connections handles a read (for <see cref="s_queueEndTurn"/>).</summary>
+    [ThreadStatic]
+    private static IEventLoop? t_readingLoop;
 
     private readonly ConnectionContext _shared;
     private readonly IChannel _channel;
@@ -198,6 +206,10 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
             return;
         }
         _batching = true;
+        // Ended by ChannelReadComplete; if a forward joins it, a task queued behind the read ends it too should that never come.
+        t_readingLoop = _channel.EventLoop;
+        ReadTurn.Begin(s_queueEndTurn);
+
         Handle(handler, message);
     }
 
@@ -227,7 +239,14 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
     public override void ChannelReadComplete(IChannelHandlerContext context)
     {
         _batching = false;
+        ReadTurn.End();
         FlushIfNeeded();
+    }
+
+    /// <summary>Ends the event loop thread's read turn, if one is still open (queued behind each read that opened one).</summary>
+    private sealed class EndTurn : IRunnable
+    {
+        public void Run() => ReadTurn.End();
     }
 
     /// <summary>
