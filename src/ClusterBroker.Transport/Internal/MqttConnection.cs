@@ -33,7 +33,7 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
     private static readonly Action<object> s_forceClose = static c => ((MqttConnection)c)._channel.CloseAsync();
     private static readonly Action<object> s_resumeReads = static c => ((MqttConnection)c).ResumeAfterQuotaPause();
     private static readonly IRunnable s_endTurn = new EndTurn();
-    private static readonly Action s_queueEndTurn = static () => t_readingLoop?.Execute(s_endTurn);
+    private static readonly Action s_queueEndTurn = QueueEndTurn;
 
     /// <summary>The event loop whose thread this is, while one of its connections handles a read (for <see cref="s_queueEndTurn"/>).</summary>
     [ThreadStatic]
@@ -241,6 +241,19 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
         _batching = false;
         ReadTurn.End();
         FlushIfNeeded();
+    }
+
+    private static void QueueEndTurn()
+    {
+        try
+        {
+            t_readingLoop?.Execute(s_endTurn);
+        }
+        catch (RejectedExecutionException)
+        {
+            // The loop is shutting down: the read's own completion ends the turn, if anything does; the forward that
+            // asked is queued with its writer already, and the publish must not fail for the backstop.
+        }
     }
 
     /// <summary>Ends the event loop thread's read turn, if one is still open (queued behind each read that opened one).</summary>
