@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What one node and three nodes (cross-node) spend per message at several fixed rates, in one run: p2p QoS 1 with
 # 500 pairs at RATES msg/s per publisher (default "2 5 10": 1,000, 2,500 and 5,000 msg/s in total). For each rate it
-# prints the runner's latency, and, read from /proc over 20 s in the middle of the measured window, the brokers'
-# CPU and context switches (all their threads) per delivered message. With --syscalls it also counts the brokers'
+# prints the runner's latency and delivered rate, and, read from /proc over 20 s inside the measured window, the
+# brokers' CPU and context switches (all their threads) per message sent at the set rate. With --syscalls it also counts the brokers'
 # system calls with `perf stat` (a tracepoint on every system call: it makes them dearer, so the CPU and latency of
 # that run are a little worse).
 #
@@ -60,8 +60,12 @@ measure() {
     --report "$OUT/$key" "${B[@]}" >"$OUT/$key.log" 2>&1 &
   local runner=$!
   PIDS+=("$runner")
-  # The runner connects 1,000 clients and waits for its route probes before its 10 s warm-up: 25 s in, it measures.
-  sleep 25
+  # The runner connects 1,000 clients and waits for its route probes, then warms up for 10 s: wait (bounded) until it
+  # says it measures, then 5 s more, so the 20 s read below lies inside its 40 s window.
+  local waited=0
+  until grep -q "measuring" "$OUT/$key.log" 2>/dev/null || [ "$waited" -ge 120 ]; do sleep 1; waited=$((waited + 1)); done
+  grep -q "measuring" "$OUT/$key.log" || log "$key: the runner did not reach its measured window within 120 s; the figures below are not per-message costs"
+  sleep 5
   before=$(cpu_and_switches "$@")
   if [ "$SYSCALLS" = 1 ]; then
     perf stat -e raw_syscalls:sys_enter -x, -o "$OUT/$key.syscalls" -p "$(IFS=,; echo "$*")" -- sleep "$window" 2>/dev/null
@@ -70,7 +74,8 @@ measure() {
   fi
   after=$(cpu_and_switches "$@")
   wait "$runner" || log "$key: the runner exited with an error (see $OUT/$key.log)"
-  msgs=$(( $(echo "$rate" | awk '{ print $1 * 500 }') * window ))
+  # Per message: divided by what the set rate sends in the window (the runner's delivered rate is printed beside it).
+  msgs=$((rate * 500 * window))
   local line
   line=$(awk -v b="$before" -v a="$after" -v hz="$hz" -v m="$msgs" -v w="$window" 'BEGIN {
     split(b, x, " "); split(a, y, " ");
@@ -78,7 +83,7 @@ measure() {
   if [ "$SYSCALLS" = 1 ]; then
     line+=$(awk -F, -v m="$msgs" '/raw_syscalls/ { printf ", %.1f system calls per message", $1 / m }' "$OUT/$key.syscalls")
   fi
-  log "$set, $((rate * 500)) msg/s: p50/p90 $(figure "$OUT/$key.log" 'p50 / p90'), p99/p99.9/max $(figure "$OUT/$key.log" 'p99 / p99.9'); $line; lost $(figure "$OUT/$key.log" '\| lost ')"
+  log "$set, $((rate * 500)) msg/s (delivered $(figure "$OUT/$key.log" 'delivered \(measured')): p50/p90 $(figure "$OUT/$key.log" 'p50 / p90'), p99/p99.9/max $(figure "$OUT/$key.log" 'p99 / p99.9'); $line; lost $(figure "$OUT/$key.log" '\| lost ')"
 }
 
 log "load average $(cut -d' ' -f1-3 /proc/loadavg); rates per publisher: $RATES (500 publishers); results in $OUT"

@@ -27,81 +27,82 @@ public sealed class ForwardLinkWriter_Turn_Tests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task Forwards_given_during_a_read_turn_leave_in_one_batch_when_it_ends()
     {
-        (ForwardLinkWriter writer, Socket receiver, ClusterMetrics metrics) = await ConnectedWriterAsync();
-        using (receiver)
+        using Link link = await ConnectedWriterAsync();
+        (ForwardLinkWriter writer, Socket receiver, ClusterMetrics metrics) = link;
+        ReadTurn.Begin(() => { });
+        try
         {
-            ReadTurn.Begin(() => { });
-            try
+            for (ulong id = 1; id <= 5; id++)
             {
-                for (ulong id = 1; id <= 5; id++)
-                {
-                    writer.Forward(Message(id));
-                }
-
-                Assert.Equal(0, metrics.ForwardBatchesSent); // nothing written while the turn lasts
-            }
-            finally
-            {
-                ReadTurn.End();
+                writer.Forward(Message(id));
             }
 
-            ForwardBatch batch = await ReadBatchAsync(receiver);
-            Assert.Equal([1UL, 2UL, 3UL, 4UL, 5UL], batch.Messages.Select(f => f.Message.Id));
-            Assert.Equal(1, metrics.ForwardBatchesSent);
-            writer.Close();
+            Assert.Equal(0, metrics.ForwardBatchesSent); // nothing written while the turn lasts
         }
+        finally
+        {
+            ReadTurn.End();
+        }
+
+        ForwardBatch batch = await ReadBatchAsync(receiver);
+        Assert.Equal([1UL, 2UL, 3UL, 4UL, 5UL], batch.Messages.Select(f => f.Message.Id));
+        Assert.Equal(1, metrics.ForwardBatchesSent);
     }
 
     [Fact]
     public async Task Outside_a_read_turn_a_forward_leaves_at_once()
     {
-        (ForwardLinkWriter writer, Socket receiver, ClusterMetrics metrics) = await ConnectedWriterAsync();
-        using (receiver)
-        {
-            writer.Forward(Message(7));
+        using Link link = await ConnectedWriterAsync();
+        (ForwardLinkWriter writer, Socket receiver, ClusterMetrics metrics) = link;
+        writer.Forward(Message(7));
 
-            ForwardBatch batch = await ReadBatchAsync(receiver);
-            Assert.Equal([7UL], batch.Messages.Select(f => f.Message.Id));
-            Assert.Equal(1, metrics.ForwardBatchesSent);
-            writer.Close();
-        }
+        ForwardBatch batch = await ReadBatchAsync(receiver);
+        Assert.Equal([7UL], batch.Messages.Select(f => f.Message.Id));
+        Assert.Equal(1, metrics.ForwardBatchesSent);
     }
 
     [Fact]
     public async Task A_marker_given_from_another_thread_during_a_turn_takes_the_waiting_forwards_with_it_in_order()
     {
-        (ForwardLinkWriter writer, Socket receiver, _) = await ConnectedWriterAsync();
-        using (receiver)
+        using Link link = await ConnectedWriterAsync();
+        (ForwardLinkWriter writer, Socket receiver, _) = link;
+        // No await while the turn is open: a turn belongs to its thread, and the test must end it on the same one.
+        ReadTurn.Begin(() => { });
+        try
         {
-            // No await while the turn is open: a turn belongs to its thread, and the test must end it on the same one.
-            ReadTurn.Begin(() => { });
-            try
-            {
-                writer.Forward(Message(1));
-                writer.Forward(Message(2));
-                // The owner's thread is in no turn: its marker is written at once, behind what waits.
-                var owner = new Thread(() => writer.Mark(new ForwardMarker(42)));
-                owner.Start();
-                Assert.True(owner.Join(ReadTimeout));
+            writer.Forward(Message(1));
+            writer.Forward(Message(2));
+            // The owner's thread is in no turn: its marker is written at once, behind what waits.
+            var owner = new Thread(() => writer.Mark(new ForwardMarker(42)));
+            owner.Start();
+            Assert.True(owner.Join(ReadTimeout));
 
-                receiver.ReceiveTimeout = (int)ReadTimeout.TotalMilliseconds;
-                (byte kind, byte[] body) = ReadFrame(receiver);
-                Assert.Equal(ForwardLinkProtocol.BatchFrame, kind);
-                Assert.Equal([1UL, 2UL], Batch(body).Messages.Select(f => f.Message.Id));
-                Assert.Equal(ForwardLinkProtocol.MarkerFrame, ReadFrame(receiver).Kind);
-            }
-            finally
-            {
-                ReadTurn.End(); // nothing left to write
-            }
+            receiver.ReceiveTimeout = (int)ReadTimeout.TotalMilliseconds;
+            (byte kind, byte[] body) = ReadFrame(receiver);
+            Assert.Equal(ForwardLinkProtocol.BatchFrame, kind);
+            Assert.Equal([1UL, 2UL], Batch(body).Messages.Select(f => f.Message.Id));
+            Assert.Equal(ForwardLinkProtocol.MarkerFrame, ReadFrame(receiver).Kind);
+        }
+        finally
+        {
+            ReadTurn.End(); // nothing left to write
+        }
 
-            writer.Forward(Message(3));
-            Assert.Equal([3UL], (await ReadBatchAsync(receiver)).Messages.Select(f => f.Message.Id));
-            writer.Close();
+        writer.Forward(Message(3));
+        Assert.Equal([3UL], (await ReadBatchAsync(receiver)).Messages.Select(f => f.Message.Id));
+    }
+
+    /// <summary>A writer attached to one end of a loopback connection, and the other end; both closed on dispose, even when a test fails.</summary>
+    private sealed record Link(ForwardLinkWriter Writer, Socket Receiver, ClusterMetrics Metrics) : IDisposable
+    {
+        public void Dispose()
+        {
+            Writer.Close();
+            Receiver.Dispose();
         }
     }
 
-    private async Task<(ForwardLinkWriter Writer, Socket Receiver, ClusterMetrics Metrics)> ConnectedWriterAsync()
+    private async Task<Link> ConnectedWriterAsync()
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -116,7 +117,7 @@ public sealed class ForwardLinkWriter_Turn_Tests : Akka.TestKit.Xunit2.TestKit
         var writer = new ForwardLinkWriter("akka.tcp://cluster-broker@127.0.0.1:1#1", serializer, metrics, NullLogger.Instance,
             viaRemoting: false, crashReplayWindow: TimeSpan.Zero);
         writer.Attach(sender);
-        return (writer, receiver, metrics);
+        return new Link(writer, receiver, metrics);
     }
 
     private async Task<ForwardBatch> ReadBatchAsync(Socket receiver)

@@ -107,16 +107,13 @@ public sealed class ForwardLinkWriter : ITurnFlush
         Socket? write;
         lock (_gate)
         {
-            if (_viaRemoting || _socket is null || _writing || _pending.Count == 0)
-            {
-                return;
-            }
-
-            _writing = true;
-            write = _socket;
+            write = _pending.Count > 0 ? TakeWriterRole() : null;
         }
 
-        WriteLoop(write);
+        if (write is not null)
+        {
+            WriteLoop(write);
+        }
     }
 
     /// <summary>A marker behind every forward given here before it (the owner's thread).</summary>
@@ -169,7 +166,16 @@ public sealed class ForwardLinkWriter : ITurnFlush
         _pending.Add(item);
         _pendingBytes += bytes;
         queued = true;
-        if (!claimWriter || _viaRemoting || _socket is null || _writing)
+        return claimWriter ? TakeWriterRole() : null;
+    }
+
+    /// <summary>
+    /// Makes the caller the connection's one writer (under the lock) and returns the socket to write on; null when there
+    /// is no connection, the destination uses remoting, or a write is on its way already (it takes what waits).
+    /// </summary>
+    private Socket? TakeWriterRole()
+    {
+        if (_viaRemoting || _socket is null || _writing)
         {
             return null;
         }

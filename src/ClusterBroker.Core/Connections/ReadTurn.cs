@@ -53,12 +53,13 @@ public static class ReadTurn
     /// <summary>Has <paramref name="flush"/> write at the end of the current turn (once, however often it joins).</summary>
     public static void Join(ITurnFlush flush)
     {
-        List<ITurnFlush> flushes = t_flushes ??= new List<ITurnFlush>();
-        if (flushes.Count == 0)
+        if (t_backstop is { } backstop)
         {
-            t_backstop?.Invoke();
             t_backstop = null;
+            backstop();
         }
+
+        List<ITurnFlush> flushes = t_flushes ??= new List<ITurnFlush>();
 
         // A turn meets a handful of flushes at most (one per destination node): a scan is cheaper than a set.
         if (!flushes.Contains(flush))

@@ -35,7 +35,7 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
     private static readonly IRunnable s_endTurn = new EndTurn();
     private static readonly Action s_queueEndTurn = QueueEndTurn;
 
-    /// <summary>The event loop whose thread this is, while one of its connections handles a read (for <see cref="s_queueEndTurn"/>).</summary>
+    /// <summary>The event loop whose thread this is, noted when a read opens a turn on it (for <see cref="s_queueEndTurn"/>).</summary>
     [ThreadStatic]
     private static IEventLoop? t_readingLoop;
 
@@ -207,8 +207,8 @@ internal sealed class MqttConnection : ChannelHandlerAdapter, IClientConnection
         }
         _batching = true;
         // Ended by ChannelReadComplete; if a forward joins it, a task queued behind the read ends it too should that never come.
-        t_readingLoop = _channel.EventLoop;
-        ReadTurn.Begin(s_queueEndTurn);
+        if (ReadTurn.Begin(s_queueEndTurn))
+            t_readingLoop = _channel.EventLoop;
 
         Handle(handler, message);
     }
